@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# A real, local Kubernetes control plane on loopback, built from Go modules (hack/k8s/go.mod).
+#
+#   hack/cluster.sh build            build the pinned binaries into the cache (no-op when cached)
+#   hack/cluster.sh up               start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok
+#   hack/cluster.sh down             stop exactly the processes `up` started and remove their data
+#   hack/cluster.sh status           what runs, and whether the API answers
+#   hack/cluster.sh env              print `export KUBECONFIG=... PATH=...` for this cluster
+#   hack/cluster.sh user NAME [GROUP]  write a kubeconfig for a non-admin user (client cert signed by the CA)
+#
+# Layout: binaries in $DEADLETTER_CACHE/k8s/<version>/bin, the cluster (certs, data, logs, pids,
+# kubeconfigs) in $DEADLETTER_CLUSTER_DIR. Nothing is written to the repository.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+k8s_module="$repo/hack/k8s"
+k8s_version=$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$k8s_module/go.mod")
+cache=${DEADLETTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deadletter-operator}
+bin="$cache/k8s/$k8s_version/bin"
+dir=${DEADLETTER_CLUSTER_DIR:-$cache/cluster}
+kubeconfig="$dir/kubeconfig"
+
+etcd_port=${DEADLETTER_ETCD_PORT:-23790}
+api_port=${DEADLETTER_API_PORT:-16443}
+kcm_port=20257
+scheduler_port=20259
+kwok_port=20247
+nodes=${DEADLETTER_NODES:-2}
+binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
+
+log() { echo "cluster: $*" >&2; }
+
+# The hash of the module files names what is in the cache; a changed go.mod means a rebuild.
+module_hash() { cat "$k8s_module/go.mod" "$k8s_module/go.sum" "$k8s_module/build.sh" | sha256sum | cut -c1-16; }
+
+cmd_build() {
+  local stamp="$bin/.built-$(module_hash)"
+  if [[ -f "$stamp" ]]; then
+    log "binaries for $k8s_version cached in $bin"
+  else
+    log "building Kubernetes $k8s_version, etcd, kwok and helm from Go modules (cold: tens of minutes)"
+    local start=$SECONDS
+    rm -rf "$bin" && mkdir -p "$bin"
+    "$k8s_module/build.sh" "$bin"
+    touch "$stamp"
+    log "cold build took $((SECONDS - start))s; sizes:"
+    (cd "$bin" && du -h "${binaries[@]}") >&2
+  fi
+  layout_kube_api_test
+}
+
+# Fabric8's kube-api-test looks for etcd, kube-apiserver and kubectl here and downloads nothing if present.
+layout_kube_api_test() {
+  local target="$HOME/.kubeapitest/k8s/${k8s_version#v}-linux-amd64"
+  mkdir -p "$target"
+  for b in etcd kube-apiserver kubectl; do ln -sf "$bin/$b" "$target/$b"; done
+}
+
+pki() {
+  local pki="$dir/pki"
+  [[ -f "$pki/ca.crt" ]] && return
+  mkdir -p "$pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=deadletter-local-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+  cat > "$pki/apiserver.ext" <<EOF
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+extendedKeyUsage=serverAuth
+EOF
+  sign "$pki" apiserver "/CN=kube-apiserver" "$pki/apiserver.ext"
+  openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+}
+
+# sign DIR NAME SUBJECT [EXTFILE]: a key and a certificate signed by the cluster CA.
+sign() {
+  local pki=$1 name=$2 subject=$3 ext=${4:-}
+  openssl req -newkey rsa:2048 -nodes -subj "$subject" -keyout "$pki/$name.key" -out "$pki/$name.csr" 2>/dev/null
+  if [[ -z "$ext" ]]; then
+    ext="$pki/client.ext"
+    echo "extendedKeyUsage=clientAuth" > "$ext"
+  fi
+  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$ext" -out "$pki/$name.crt" 2>/dev/null
+}
+
+# write_kubeconfig FILE CERT_NAME: a kubeconfig that authenticates with pki/CERT_NAME.{crt,key}.
+write_kubeconfig() {
+  local file=$1 name=$2 pki="$dir/pki"
+  cat > "$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: deadletter-local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: $name
+  user:
+    client-certificate-data: $(base64 -w0 "$pki/$name.crt")
+    client-key-data: $(base64 -w0 "$pki/$name.key")
+contexts:
+- name: deadletter-local
+  context: {cluster: deadletter-local, user: $name}
+current-context: deadletter-local
+EOF
+  chmod 600 "$file"
+}
+
+# component NAME SUBJECT: a client identity and kubeconfig for one control-plane component.
+component() {
+  local name=$1 subject=$2
+  [[ -f "$dir/pki/$name.crt" ]] || sign "$dir/pki" "$name" "$subject"
+  write_kubeconfig "$dir/$name.kubeconfig" "$name"
+}
+
+start() {
+  local name=$1; shift
+  "$@" > "$dir/logs/$name.log" 2>&1 &
+  echo $! > "$dir/pids/$name.pid"
+}
+
+running() { [[ -f "$dir/pids/$1.pid" ]] && kill -0 "$(cat "$dir/pids/$1.pid")" 2>/dev/null; }
+
+# wait_for WHAT TIMEOUT COMMAND...: until COMMAND succeeds; fails early when a started process died.
+wait_for() {
+  local what=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout)) pidfile
+  until "$@" >/dev/null 2>&1; do
+    for pidfile in "$dir"/pids/*.pid; do
+      if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        log "$(basename "$pidfile" .pid) exited while waiting for $what:"
+        tail -n 20 "$dir/logs/$(basename "$pidfile" .pid).log" >&2
+        return 1
+      fi
+    done
+    if ((SECONDS > deadline)); then
+      log "timed out after ${timeout}s waiting for $what; logs in $dir/logs"
+      tail -n 20 "$dir"/logs/*.log >&2 || true
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+cmd_up() {
+  if running kube-apiserver; then
+    log "already up; KUBECONFIG=$kubeconfig"
+    return
+  fi
+  cmd_build
+  local start_time=$SECONDS
+  rm -rf "$dir/data" "$dir/logs" "$dir/pids"
+  mkdir -p "$dir/data" "$dir/logs" "$dir/pids"
+  pki
+  component admin "/O=system:masters/CN=deadletter-admin"
+  cp "$dir/admin.kubeconfig" "$kubeconfig"
+  component kube-controller-manager "/CN=system:kube-controller-manager"
+  component kube-scheduler "/CN=system:kube-scheduler"
+  component kwok "/O=system:masters/CN=kwok-controller"
+  cp "$repo/hack/cluster/audit-policy.yaml" "$dir/audit-policy.yaml"
+
+  start etcd "$bin/etcd" --data-dir "$dir/data/etcd" --name local \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$((etcd_port + 10))" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 10))" \
+    --initial-cluster "local=http://127.0.0.1:$((etcd_port + 10))" \
+    --unsafe-no-fsync --quota-backend-bytes 4294967296 --log-level warn
+
+  start kube-apiserver "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+    --client-ca-file "$dir/pki/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 \
+    --endpoint-reconciler-type none \
+    --authorization-mode Node,RBAC \
+    --enable-admission-plugins NodeRestriction \
+    --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/logs/audit.log" \
+    --audit-log-maxsize 200 \
+    --profiling=false
+
+  wait_for "etcd" 30 curl -sf "http://127.0.0.1:$etcd_port/health"
+  wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+
+  start kube-controller-manager "$bin/kube-controller-manager" \
+    --kubeconfig "$dir/kube-controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$dir/kube-controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$dir/kube-controller-manager.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$kcm_port" --leader-elect=false \
+    --use-service-account-credentials \
+    --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
+    --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+    --controllers '*' --concurrent-job-syncs 20
+
+  start kube-scheduler "$bin/kube-scheduler" \
+    --kubeconfig "$dir/kube-scheduler.kubeconfig" \
+    --authentication-kubeconfig "$dir/kube-scheduler.kubeconfig" \
+    --authorization-kubeconfig "$dir/kube-scheduler.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$scheduler_port" --leader-elect=false
+
+  start kwok "$bin/kwok" \
+    --kubeconfig "$dir/kwok.kubeconfig" \
+    --config "$repo/hack/cluster/kwok-stages.yaml" \
+    --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --server-address "127.0.0.1:$kwok_port" \
+    --node-lease-duration-seconds 40
+
+  local k=("$bin/kubectl" --kubeconfig "$kubeconfig")
+  for i in $(seq 0 $((nodes - 1))); do
+    sed "s/NAME/kwok-node-$i/" "$repo/hack/cluster/node.yaml" | "${k[@]}" apply -f - >/dev/null
+  done
+  wait_for "the default ServiceAccount" 60 "${k[@]}" get serviceaccount default -n default
+  wait_for "$nodes Ready nodes" 60 bash -c \
+    "[[ \$('${bin}/kubectl' --kubeconfig '$kubeconfig' get nodes --no-headers 2>/dev/null | grep -c ' Ready') -ge $nodes ]]"
+  log "up in $((SECONDS - start_time))s: Kubernetes $k8s_version, $nodes kwok nodes; export KUBECONFIG=$kubeconfig"
+}
+
+cmd_down() {
+  local name
+  for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    if running "$name"; then
+      local pid
+      pid=$(cat "$dir/pids/$name.pid")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$dir/data" "$dir/pids"
+  log "down"
+}
+
+cmd_status() {
+  local name
+  for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+    if running "$name"; then echo "$name: running (pid $(cat "$dir/pids/$name.pid"))"; else echo "$name: stopped"; fi
+  done
+  "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1 && echo "api: ready" || echo "api: not ready"
+}
+
+cmd_env() {
+  echo "export KUBECONFIG=$kubeconfig"
+  echo "export PATH=$bin:\$PATH"
+}
+
+cmd_user() {
+  local name=${1:?usage: cluster.sh user NAME [GROUP]} group=${2:-}
+  local subject="/CN=$name"
+  [[ -n "$group" ]] && subject="/O=$group$subject"
+  local id="user-$name"
+  sign "$dir/pki" "$id" "$subject"
+  write_kubeconfig "$dir/$id.kubeconfig" "$id"
+  echo "$dir/$id.kubeconfig"
+}
+
+case "${1:-}" in
+  build) cmd_build ;;
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  user) shift; cmd_user "$@" ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the pinned control-plane binaries from the Go module proxy into $1 (a directory).
+# Called by hack/cluster.sh build; safe to run alone.
+set -euo pipefail
+out=${1:?usage: build.sh OUT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+
+# The version go.mod requires of a module.
+mod_version() { awk -v m="$1" '$1==m && $2 ~ /^v/ {print $2; exit}' go.mod; }
+
+k8s_version=$(mod_version k8s.io/kubernetes)
+major=$(echo "$k8s_version" | sed -E 's/^v([0-9]+)\..*/\1/')
+minor=$(echo "$k8s_version" | sed -E 's/^v[0-9]+\.([0-9]+)\..*/\1/')
+etcd_version=$(mod_version go.etcd.io/etcd/server/v3)
+kwok_version=$(mod_version sigs.k8s.io/kwok)
+helm_version=$(mod_version helm.sh/helm/v3)
+build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
+
+# Stamp the real versions so discovery, `kubectl version` and `helm version` report them.
+version_flags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  version_flags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+  version_flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
+done
+version_flags+=" -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok_version"
+version_flags+=" -X helm.sh/helm/v3/internal/version.version=$helm_version"
+version_flags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+
+mkdir -p "$out"
+start=$(date +%s)
+go build -trimpath -ldflags "-s -w $version_flags" -o "$out/" \
+  k8s.io/kubernetes/cmd/kube-apiserver \
+  k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubectl \
+  sigs.k8s.io/kwok/cmd/kwok \
+  helm.sh/helm/v3/cmd/helm
+go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3
+echo "built kubernetes $k8s_version, etcd $etcd_version, kwok $kwok_version, helm $helm_version in $(( $(date +%s) - start ))s into $out"

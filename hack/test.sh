@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test tier: the cluster smoke test, then unit, property, integration and end-to-end tests.
+# Builds (cached) and starts the local control plane unless DEADLETTER_EXISTING_CLUSTER=1, in which case
+# the tests use the cluster of $KUBECONFIG (which needs KWOK with hack/cluster/kwok-stages.yaml).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+started=false
+stop_cluster() { if $started; then hack/cluster.sh down; fi; }
+trap stop_cluster EXIT
+
+if [[ "${DEADLETTER_EXISTING_CLUSTER:-}" != 1 ]]; then
+  hack/cluster.sh build
+  if ! hack/cluster.sh status | grep -q '^api: ready'; then
+    started=true
+    hack/cluster.sh up
+  fi
+  eval "$(hack/cluster.sh env)"
+fi
+
+hack/cluster/smoke-test.sh
+mvn -B -ntp verify "$@"

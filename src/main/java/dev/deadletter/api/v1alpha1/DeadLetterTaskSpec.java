@@ -1,0 +1,60 @@
+package dev.deadletter.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
+
+/** What to run and how to retry it. */
+public class DeadLetterTaskSpec {
+
+  @Required
+  @SchemaFrom(type = JobTemplateSchema.class)
+  @JsonPropertyDescription(
+      "The batch/v1 Job to run, as in a CronJob. Each attempt is a new Job <task>-<attempt> built from it."
+          + " If spec.backoffLimit is unset it is set to 0, so one attempt is one pod and the operator owns the"
+          + " retry timing. A namespace given here is ignored: Jobs only go to the task's namespace.")
+  private JobTemplateSpec jobTemplate;
+
+  @JsonPropertyDescription("How failed attempts are retried. Every field has a default.")
+  private RetryPolicy retryPolicy;
+
+  @JsonPropertyDescription(
+      "While true no new attempt starts; a running attempt is left alone and the backoff schedule is kept.")
+  private Boolean suspend;
+
+  @JsonPropertyDescription("How many finished attempt Jobs to keep, by outcome.")
+  private HistoryLimits historyLimits;
+
+  public JobTemplateSpec getJobTemplate() {
+    return jobTemplate;
+  }
+
+  public void setJobTemplate(JobTemplateSpec jobTemplate) {
+    this.jobTemplate = jobTemplate;
+  }
+
+  public RetryPolicy getRetryPolicy() {
+    return retryPolicy;
+  }
+
+  public void setRetryPolicy(RetryPolicy retryPolicy) {
+    this.retryPolicy = retryPolicy;
+  }
+
+  public Boolean getSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(Boolean suspend) {
+    this.suspend = suspend;
+  }
+
+  public HistoryLimits getHistoryLimits() {
+    return historyLimits;
+  }
+
+  public void setHistoryLimits(HistoryLimits historyLimits) {
+    this.historyLimits = historyLimits;
+  }
+}

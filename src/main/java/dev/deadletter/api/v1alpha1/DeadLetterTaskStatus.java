@@ -1,0 +1,171 @@
+package dev.deadletter.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The record of what happened; rebuilt from observed Jobs and the previous status on every pass. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DeadLetterTaskStatus {
+
+  /** How many attempts the history keeps. */
+  public static final int HISTORY_LIMIT = 20;
+
+  private TaskPhase phase;
+
+  @JsonPropertyDescription("Attempts started in all, across redrives; the last attempt Job is <task>-<attempts>.")
+  private int attempts;
+
+  @JsonPropertyDescription("Attempts of the current round that count against retryPolicy.maxAttempts.")
+  private int countedAttempts;
+
+  @JsonPropertyDescription("When the first attempt of the current round started; maxRetryDuration runs from here.")
+  private String roundStartedAt;
+
+  @JsonPropertyDescription("The running attempt Job, if any.")
+  private String activeJob;
+
+  @JsonPropertyDescription("When the next attempt is due (RFC 3339), while BackingOff or Suspended.")
+  private String nextAttemptAt;
+
+  @JsonPropertyDescription("The last value of the deadletter.dev/retry-requested-at annotation acted on.")
+  private String lastHandledRetryRequest;
+
+  @JsonPropertyDescription("The failure reason of the last failed attempt.")
+  private String lastFailureReason;
+
+  @JsonPropertyDescription("A human-readable account of the current phase.")
+  private String message;
+
+  @JsonPropertyDescription("The metadata.generation this status was computed from.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("The last " + HISTORY_LIMIT + " finished attempts, oldest first.")
+  private List<AttemptRecord> history = new ArrayList<>();
+
+  @JsonPropertyDescription("Ready, Reconciling, Stalled and DeadLettered, in the Kubernetes condition shape.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  public TaskPhase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(TaskPhase phase) {
+    this.phase = phase;
+  }
+
+  public int getAttempts() {
+    return attempts;
+  }
+
+  public void setAttempts(int attempts) {
+    this.attempts = attempts;
+  }
+
+  public int getCountedAttempts() {
+    return countedAttempts;
+  }
+
+  public void setCountedAttempts(int countedAttempts) {
+    this.countedAttempts = countedAttempts;
+  }
+
+  public String getRoundStartedAt() {
+    return roundStartedAt;
+  }
+
+  public void setRoundStartedAt(String roundStartedAt) {
+    this.roundStartedAt = roundStartedAt;
+  }
+
+  public String getActiveJob() {
+    return activeJob;
+  }
+
+  public void setActiveJob(String activeJob) {
+    this.activeJob = activeJob;
+  }
+
+  public String getNextAttemptAt() {
+    return nextAttemptAt;
+  }
+
+  public void setNextAttemptAt(String nextAttemptAt) {
+    this.nextAttemptAt = nextAttemptAt;
+  }
+
+  public String getLastHandledRetryRequest() {
+    return lastHandledRetryRequest;
+  }
+
+  public void setLastHandledRetryRequest(String lastHandledRetryRequest) {
+    this.lastHandledRetryRequest = lastHandledRetryRequest;
+  }
+
+  public String getLastFailureReason() {
+    return lastFailureReason;
+  }
+
+  public void setLastFailureReason(String lastFailureReason) {
+    this.lastFailureReason = lastFailureReason;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<AttemptRecord> getHistory() {
+    return history;
+  }
+
+  public void setHistory(List<AttemptRecord> history) {
+    this.history = history == null ? new ArrayList<>() : history;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions == null ? new ArrayList<>() : conditions;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof DeadLetterTaskStatus s)) {
+      return false;
+    }
+    return attempts == s.attempts
+        && countedAttempts == s.countedAttempts
+        && phase == s.phase
+        && Objects.equals(roundStartedAt, s.roundStartedAt)
+        && Objects.equals(activeJob, s.activeJob)
+        && Objects.equals(nextAttemptAt, s.nextAttemptAt)
+        && Objects.equals(lastHandledRetryRequest, s.lastHandledRetryRequest)
+        && Objects.equals(lastFailureReason, s.lastFailureReason)
+        && Objects.equals(message, s.message)
+        && Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(history, s.history)
+        && Objects.equals(conditions, s.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(phase, attempts, activeJob, nextAttemptAt);
+  }
+}

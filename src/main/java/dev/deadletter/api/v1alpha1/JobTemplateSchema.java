@@ -1,0 +1,60 @@
+package dev.deadletter.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CRD schema of {@code spec.jobTemplate}: only what the operator relies on is typed, the rest of the Job
+ * spec is kept as given and validated by the Job API when an attempt is created. Embedding the full Pod schema
+ * would make the CRD too large for client-side {@code kubectl apply}.
+ */
+@SuppressWarnings("unused") // read by the CRD generator only
+final class JobTemplateSchema {
+
+  @JsonPropertyDescription("Labels and annotations for every attempt Job.")
+  public Metadata metadata;
+
+  @Required
+  @PreserveUnknownFields
+  @JsonPropertyDescription("A batch/v1 JobSpec; see `kubectl explain job.spec`.")
+  public JobSpec spec;
+
+  static final class Metadata {
+    public Map<String, String> labels;
+    public Map<String, String> annotations;
+  }
+
+  @ValidationRule(
+      value = "!has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy in ['Never', 'OnFailure']",
+      message = "template.spec.restartPolicy must be Never or OnFailure",
+      fieldPath = ".template.spec.restartPolicy")
+  static final class JobSpec {
+    @Required
+    @PreserveUnknownFields
+    @JsonPropertyDescription("The pod template of the attempt Jobs.")
+    public PodTemplate template;
+  }
+
+  static final class PodTemplate {
+    @PreserveUnknownFields public ObjectNode metadata;
+
+    @Required
+    @PreserveUnknownFields
+    public PodSpec spec;
+  }
+
+  static final class PodSpec {
+    @Required
+    @Size(min = 1, max = 32)
+    @JsonPropertyDescription("At least one container.")
+    public List<ObjectNode> containers;
+
+    public String restartPolicy;
+  }
+}

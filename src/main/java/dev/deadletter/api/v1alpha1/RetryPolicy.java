@@ -1,0 +1,80 @@
+package dev.deadletter.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
+
+/** Attempt limit, backoff, deadlines and which failures are retried. */
+public class RetryPolicy {
+
+  @Min(1)
+  @Max(1000)
+  @JsonPropertyDescription(
+      "Total attempts including the first (default 3). Attempts whose failure matched a"
+          + " RetryWithoutCounting rule are not counted.")
+  private Integer maxAttempts;
+
+  @JsonPropertyDescription("The wait between a failed attempt and the next one.")
+  private BackoffPolicy backoff;
+
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription(
+      "Per-attempt deadline (e.g. 10m). Becomes the Job's activeDeadlineSeconds unless the template sets one;"
+          + " an attempt that runs out fails with reason DeadlineExceeded.")
+  private String attemptTimeout;
+
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription(
+      "No new attempt starts later than this after the first attempt of the round started (e.g. 2h)."
+          + " A retry that would start later dead-letters the task instead.")
+  private String maxRetryDuration;
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "Ordered failure rules; the first that matches a failed attempt decides its action."
+          + " When no rule matches, the failure is retried (Retry).")
+  private List<RetryRule> rules;
+
+  public Integer getMaxAttempts() {
+    return maxAttempts;
+  }
+
+  public void setMaxAttempts(Integer maxAttempts) {
+    this.maxAttempts = maxAttempts;
+  }
+
+  public BackoffPolicy getBackoff() {
+    return backoff;
+  }
+
+  public void setBackoff(BackoffPolicy backoff) {
+    this.backoff = backoff;
+  }
+
+  public String getAttemptTimeout() {
+    return attemptTimeout;
+  }
+
+  public void setAttemptTimeout(String attemptTimeout) {
+    this.attemptTimeout = attemptTimeout;
+  }
+
+  public String getMaxRetryDuration() {
+    return maxRetryDuration;
+  }
+
+  public void setMaxRetryDuration(String maxRetryDuration) {
+    this.maxRetryDuration = maxRetryDuration;
+  }
+
+  public List<RetryRule> getRules() {
+    return rules;
+  }
+
+  public void setRules(List<RetryRule> rules) {
+    this.rules = rules;
+  }
+}

@@ -1,0 +1,2 @@
+/** Wiring: configuration, the Kubernetes client, and the JOSDK operator. */
+package dev.deadletter.operator;

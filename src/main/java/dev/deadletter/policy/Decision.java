@@ -1,0 +1,24 @@
+package dev.deadletter.policy;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What to do after one look at a task: an action for the reconciler, the status to write once the action is
+ * done, and the Kubernetes Events that describe the transitions.
+ */
+public record Decision(Action action, DeadLetterTaskStatus status, List<TaskEvent> events) {
+
+  /** The one side effect a pass may have on attempt Jobs. */
+  public sealed interface Action permits StartAttempt, WaitUntil, Idle {}
+
+  /** Create attempt Job {@code number}; the status to write then already counts it. */
+  public record StartAttempt(int number, Integer previousExitCode, String previousReason) implements Action {}
+
+  /** Nothing to create before {@code when}; look again then. */
+  public record WaitUntil(Instant when) implements Action {}
+
+  /** Nothing to do until something changes (a Job ends, the spec or an annotation is edited). */
+  public record Idle() implements Action {}
+}

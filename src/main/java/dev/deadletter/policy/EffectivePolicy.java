@@ -1,0 +1,82 @@
+package dev.deadletter.policy;
+
+import dev.deadletter.api.v1alpha1.BackoffPolicy;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskSpec;
+import dev.deadletter.api.v1alpha1.HistoryLimits;
+import dev.deadletter.api.v1alpha1.RetryPolicy;
+import dev.deadletter.api.v1alpha1.RetryRule;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** A task's retry policy with every default filled in and every duration parsed. */
+public record EffectivePolicy(
+    int maxAttempts,
+    Backoff backoff,
+    Optional<Duration> attemptTimeout,
+    Optional<Duration> maxRetryDuration,
+    List<RetryRule> rules,
+    boolean suspended,
+    int keepSucceeded,
+    int keepFailed) {
+
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(10);
+  public static final double DEFAULT_MULTIPLIER = 2;
+  public static final Duration DEFAULT_MAX_DELAY = Duration.ofMinutes(10);
+  public static final double DEFAULT_JITTER = 0.2;
+  public static final int DEFAULT_KEEP_SUCCEEDED = 1;
+  public static final int DEFAULT_KEEP_FAILED = 3;
+
+  /**
+   * @throws IllegalArgumentException with a message naming the field, for values the schema could not
+   *     rule out (it checks each field alone)
+   */
+  public static EffectivePolicy of(DeadLetterTaskSpec spec) {
+    RetryPolicy policy = spec.getRetryPolicy() == null ? new RetryPolicy() : spec.getRetryPolicy();
+    BackoffPolicy b = policy.getBackoff() == null ? new BackoffPolicy() : policy.getBackoff();
+    Duration initial = duration("retryPolicy.backoff.initialDelay", b.getInitialDelay(), DEFAULT_INITIAL_DELAY);
+    Duration max = duration("retryPolicy.backoff.maxDelay", b.getMaxDelay(), DEFAULT_MAX_DELAY);
+    if (max.compareTo(initial) < 0) {
+      if (b.getMaxDelay() != null) {
+        throw new IllegalArgumentException("retryPolicy.backoff.maxDelay must not be shorter than initialDelay");
+      }
+      max = initial; // only initialDelay was given, and it is above the default cap: it is the cap
+    }
+    Backoff backoff =
+        new Backoff(
+            initial,
+            orDefault(b.getMultiplier(), DEFAULT_MULTIPLIER),
+            max,
+            orDefault(b.getJitter(), DEFAULT_JITTER));
+    HistoryLimits limits = spec.getHistoryLimits() == null ? new HistoryLimits() : spec.getHistoryLimits();
+    return new EffectivePolicy(
+        orDefault(policy.getMaxAttempts(), DEFAULT_MAX_ATTEMPTS),
+        backoff,
+        optionalDuration("retryPolicy.attemptTimeout", policy.getAttemptTimeout()),
+        optionalDuration("retryPolicy.maxRetryDuration", policy.getMaxRetryDuration()),
+        policy.getRules() == null ? List.of() : List.copyOf(policy.getRules()),
+        Boolean.TRUE.equals(spec.getSuspend()),
+        orDefault(limits.getSucceeded(), DEFAULT_KEEP_SUCCEEDED),
+        orDefault(limits.getFailed(), DEFAULT_KEEP_FAILED));
+  }
+
+  private static Duration duration(String field, String text, Duration fallback) {
+    return optionalDuration(field, text).orElse(fallback);
+  }
+
+  private static Optional<Duration> optionalDuration(String field, String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(GoDuration.parse(text));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> T orDefault(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.deadletter.policy;
+
+import java.time.Instant;
+
+/**
+ * One attempt Job as the operator sees it, read from the Job and its pods.
+ *
+ * @param finishTime when the Job's Complete or Failed condition was set; null while running
+ * @param failure what went wrong, for a failed attempt; null otherwise
+ * @param waitingReason why a running attempt's container is not running yet (e.g. ImagePullBackOff)
+ */
+public record ObservedAttempt(
+    int number,
+    String jobName,
+    State state,
+    Instant startTime,
+    Instant finishTime,
+    FailureDetails failure,
+    String waitingReason) {
+
+  /** How far an attempt Job got. */
+  public enum State {
+    RUNNING,
+    SUCCEEDED,
+    FAILED
+  }
+
+  public boolean finished() {
+    return state != State.RUNNING;
+  }
+
+  public static ObservedAttempt running(int number, String jobName, Instant startTime) {
+    return new ObservedAttempt(number, jobName, State.RUNNING, startTime, null, null, null);
+  }
+
+  public static ObservedAttempt succeeded(int number, String jobName, Instant startTime, Instant finishTime) {
+    return new ObservedAttempt(number, jobName, State.SUCCEEDED, startTime, finishTime, null, null);
+  }
+
+  public static ObservedAttempt failed(
+      int number, String jobName, Instant startTime, Instant finishTime, FailureDetails failure) {
+    return new ObservedAttempt(number, jobName, State.FAILED, startTime, finishTime, failure, null);
+  }
+}

@@ -1,0 +1,391 @@
+package dev.deadletter.policy;
+
+import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.RetryAction;
+import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.policy.Decision.Action;
+import dev.deadletter.policy.Decision.Idle;
+import dev.deadletter.policy.Decision.StartAttempt;
+import dev.deadletter.policy.Decision.WaitUntil;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The retry decision: a pure function of the task (spec, previous status, annotations), the attempt Jobs
+ * observed now, and the clock.
+ *
+ * <p>The previous status is the record of attempts whose Jobs may be gone (history limits, deletion); the
+ * observed Jobs are the truth about attempts the status has not caught up with. In particular, an attempt
+ * Job that exists but is not yet in status was created by a pass that died before its status write: it is
+ * adopted and counted, never created again.
+ */
+public final class RetryDecider {
+
+  private RetryDecider() {}
+
+  /**
+   * @param attempts the task's own attempt Jobs by attempt number; the latest attempt must be present if
+   *     its Job exists (the caller confirms a cache miss with the API before calling)
+   */
+  public static Decision decide(DeadLetterTask task, Map<Integer, ObservedAttempt> attempts, Instant now) {
+    EffectivePolicy policy;
+    try {
+      policy = EffectivePolicy.of(task.getSpec());
+    } catch (IllegalArgumentException e) {
+      return stalled(task, "InvalidSpec", e.getMessage(), now);
+    }
+    return new Pass(task, policy, attempts, now).decide();
+  }
+
+  /**
+   * The status for a task that cannot run at all for a reason only the API server could tell (e.g. the Job
+   * template is rejected): phase unchanged, Stalled=True with the message, and a slow look again.
+   */
+  public static Decision stalled(DeadLetterTask task, String reason, String message, Instant now) {
+    DeadLetterTaskStatus previous = task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
+    DeadLetterTaskStatus status = copy(previous);
+    TaskPhase phase = previous.getPhase() == null ? TaskPhase.Pending : previous.getPhase();
+    status.setPhase(phase);
+    status.setMessage(message);
+    status.setObservedGeneration(task.getMetadata().getGeneration());
+    status.setConditions(
+        TaskConditions.of(
+            phase, reason, message, generation(task), previous.getConditions(), now));
+    List<TaskEvent> events =
+        Objects.equals(previous.getMessage(), message)
+            ? List.of()
+            : List.of(TaskEvent.warning(TaskEvent.STALLED, message));
+    return new Decision(new WaitUntil(now.plus(STALLED_RECHECK)), status, events);
+  }
+
+  /** How often a stalled task is looked at again; a spec edit triggers a pass at once anyway. */
+  static final Duration STALLED_RECHECK = Duration.ofMinutes(2);
+
+  /** One decision in the making; holds the working copy of the status. */
+  private static final class Pass {
+    private final DeadLetterTask task;
+    private final EffectivePolicy policy;
+    private final Map<Integer, ObservedAttempt> observed;
+    private final Instant now;
+    private final DeadLetterTaskStatus previous;
+    private final DeadLetterTaskStatus status;
+    private final List<TaskEvent> events = new ArrayList<>();
+
+    Pass(DeadLetterTask task, EffectivePolicy policy, Map<Integer, ObservedAttempt> observed, Instant now) {
+      this.task = task;
+      this.policy = policy;
+      this.observed = observed;
+      this.now = now;
+      this.previous = task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
+      this.status = copy(previous);
+    }
+
+    Decision decide() {
+      adoptUnrecordedStarts();
+      recordFinishedAttempts();
+      Action action = next();
+      status.setObservedGeneration(task.getMetadata().getGeneration());
+      status.setConditions(
+          TaskConditions.of(
+              status.getPhase(), null, status.getMessage(), generation(task), previous.getConditions(), now));
+      return new Decision(action, status, List.copyOf(events));
+    }
+
+    /** Attempt Jobs newer than the status: a pass created them and died before writing status. */
+    private void adoptUnrecordedStarts() {
+      int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
+      if (newest <= status.getAttempts()) {
+        return;
+      }
+      status.setCountedAttempts(status.getCountedAttempts() + newest - status.getAttempts());
+      if (status.getRoundStartedAt() == null) {
+        Instant firstStart =
+            observed.values().stream()
+                .filter(a -> a.number() > previous.getAttempts())
+                .map(ObservedAttempt::startTime)
+                .filter(Objects::nonNull)
+                .min(Comparator.naturalOrder())
+                .orElse(now);
+        status.setRoundStartedAt(Timestamps.format(firstStart));
+      }
+      status.setAttempts(newest);
+    }
+
+    /** Adds a history record, once, for every attempt that ended since the last pass. */
+    private void recordFinishedAttempts() {
+      List<ObservedAttempt> finished =
+          observed.values().stream()
+              .filter(ObservedAttempt::finished)
+              .filter(a -> !recorded(a.number()))
+              .sorted(Comparator.comparingInt(ObservedAttempt::number))
+              .toList();
+      for (ObservedAttempt attempt : finished) {
+        record(attempt);
+      }
+      int latest = status.getAttempts();
+      if (latest > 0 && !observed.containsKey(latest) && !recorded(latest)) {
+        // Started (status says so, and status is written only after the create) but gone before it ended.
+        record(
+            ObservedAttempt.failed(
+                latest, jobName(latest), null, now, FailureDetails.jobDeleted()));
+      }
+      List<AttemptRecord> history = status.getHistory();
+      if (history.size() > DeadLetterTaskStatus.HISTORY_LIMIT) {
+        status.setHistory(
+            new ArrayList<>(history.subList(history.size() - DeadLetterTaskStatus.HISTORY_LIMIT, history.size())));
+      }
+    }
+
+    private void record(ObservedAttempt attempt) {
+      AttemptRecord r = new AttemptRecord();
+      r.setAttempt(attempt.number());
+      r.setJob(attempt.jobName());
+      r.setStartTime(Timestamps.format(attempt.startTime()));
+      r.setFinishTime(Timestamps.format(attempt.finishTime()));
+      if (attempt.state() == ObservedAttempt.State.SUCCEEDED) {
+        r.setOutcome(Outcome.Succeeded);
+      } else {
+        FailureDetails failure = attempt.failure();
+        Classification c = FailureClassifier.classify(policy.rules(), failure);
+        r.setOutcome(Outcome.Failed);
+        r.setExitCode(failure.exitCode());
+        r.setReason(failure.primaryReason());
+        r.setMessage(failure.message());
+        r.setNode(failure.node());
+        r.setMatchedRule(c.ruleIndex());
+        r.setAction(c.action());
+        if (c.action() == RetryAction.RetryWithoutCounting && inCurrentRound(attempt.number())) {
+          status.setCountedAttempts(Math.max(0, status.getCountedAttempts() - 1));
+        }
+        status.setLastFailureReason(r.getReason());
+        events.add(
+            TaskEvent.warning(
+                TaskEvent.ATTEMPT_FAILED,
+                "attempt %d (Job %s) failed: %s; %s, action %s"
+                    .formatted(attempt.number(), r.getJob(), describe(r), c.describe(), c.action())));
+      }
+      status.getHistory().add(r);
+      status.getHistory().sort(Comparator.comparingInt(AttemptRecord::getAttempt));
+    }
+
+    /** Attempts of the current round are those not older than the rounds' counted attempts. */
+    private boolean inCurrentRound(int number) {
+      return number > status.getAttempts() - status.getCountedAttempts();
+    }
+
+    private Action next() {
+      String request = retryRequest();
+      boolean newRequest = request != null && !request.equals(previous.getLastHandledRetryRequest());
+      if (newRequest) {
+        status.setLastHandledRetryRequest(request);
+      }
+      int latest = status.getAttempts();
+      ObservedAttempt running = observed.get(latest);
+      if (latest > 0 && running != null && !running.finished()) {
+        if (newRequest) {
+          events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
+              + " ignored: attempt " + latest + " is running"));
+        }
+        return runningAttempt(running);
+      }
+      AttemptRecord last = latest == 0 ? null : findRecord(latest);
+      if (last != null && last.getOutcome() == Outcome.Succeeded) {
+        if (newRequest) {
+          events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
+              + " ignored: the task succeeded"));
+        }
+        return succeeded(last, previous.getPhase() != TaskPhase.Succeeded);
+      }
+      if (last == null) {
+        if (newRequest) {
+          events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
+              + " noted: no attempt has failed yet"));
+        }
+        return firstAttempt();
+      }
+      String deadLetterWhy = deadLetterReason(last);
+      if (deadLetterWhy != null && newRequest) {
+        events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
+            + ": redriving with a fresh round of " + policy.maxAttempts() + " attempts"));
+        status.setCountedAttempts(0);
+        status.setRoundStartedAt(null);
+        return startNow(latest + 1, last, "redriven by retry request " + request);
+      }
+      if (deadLetterWhy != null) {
+        return deadLettered(deadLetterWhy);
+      }
+      Instant due = nextAttemptTime(last);
+      if (newRequest) {
+        events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
+            + ": skipping the backoff wait"));
+        due = now;
+      }
+      if (policy.suspended()) {
+        status.setPhase(TaskPhase.Suspended);
+        status.setActiveJob(null);
+        status.setNextAttemptAt(Timestamps.format(due));
+        status.setMessage("suspended; attempt %d is due at %s".formatted(latest + 1, Timestamps.format(due)));
+        return new Idle();
+      }
+      if (!now.isBefore(due)) {
+        return startNow(latest + 1, last, "retrying after " + describe(last));
+      }
+      status.setPhase(TaskPhase.BackingOff);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(Timestamps.format(due));
+      status.setMessage(
+          "attempt %d/%d failed: %s; attempt %d starts at %s"
+              .formatted(latest, policy.maxAttempts(), describe(last), latest + 1, status.getNextAttemptAt()));
+      if (previous.getPhase() != TaskPhase.BackingOff
+          || !status.getNextAttemptAt().equals(previous.getNextAttemptAt())) {
+        events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
+      }
+      return new WaitUntil(due);
+    }
+
+    private Action runningAttempt(ObservedAttempt running) {
+      status.setPhase(TaskPhase.Running);
+      status.setActiveJob(running.jobName());
+      status.setNextAttemptAt(null);
+      String message = "attempt %d/%d running as Job %s".formatted(
+          running.number(), policy.maxAttempts(), running.jobName());
+      if (running.waitingReason() != null) {
+        message += "; its pod is waiting: " + running.waitingReason();
+      }
+      status.setMessage(message);
+      return new Idle();
+    }
+
+    private Action succeeded(AttemptRecord last, boolean transition) {
+      status.setPhase(TaskPhase.Succeeded);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(null);
+      status.setMessage("attempt %d succeeded (Job %s)".formatted(last.getAttempt(), last.getJob()));
+      if (transition) {
+        events.add(TaskEvent.normal(TaskEvent.SUCCEEDED, status.getMessage()));
+      }
+      return new Idle();
+    }
+
+    private Action firstAttempt() {
+      if (policy.suspended()) {
+        status.setPhase(TaskPhase.Suspended);
+        status.setMessage("suspended before the first attempt");
+        return new Idle();
+      }
+      return startNow(1, null, "first attempt");
+    }
+
+    private Action startNow(int number, AttemptRecord last, String why) {
+      status.setAttempts(number);
+      status.setCountedAttempts(status.getCountedAttempts() + 1);
+      if (status.getRoundStartedAt() == null) {
+        status.setRoundStartedAt(Timestamps.format(now));
+      }
+      status.setPhase(TaskPhase.Running);
+      status.setActiveJob(jobName(number));
+      status.setNextAttemptAt(null);
+      status.setMessage("attempt %d/%d running as Job %s (%s)".formatted(
+          number, policy.maxAttempts(), jobName(number), why));
+      return new StartAttempt(
+          number, last == null ? null : last.getExitCode(), last == null ? null : last.getReason());
+    }
+
+    private Action deadLettered(String why) {
+      status.setPhase(TaskPhase.DeadLettered);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(null);
+      status.setMessage(why + "; set annotation " + DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION
+          + " to a new value to redrive");
+      if (previous.getPhase() != TaskPhase.DeadLettered) {
+        events.add(TaskEvent.warning(TaskEvent.DEAD_LETTERED, status.getMessage()));
+      }
+      return new Idle();
+    }
+
+    /** Why the failed latest attempt ends the round, or null when another attempt may start. */
+    private String deadLetterReason(AttemptRecord last) {
+      if (last.getAction() == RetryAction.DeadLetter) {
+        return "attempt %d failed: %s; rules[%d] says DeadLetter".formatted(
+            last.getAttempt(), describe(last), last.getMatchedRule());
+      }
+      if (status.getCountedAttempts() >= policy.maxAttempts()) {
+        return "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last));
+      }
+      if (policy.maxRetryDuration().isPresent() && status.getRoundStartedAt() != null) {
+        Instant deadline = Timestamps.parse(status.getRoundStartedAt()).plus(policy.maxRetryDuration().get());
+        if (nextAttemptTime(last).isAfter(deadline)) {
+          return "maxRetryDuration %s: the next attempt would start after %s; last: %s".formatted(
+              GoDuration.format(policy.maxRetryDuration().get()), Timestamps.format(deadline), describe(last));
+        }
+      }
+      return null;
+    }
+
+    /**
+     * When the attempt after {@code last} is due: the failure time plus the backoff, rounded up to the second
+     * so the recorded time is never earlier than the computed one.
+     */
+    private Instant nextAttemptTime(AttemptRecord last) {
+      Instant failedAt = Timestamps.parse(last.getFinishTime());
+      Duration delay =
+          policy.backoff().delay(
+              Math.max(1, status.getCountedAttempts()), Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
+      Instant due = (failedAt == null ? now : failedAt).plus(delay);
+      Instant whole = due.truncatedTo(ChronoUnit.SECONDS);
+      return whole.equals(due) ? due : whole.plusSeconds(1);
+    }
+
+    private boolean recorded(int number) {
+      return findRecord(number) != null;
+    }
+
+    private AttemptRecord findRecord(int number) {
+      return status.getHistory().stream().filter(r -> r.getAttempt() == number).findFirst().orElse(null);
+    }
+
+    private String retryRequest() {
+      Map<String, String> annotations = task.getMetadata().getAnnotations();
+      return annotations == null ? null : annotations.get(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION);
+    }
+
+    private String jobName(int number) {
+      return task.getMetadata().getName() + "-" + number;
+    }
+  }
+
+  private static String describe(AttemptRecord r) {
+    return r.getExitCode() == null ? r.getReason() : r.getReason() + " (exit code " + r.getExitCode() + ")";
+  }
+
+  private static long generation(DeadLetterTask task) {
+    Long g = task.getMetadata().getGeneration();
+    return g == null ? 0 : g;
+  }
+
+  static DeadLetterTaskStatus copy(DeadLetterTaskStatus s) {
+    DeadLetterTaskStatus c = new DeadLetterTaskStatus();
+    c.setPhase(s.getPhase());
+    c.setAttempts(s.getAttempts());
+    c.setCountedAttempts(s.getCountedAttempts());
+    c.setRoundStartedAt(s.getRoundStartedAt());
+    c.setActiveJob(s.getActiveJob());
+    c.setNextAttemptAt(s.getNextAttemptAt());
+    c.setLastHandledRetryRequest(s.getLastHandledRetryRequest());
+    c.setLastFailureReason(s.getLastFailureReason());
+    c.setMessage(s.getMessage());
+    c.setObservedGeneration(s.getObservedGeneration());
+    c.setHistory(new ArrayList<>(s.getHistory()));
+    c.setConditions(new ArrayList<>(s.getConditions()));
+    return c;
+  }
+}

@@ -1,0 +1,252 @@
+package dev.deadletter.reconciler;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.jobs.AttemptJobFactory;
+import dev.deadletter.jobs.AttemptLabels;
+import dev.deadletter.jobs.AttemptObservations;
+import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.Decision.StartAttempt;
+import dev.deadletter.policy.Decision.WaitUntil;
+import dev.deadletter.policy.EffectivePolicy;
+import dev.deadletter.policy.HistoryRetention;
+import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.policy.RetryDecider;
+import dev.deadletter.policy.TaskEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: read the task's Jobs and pods from the
+ * caches, ask {@link RetryDecider}, create at most one Job, write status once, then prune old Jobs.
+ */
+@ControllerConfiguration(
+    // The redrive annotation does not change metadata.generation, so every change must reach us.
+    generationAwareEventProcessing = false,
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
+
+  static final String JOBS = "attempt-jobs";
+  static final String PODS = "attempt-pods";
+
+  private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
+
+  private final Clock clock;
+  private final TaskEventRecorder events;
+
+  public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events) {
+    this.clock = clock;
+    this.events = events;
+  }
+
+  @Override
+  public List<EventSource<?, DeadLetterTask>> prepareEventSources(EventSourceContext<DeadLetterTask> context) {
+    // Label-filtered: Jobs and pods that are not attempts of some task are never cached.
+    var jobs =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, DeadLetterTask.class)
+                .withName(JOBS)
+                .withLabelSelector(AttemptLabels.TASK)
+                .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
+                .build(),
+            context);
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, DeadLetterTask.class)
+                .withName(PODS)
+                .withLabelSelector(AttemptLabels.TASK)
+                .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
+                .build(),
+            context);
+    return List.of(jobs, pods);
+  }
+
+  @Override
+  public UpdateControl<DeadLetterTask> reconcile(DeadLetterTask task, Context<DeadLetterTask> context) {
+    try (var ignored = MDC.putCloseable("task", task.getMetadata().getNamespace() + "/" + task.getMetadata().getName())) {
+      return reconcileTask(task, context);
+    }
+  }
+
+  private UpdateControl<DeadLetterTask> reconcileTask(DeadLetterTask task, Context<DeadLetterTask> context) {
+    String namespace = task.getMetadata().getNamespace();
+    String name = task.getMetadata().getName();
+    List<Job> jobs = cached(context, Job.class, JOBS, namespace, name);
+    List<Pod> pods = cached(context, Pod.class, PODS, namespace, name);
+    Map<Integer, ObservedAttempt> observed =
+        new HashMap<>(AttemptObservations.of(task, jobs, pods));
+    confirmLatestAttempt(task, context.getClient(), observed, pods);
+
+    Instant now = clock.instant();
+    Decision decision = RetryDecider.decide(task, observed, now);
+    if (decision.action() instanceof StartAttempt start) {
+      decision = startAttempt(task, context.getClient(), start, decision, now);
+    }
+    writeStatus(task, decision.status(), context);
+    decision.events().forEach(e -> events.record(task, e));
+    pruneHistory(task, context.getClient(), observed, decision.status());
+
+    if (decision.action() instanceof WaitUntil wait) {
+      Duration delay = Duration.between(clock.instant(), wait.when());
+      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(delay.isNegative() ? Duration.ZERO : delay);
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  /**
+   * The status says attempt N was created but the cache has no Job N. The cache may lag our own create
+   * (a watch event in flight), so ask the API once before the decider calls the attempt deleted.
+   */
+  private static void confirmLatestAttempt(
+      DeadLetterTask task, KubernetesClient client, Map<Integer, ObservedAttempt> observed, List<Pod> pods) {
+    DeadLetterTaskStatus status = task.getStatus();
+    if (status == null || status.getAttempts() == 0 || observed.containsKey(status.getAttempts())) {
+      return;
+    }
+    boolean recorded = status.getHistory().stream().anyMatch(r -> r.getAttempt() == status.getAttempts());
+    if (recorded) {
+      return;
+    }
+    String jobName = AttemptLabels.jobName(task.getMetadata().getName(), status.getAttempts());
+    Job job = client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace()).withName(jobName).get();
+    if (job != null && AttemptObservations.controlledBy(job, task.getMetadata().getUid())) {
+      List<Pod> own =
+          pods.stream().filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid())).toList();
+      observed.put(status.getAttempts(), AttemptReader.read(status.getAttempts(), job, own));
+    }
+  }
+
+  /**
+   * Creates the attempt Job. Created before the status is written: if we die in between, the next pass finds
+   * the Job and adopts it (never a second create); the other order could record an attempt that never ran.
+   */
+  private Decision startAttempt(
+      DeadLetterTask task, KubernetesClient client, StartAttempt start, Decision decision, Instant now) {
+    EffectivePolicy policy = EffectivePolicy.of(task.getSpec());
+    Job job = AttemptJobFactory.build(task, policy, start.number(), start.previousExitCode(), start.previousReason());
+    String jobName = job.getMetadata().getName();
+    try {
+      client.resource(job).create();
+      log.info("created attempt {} as Job {}", start.number(), jobName);
+      List<TaskEvent> withStart = new java.util.ArrayList<>(decision.events());
+      withStart.add(new TaskEvent(false, TaskEvent.ATTEMPT_STARTED,
+          "attempt %d/%d started as Job %s".formatted(start.number(), policy.maxAttempts(), jobName)));
+      return new Decision(decision.action(), decision.status(), withStart);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return alreadyExists(task, client, jobName, decision, now);
+      }
+      if (e.getCode() == 422 || e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST
+          || e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
+        // Retrying cannot help until someone edits the task or its namespace: say why, look again slowly.
+        String message = "attempt %d: the API server rejected Job %s: %s".formatted(
+            start.number(), jobName, apiMessage(e));
+        log.warn(message);
+        return RetryDecider.stalled(task, e.getCode() == HttpURLConnection.HTTP_FORBIDDEN
+            ? "JobForbidden" : "InvalidJobTemplate", message, now);
+      }
+      throw e;
+    }
+  }
+
+  private static Decision alreadyExists(
+      DeadLetterTask task, KubernetesClient client, String jobName, Decision decision, Instant now) {
+    Job existing =
+        client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace()).withName(jobName).get();
+    if (existing != null && AttemptObservations.controlledBy(existing, task.getMetadata().getUid())) {
+      log.info("attempt Job {} already exists and is ours: created by an earlier pass", jobName);
+      return decision;
+    }
+    String message = "Job %s exists and belongs to another owner (perhaps a deleted task of the same name);"
+        .formatted(jobName) + " waiting for it to be deleted";
+    return RetryDecider.stalled(task, "JobNameTaken", message, now);
+  }
+
+  /** One status write per pass, and none when nothing changed. */
+  private static void writeStatus(
+      DeadLetterTask task, DeadLetterTaskStatus status, Context<DeadLetterTask> context) {
+    if (Objects.equals(task.getStatus(), status)) {
+      return;
+    }
+    DeadLetterTask fresh = new DeadLetterTask();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(task.getMetadata().getName());
+    meta.setNamespace(task.getMetadata().getNamespace());
+    fresh.setMetadata(meta);
+    fresh.setStatus(status);
+    PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(task, fresh, context);
+  }
+
+  private static void pruneHistory(
+      DeadLetterTask task, KubernetesClient client, Map<Integer, ObservedAttempt> observed,
+      DeadLetterTaskStatus written) {
+    EffectivePolicy policy;
+    try {
+      policy = EffectivePolicy.of(task.getSpec());
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    for (String jobName :
+        HistoryRetention.jobsToDelete(observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
+      log.info("deleting Job {} beyond the history limits", jobName);
+      client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace()).withName(jobName)
+          .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+          .delete();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <R extends HasMetadata> List<R> cached(
+      Context<DeadLetterTask> context, Class<R> type, String source, String namespace, String taskName) {
+    var informer =
+        (InformerEventSource<R, DeadLetterTask>) context.eventSourceRetriever().getEventSourceFor(type, source);
+    return informer
+        .list(namespace, r -> taskName.equals(labels(r).get(AttemptLabels.TASK)))
+        .toList();
+  }
+
+  private static Set<ResourceID> taskOf(HasMetadata child) {
+    return Optional.ofNullable(labels(child).get(AttemptLabels.TASK))
+        .map(task -> Set.of(new ResourceID(task, child.getMetadata().getNamespace())))
+        .orElse(Set.of());
+  }
+
+  private static Map<String, String> labels(HasMetadata r) {
+    Map<String, String> labels = r.getMetadata().getLabels();
+    return labels == null ? Map.of() : labels;
+  }
+
+  private static String apiMessage(KubernetesClientException e) {
+    return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+  }
+}

@@ -1,0 +1,72 @@
+package dev.deadletter.reconciler;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.policy.TaskEvent;
+import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Emits events.k8s.io/v1 Events about a task. Best effort: a lost Event never fails a reconcile. */
+public class TaskEventRecorder {
+
+  static final String REPORTING_CONTROLLER = "deadletter.dev/deadletter-operator";
+  private static final Logger log = LoggerFactory.getLogger(TaskEventRecorder.class);
+  private static final DateTimeFormatter MICRO_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final String instance;
+
+  public TaskEventRecorder(KubernetesClient client, Clock clock, String instance) {
+    this.client = client;
+    this.clock = clock;
+    this.instance = instance;
+  }
+
+  public void record(DeadLetterTask task, TaskEvent event) {
+    var now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    Event e =
+        new EventBuilder()
+            .withNewMetadata()
+            .withGenerateName(task.getMetadata().getName() + ".")
+            .withNamespace(task.getMetadata().getNamespace())
+            .endMetadata()
+            .withRegarding(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(task.getApiVersion())
+                    .withKind(task.getKind())
+                    .withName(task.getMetadata().getName())
+                    .withNamespace(task.getMetadata().getNamespace())
+                    .withUid(task.getMetadata().getUid())
+                    .build())
+            .withType(event.warning() ? "Warning" : "Normal")
+            .withReason(event.reason())
+            .withAction(event.reason())
+            .withNote(truncate(event.message()))
+            .withEventTime(new MicroTime(MICRO_TIME.format(now)))
+            .withReportingController(REPORTING_CONTROLLER)
+            .withReportingInstance(instance)
+            .build();
+    try {
+      client.resource(e).create();
+    } catch (KubernetesClientException ex) {
+      log.warn("could not record event {} for {}/{}: {}", event.reason(),
+          task.getMetadata().getNamespace(), task.getMetadata().getName(), ex.getMessage());
+    }
+  }
+
+  /** The API limits an Event note to 1 KiB. */
+  private static String truncate(String note) {
+    return note.length() <= 1024 ? note : note.substring(0, 1021) + "...";
+  }
+}
