@@ -218,7 +218,7 @@ public final class RetryDecider {
             + ": redriving with a fresh round of " + policy.maxAttempts() + " attempts"));
         status.setCountedAttempts(0);
         status.setRoundStartedAt(null);
-        return startNow(latest + 1, last, "redriven by retry request " + request);
+        return startNow(latest + 1, last);
       }
       if (deadLetterWhy != null) {
         return deadLettered(deadLetterWhy);
@@ -237,7 +237,7 @@ public final class RetryDecider {
         return new Idle();
       }
       if (!now.isBefore(due)) {
-        return startNow(latest + 1, last, "retrying after " + describe(last));
+        return startNow(latest + 1, last);
       }
       status.setPhase(TaskPhase.BackingOff);
       status.setActiveJob(null);
@@ -256,13 +256,16 @@ public final class RetryDecider {
       status.setPhase(TaskPhase.Running);
       status.setActiveJob(running.jobName());
       status.setNextAttemptAt(null);
-      String message = "attempt %d/%d running as Job %s".formatted(
-          running.number(), policy.maxAttempts(), running.jobName());
+      String message = runningMessage(running.number(), running.jobName());
       if (running.waitingReason() != null) {
         message += "; its pod is waiting: " + running.waitingReason();
       }
       status.setMessage(message);
       return new Idle();
+    }
+
+    private String runningMessage(int number, String jobName) {
+      return "attempt %d/%d running as Job %s".formatted(number, policy.maxAttempts(), jobName);
     }
 
     private Action succeeded(AttemptRecord last, boolean transition) {
@@ -282,10 +285,10 @@ public final class RetryDecider {
         status.setMessage("suspended before the first attempt");
         return new Idle();
       }
-      return startNow(1, null, "first attempt");
+      return startNow(1, null);
     }
 
-    private Action startNow(int number, AttemptRecord last, String why) {
+    private Action startNow(int number, AttemptRecord last) {
       status.setAttempts(number);
       status.setCountedAttempts(status.getCountedAttempts() + 1);
       if (status.getRoundStartedAt() == null) {
@@ -294,8 +297,8 @@ public final class RetryDecider {
       status.setPhase(TaskPhase.Running);
       status.setActiveJob(jobName(number));
       status.setNextAttemptAt(null);
-      status.setMessage("attempt %d/%d running as Job %s (%s)".formatted(
-          number, policy.maxAttempts(), jobName(number), why));
+      // The same message as the running phase, so the pass that sees the Job running writes nothing.
+      status.setMessage(runningMessage(number, jobName(number)));
       return new StartAttempt(
           number, last == null ? null : last.getExitCode(), last == null ? null : last.getReason());
     }

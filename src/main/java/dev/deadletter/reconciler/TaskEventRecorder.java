@@ -38,7 +38,8 @@ public class TaskEventRecorder {
     Event e =
         new EventBuilder()
             .withNewMetadata()
-            .withGenerateName(task.getMetadata().getName() + ".")
+            // Named like client-go's recorder does: <object>.<timestamp in hex>.
+            .withName(task.getMetadata().getName() + "." + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()))
             .withNamespace(task.getMetadata().getNamespace())
             .endMetadata()
             .withRegarding(
@@ -60,8 +61,8 @@ public class TaskEventRecorder {
     try {
       client.resource(e).create();
     } catch (KubernetesClientException ex) {
-      log.warn("could not record event {} for {}/{}: {}", event.reason(),
-          task.getMetadata().getNamespace(), task.getMetadata().getName(), ex.getMessage());
+      log.warn("could not record event {}: HTTP {} {}", event.reason(), ex.getCode(),
+          ex.getStatus() == null ? ex.getMessage() : ex.getStatus().getMessage());
     }
   }
 
