@@ -1,0 +1,64 @@
+package dev.deadletter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.testing.LocalCluster;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What the CRD's schema and CEL rules reject at admission, against a real API server (kube-api-test).
+ * Each file under src/test/resources/invalid-tasks/ starts with "# expect: " and the error text it must get.
+ */
+@EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
+class AdmissionIT {
+
+  static KubernetesClient client;
+
+  @BeforeAll
+  static void installCrd() {
+    LocalCluster.installCrd(client);
+  }
+
+  static Stream<Path> invalidTasks() throws IOException {
+    return Files.list(Path.of("src/test/resources/invalid-tasks")).sorted();
+  }
+
+  static Stream<Path> examples() throws IOException {
+    return Files.list(Path.of("examples")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidTasks")
+  void invalidTaskIsRejectedWithFieldMessage(Path file) throws IOException {
+    String yaml = Files.readString(file);
+    String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
+
+    assertThatThrownBy(() -> client.load(Files.newInputStream(file)).inNamespace("default").create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expected);
+    assertThat(client.resources(DeadLetterTask.class).inNamespace("default").list().getItems())
+        .as("nothing was stored").isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("examples")
+  void examplesAreAccepted(Path file) throws IOException {
+    List<HasMetadata> created = client.load(Files.newInputStream(file)).inNamespace("default").create();
+    assertThat(created).hasSize(1);
+    client.resource(created.get(0)).delete();
+  }
+}
