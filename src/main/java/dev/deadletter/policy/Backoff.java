@@ -39,7 +39,7 @@ public record Backoff(Duration initial, double multiplier, Duration max, double 
   public Duration delay(int countedAttempts, double draw) {
     Duration base = baseDelay(countedAttempts);
     double factor = 1 - jitter * draw;
-    return Duration.ofMillis((long) Math.floor(base.toMillis() * factor));
+    return Duration.ofNanos((long) Math.floor(base.toNanos() * factor));
   }
 
   /** A stable draw in [0, 1) for one attempt of one task. */

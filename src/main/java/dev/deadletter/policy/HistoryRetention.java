@@ -21,7 +21,8 @@ public final class HistoryRetention {
       Collection<ObservedAttempt> observed, DeadLetterTaskStatus written, int keepSucceeded, int keepFailed) {
     Set<Integer> recorded =
         written.getHistory().stream().map(AttemptRecord::getAttempt).collect(Collectors.toSet());
-    int oldestRecorded = recorded.stream().min(Integer::compare).orElse(Integer.MAX_VALUE);
+    // Attempts older than the oldest record were recorded and have since dropped out of the history.
+    int oldestRecorded = recorded.stream().min(Integer::compare).orElse(0);
     List<ObservedAttempt> finished =
         observed.stream()
             .filter(ObservedAttempt::finished)

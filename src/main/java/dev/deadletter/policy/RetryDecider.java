@@ -47,24 +47,59 @@ public final class RetryDecider {
   }
 
   /**
-   * The status for a task that cannot run at all for a reason only the API server could tell (e.g. the Job
-   * template is rejected): phase unchanged, Stalled=True with the message, and a slow look again.
+   * The status for a task that cannot run at all for a reason the spec shows (it does not parse): phase
+   * unchanged, Stalled=True with the message, and a slow look again.
    */
   public static Decision stalled(DeadLetterTask task, String reason, String message, Instant now) {
-    DeadLetterTaskStatus previous = task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
-    DeadLetterTaskStatus status = copy(previous);
+    DeadLetterTaskStatus previous = previousStatus(task);
+    return stall(task, copy(previous), reason, message, List.of(), now);
+  }
+
+  /**
+   * The decision to start an attempt, undone because the API server refused the Job (the template is
+   * invalid, a quota or policy forbids it, or the name belongs to another owner). What the decision recorded
+   * about earlier attempts is kept; the start, and a retry request it consumed, are not.
+   */
+  public static Decision startRefused(
+      DeadLetterTask task, Decision decision, String reason, String message, Instant now) {
+    if (!(decision.action() instanceof StartAttempt start)) {
+      throw new IllegalArgumentException("not a start: " + decision.action());
+    }
+    DeadLetterTaskStatus previous = previousStatus(task);
+    DeadLetterTaskStatus status = copy(decision.status());
+    status.setAttempts(start.number() - 1);
+    status.setCountedAttempts(Math.max(0, status.getCountedAttempts() - 1));
+    status.setRoundStartedAt(previous.getRoundStartedAt());
+    status.setLastHandledRetryRequest(previous.getLastHandledRetryRequest());
+    status.setActiveJob(null);
+    status.setNextAttemptAt(previous.getNextAttemptAt());
+    List<TaskEvent> events =
+        decision.events().stream().filter(e -> !TaskEvent.RETRY_REQUESTED.equals(e.reason())).toList();
+    return stall(task, status, reason, message, events, now);
+  }
+
+  private static Decision stall(
+      DeadLetterTask task,
+      DeadLetterTaskStatus status,
+      String reason,
+      String message,
+      List<TaskEvent> events,
+      Instant now) {
+    DeadLetterTaskStatus previous = previousStatus(task);
     TaskPhase phase = previous.getPhase() == null ? TaskPhase.Pending : previous.getPhase();
     status.setPhase(phase);
     status.setMessage(message);
     status.setObservedGeneration(task.getMetadata().getGeneration());
-    status.setConditions(
-        TaskConditions.of(
-            phase, reason, message, generation(task), previous.getConditions(), now));
-    List<TaskEvent> events =
-        Objects.equals(previous.getMessage(), message)
-            ? List.of()
-            : List.of(TaskEvent.warning(TaskEvent.STALLED, message));
-    return new Decision(new WaitUntil(now.plus(STALLED_RECHECK)), status, events);
+    status.setConditions(TaskConditions.of(phase, reason, message, generation(task), previous.getConditions(), now));
+    List<TaskEvent> all = new ArrayList<>(events);
+    if (!Objects.equals(previous.getMessage(), message)) {
+      all.add(TaskEvent.warning(TaskEvent.STALLED, message));
+    }
+    return new Decision(new WaitUntil(now.plus(STALLED_RECHECK)), status, List.copyOf(all));
+  }
+
+  private static DeadLetterTaskStatus previousStatus(DeadLetterTask task) {
+    return task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
   }
 
   /** How often a stalled task is looked at again; a spec edit triggers a pass at once anyway. */
@@ -100,32 +135,50 @@ public final class RetryDecider {
       return new Decision(action, status, List.copyOf(events));
     }
 
-    /** Attempt Jobs newer than the status: a pass created them and died before writing status. */
+    /**
+     * Attempt Jobs newer than the status: a pass created them and died before writing status. They are
+     * counted as started. A Job newer than a dead-lettered status can only come from a redrive, so it
+     * opens the fresh round that redrive started.
+     */
     private void adoptUnrecordedStarts() {
       int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
       if (newest <= status.getAttempts()) {
         return;
       }
-      status.setCountedAttempts(status.getCountedAttempts() + newest - status.getAttempts());
-      if (status.getRoundStartedAt() == null) {
-        Instant firstStart =
-            observed.values().stream()
-                .filter(a -> a.number() > previous.getAttempts())
-                .map(ObservedAttempt::startTime)
-                .filter(Objects::nonNull)
-                .min(Comparator.naturalOrder())
-                .orElse(now);
+      Instant firstStart =
+          observed.values().stream()
+              .filter(a -> a.number() > previous.getAttempts())
+              .map(ObservedAttempt::startTime)
+              .filter(Objects::nonNull)
+              .min(Comparator.naturalOrder())
+              .orElse(now);
+      int adopted = newest - status.getAttempts();
+      if (previous.getPhase() == TaskPhase.DeadLettered) {
+        status.setCountedAttempts(adopted);
         status.setRoundStartedAt(Timestamps.format(firstStart));
+        String request = retryRequest();
+        if (request != null && !request.equals(previous.getLastHandledRetryRequest())) {
+          handled(request, "redriving with a fresh round of " + policy.maxAttempts() + " attempts");
+        }
+      } else {
+        status.setCountedAttempts(status.getCountedAttempts() + adopted);
+        if (status.getRoundStartedAt() == null) {
+          status.setRoundStartedAt(Timestamps.format(firstStart));
+        }
       }
       status.setAttempts(newest);
     }
 
     /** Adds a history record, once, for every attempt that ended since the last pass. */
     private void recordFinishedAttempts() {
+      // Only attempts newer than every record: older Jobs kept by generous history limits may have
+      // dropped out of the (shorter) status history, and must not be recorded again.
+      int newestRecorded =
+          status.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
       List<ObservedAttempt> finished =
           observed.values().stream()
               .filter(ObservedAttempt::finished)
-              .filter(a -> !recorded(a.number()))
+              .filter(a -> a.number() > newestRecorded)
               .sorted(Comparator.comparingInt(ObservedAttempt::number))
               .toList();
       for (ObservedAttempt attempt : finished) {
@@ -184,38 +237,33 @@ public final class RetryDecider {
 
     private Action next() {
       String request = retryRequest();
-      boolean newRequest = request != null && !request.equals(previous.getLastHandledRetryRequest());
-      if (newRequest) {
-        status.setLastHandledRetryRequest(request);
-      }
+      boolean newRequest = request != null && !request.equals(status.getLastHandledRetryRequest());
       int latest = status.getAttempts();
       ObservedAttempt running = observed.get(latest);
       if (latest > 0 && running != null && !running.finished()) {
         if (newRequest) {
-          events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
-              + " ignored: attempt " + latest + " is running"));
+          handled(request, "ignored: attempt " + latest + " is running");
         }
         return runningAttempt(running);
       }
       AttemptRecord last = latest == 0 ? null : findRecord(latest);
       if (last != null && last.getOutcome() == Outcome.Succeeded) {
         if (newRequest) {
-          events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
-              + " ignored: the task succeeded"));
+          handled(request, "ignored: the task succeeded");
         }
         return succeeded(last, previous.getPhase() != TaskPhase.Succeeded);
       }
       if (last == null) {
         if (newRequest) {
-          events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
-              + " noted: no attempt has failed yet"));
+          handled(request, "noted: no attempt has failed yet");
         }
         return firstAttempt();
       }
+      // While suspended a retry request stays pending: it takes effect on resume.
+      boolean actOnRequest = newRequest && !policy.suspended();
       String deadLetterWhy = deadLetterReason(last);
-      if (deadLetterWhy != null && newRequest) {
-        events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
-            + ": redriving with a fresh round of " + policy.maxAttempts() + " attempts"));
+      if (deadLetterWhy != null && actOnRequest) {
+        handled(request, "redriving with a fresh round of " + policy.maxAttempts() + " attempts");
         status.setCountedAttempts(0);
         status.setRoundStartedAt(null);
         return startNow(latest + 1, last);
@@ -224,9 +272,8 @@ public final class RetryDecider {
         return deadLettered(deadLetterWhy);
       }
       Instant due = nextAttemptTime(last);
-      if (newRequest) {
-        events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request
-            + ": skipping the backoff wait"));
+      if (actOnRequest) {
+        handled(request, "skipping the backoff wait");
         due = now;
       }
       if (policy.suspended()) {
@@ -250,6 +297,11 @@ public final class RetryDecider {
         events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
       }
       return new WaitUntil(due);
+    }
+
+    private void handled(String request, String what) {
+      status.setLastHandledRetryRequest(request);
+      events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request + ": " + what));
     }
 
     private Action runningAttempt(ObservedAttempt running) {

@@ -172,7 +172,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
         String message = "attempt %d: the API server rejected Job %s: %s".formatted(
             start.number(), jobName, apiMessage(e));
         log.warn(message);
-        return RetryDecider.stalled(task, e.getCode() == HttpURLConnection.HTTP_FORBIDDEN
+        return RetryDecider.startRefused(task, decision, e.getCode() == HttpURLConnection.HTTP_FORBIDDEN
             ? "JobForbidden" : "InvalidJobTemplate", message, now);
       }
       throw e;
@@ -189,7 +189,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     }
     String message = "Job %s exists and belongs to another owner (perhaps a deleted task of the same name);"
         .formatted(jobName) + " waiting for it to be deleted";
-    return RetryDecider.stalled(task, "JobNameTaken", message, now);
+    return RetryDecider.startRefused(task, decision, "JobNameTaken", message, now);
   }
 
   /** One status write per pass, and none when nothing changed. */

@@ -1,0 +1,228 @@
+package dev.deadletter.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deadletter.policy.FailureDetails;
+import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.policy.ObservedAttempt.State;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AttemptReaderTest {
+
+  private static final String CREATED = "2030-01-01T00:00:00Z";
+  private static final String ENDED = "2030-01-01T00:02:00Z";
+
+  @Test
+  void completeJobIsSucceededAtTheConditionTime() {
+    Job job = finishedJob("Complete", null, null);
+
+    ObservedAttempt a = AttemptReader.read(1, job, List.of());
+
+    assertThat(a.state()).isEqualTo(State.SUCCEEDED);
+    assertThat(a.number()).isEqualTo(1);
+    assertThat(a.jobName()).isEqualTo("nightly-export-1");
+    assertThat(a.startTime()).isEqualTo(Instant.parse(CREATED));
+    assertThat(a.finishTime()).isEqualTo(Instant.parse(ENDED));
+    assertThat(a.failure()).isNull();
+  }
+
+  @Test
+  void failedJobReportsTheExitCodeAndMessageOfTheFailedContainer() {
+    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Pod pod = failedPod("2030-01-01T00:00:01Z", terminated("main", 3, "Error", "cannot reach the database\n"));
+
+    ObservedAttempt a = AttemptReader.read(1, job, List.of(pod));
+
+    assertThat(a.state()).isEqualTo(State.FAILED);
+    assertThat(a.finishTime()).isEqualTo(Instant.parse(ENDED));
+    FailureDetails f = a.failure();
+    assertThat(f.exitCode()).isEqualTo(3);
+    assertThat(f.exitCodes()).isEqualTo(Map.of("main", 3));
+    assertThat(f.primaryReason()).isEqualTo("Error");
+    assertThat(f.reasons()).containsExactly("Error", "BackoffLimitExceeded");
+    assertThat(f.message()).isEqualTo("cannot reach the database");
+    assertThat(f.node()).isEqualTo("node-7");
+  }
+
+  @Test
+  void oomKilledContainerIsThePrimaryReason() {
+    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Pod pod = failedPod("2030-01-01T00:00:01Z", terminated("main", 137, "OOMKilled", null));
+
+    FailureDetails f = AttemptReader.read(1, job, List.of(pod)).failure();
+
+    assertThat(f.primaryReason()).isEqualTo("OOMKilled");
+    assertThat(f.exitCode()).isEqualTo(137);
+    // no termination message: the Job condition's message explains instead
+    assertThat(f.message()).isEqualTo("Job has reached the specified backoff limit");
+  }
+
+  @Test
+  void evictedPodReportsItsReasonAndDisruptionCondition() {
+    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Pod pod =
+        new PodBuilder(failedPod("2030-01-01T00:00:01Z", terminated("main", 137, "Error", null)))
+            .editStatus()
+            .withReason("Evicted")
+            .withMessage("The node was low on resource: memory.")
+            .addNewCondition()
+            .withType("DisruptionTarget")
+            .withStatus("True")
+            .withReason("TerminationByKubelet")
+            .endCondition()
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("False")
+            .endCondition()
+            .endStatus()
+            .build();
+
+    FailureDetails f = AttemptReader.read(1, job, List.of(pod)).failure();
+
+    assertThat(f.reasons()).contains("Evicted");
+    assertThat(f.primaryReason()).isEqualTo("Evicted");
+    assertThat(f.podConditions()).contains("DisruptionTarget=True", "Ready=False");
+  }
+
+  @Test
+  void deadlineExceededWithoutPodsIsExplainedByTheJobCondition() {
+    Job job = finishedJob("Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
+
+    FailureDetails f = AttemptReader.read(1, job, List.of()).failure();
+
+    assertThat(f.primaryReason()).isEqualTo("DeadlineExceeded");
+    assertThat(f.exitCode()).isNull();
+    assertThat(f.message()).isEqualTo("Job was active longer than specified deadline");
+  }
+
+  @Test
+  void newestFailedPodIsTheOneReported() {
+    // a user's explicit backoffLimit lets one attempt Job run several pods
+    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Pod older = failedPod("2030-01-01T00:00:01Z", terminated("main", 1, "Error", "first"));
+    Pod newer = failedPod("2030-01-01T00:01:00Z", terminated("main", 2, "Error", "second"));
+
+    FailureDetails f = AttemptReader.read(1, job, List.of(newer, older)).failure();
+
+    assertThat(f.exitCode()).isEqualTo(2);
+    assertThat(f.message()).isEqualTo("second");
+  }
+
+  @Test
+  void jobDeletedBeforeItFinishedIsAFailedAttempt() {
+    Job job = new JobBuilder(runningJob()).editMetadata().withDeletionTimestamp(ENDED).endMetadata().build();
+
+    ObservedAttempt a = AttemptReader.read(1, job, List.of());
+
+    assertThat(a.state()).isEqualTo(State.FAILED);
+    assertThat(a.finishTime()).isEqualTo(Instant.parse(ENDED));
+    assertThat(a.failure().primaryReason()).isEqualTo(FailureDetails.JOB_DELETED);
+  }
+
+  @Test
+  void runningJobSaysWhyItsPodIsStuckWaiting() {
+    Pod pulling = waitingPod("ImagePullBackOff", "Back-off pulling image \"registry.example/export:1.4\"");
+    Pod creating = waitingPod("ContainerCreating", null);
+
+    ObservedAttempt stuck = AttemptReader.read(1, runningJob(), List.of(pulling));
+    ObservedAttempt starting = AttemptReader.read(1, runningJob(), List.of(creating));
+
+    assertThat(stuck.state()).isEqualTo(State.RUNNING);
+    assertThat(stuck.finishTime()).isNull();
+    assertThat(stuck.waitingReason()).contains("ImagePullBackOff").contains("registry.example/export:1.4");
+    assertThat(starting.waitingReason()).isNull(); // a normal start is not worth mentioning
+  }
+
+  // --- builders ---
+
+  private static Job runningJob() {
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName("nightly-export-1")
+        .withNamespace("reports")
+        .withUid("job-uid-1")
+        .withCreationTimestamp(CREATED)
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .endSpec()
+        .withNewStatus()
+        .withActive(1)
+        .endStatus()
+        .build();
+  }
+
+  private static Job finishedJob(String type, String reason, String message) {
+    return new JobBuilder(runningJob())
+        .editStatus()
+        .withActive(0)
+        .addNewCondition()
+        .withType(type)
+        .withStatus("True")
+        .withReason(reason)
+        .withMessage(message)
+        .withLastTransitionTime(ENDED)
+        .endCondition()
+        .endStatus()
+        .build();
+  }
+
+  private static ContainerStatus terminated(String container, int exitCode, String reason, String message) {
+    return new ContainerStatusBuilder()
+        .withName(container)
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(exitCode)
+        .withReason(reason)
+        .withMessage(message)
+        .endTerminated()
+        .endState()
+        .build();
+  }
+
+  private static Pod failedPod(String created, ContainerStatus container) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName("nightly-export-1-" + created.hashCode())
+        .withCreationTimestamp(created)
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName("node-7")
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Failed")
+        .withContainerStatuses(container)
+        .endStatus()
+        .build();
+  }
+
+  private static Pod waitingPod(String reason, String message) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName("nightly-export-1-x7k2p")
+        .withCreationTimestamp(CREATED)
+        .endMetadata()
+        .withNewStatus()
+        .withPhase("Pending")
+        .addNewContainerStatus()
+        .withName("main")
+        .withNewState()
+        .withNewWaiting()
+        .withReason(reason)
+        .withMessage(message)
+        .endWaiting()
+        .endState()
+        .endContainerStatus()
+        .endStatus()
+        .build();
+  }
+}
