@@ -279,8 +279,8 @@ public final class RetryDecider {
       if (policy.suspended()) {
         status.setPhase(TaskPhase.Suspended);
         status.setActiveJob(null);
-        status.setNextAttemptAt(Timestamps.format(due));
-        status.setMessage("suspended; attempt %d is due at %s".formatted(latest + 1, Timestamps.format(due)));
+        status.setNextAttemptAt(Timestamps.formatMillis(due));
+        status.setMessage("suspended; attempt %d is due at %s".formatted(latest + 1, Timestamps.formatMillis(due)));
         return new Idle();
       }
       if (!now.isBefore(due)) {
@@ -288,7 +288,7 @@ public final class RetryDecider {
       }
       status.setPhase(TaskPhase.BackingOff);
       status.setActiveJob(null);
-      status.setNextAttemptAt(Timestamps.format(due));
+      status.setNextAttemptAt(Timestamps.formatMillis(due));
       status.setMessage(
           "attempt %d/%d failed: %s; attempt %d starts at %s"
               .formatted(latest, policy.maxAttempts(), describe(last), latest + 1, status.getNextAttemptAt()));
@@ -387,8 +387,8 @@ public final class RetryDecider {
     }
 
     /**
-     * When the attempt after {@code last} is due: the failure time plus the backoff, rounded up to the second
-     * so the recorded time is never earlier than the computed one.
+     * When the attempt after {@code last} is due: the failure time plus the backoff, rounded up to the
+     * millisecond (the precision status keeps) so the recorded time is never earlier than the computed one.
      */
     private Instant nextAttemptTime(AttemptRecord last) {
       Instant failedAt = Timestamps.parse(last.getFinishTime());
@@ -396,8 +396,8 @@ public final class RetryDecider {
           policy.backoff().delay(
               Math.max(1, status.getCountedAttempts()), Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
       Instant due = (failedAt == null ? now : failedAt).plus(delay);
-      Instant whole = due.truncatedTo(ChronoUnit.SECONDS);
-      return whole.equals(due) ? due : whole.plusSeconds(1);
+      Instant whole = due.truncatedTo(ChronoUnit.MILLIS);
+      return whole.equals(due) ? due : whole.plusMillis(1);
     }
 
     private boolean recorded(int number) {

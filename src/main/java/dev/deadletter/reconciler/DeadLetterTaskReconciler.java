@@ -6,6 +6,7 @@ import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
@@ -42,6 +43,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -63,10 +65,13 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   private final Clock clock;
   private final TaskEventRecorder events;
+  private final TaskMetrics metrics;
+  private final AtomicBoolean cacheBound = new AtomicBoolean();
 
-  public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events) {
+  public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
     this.clock = clock;
     this.events = events;
+    this.metrics = metrics;
   }
 
   @Override
@@ -99,6 +104,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   private UpdateControl<DeadLetterTask> reconcileTask(DeadLetterTask task, Context<DeadLetterTask> context) {
+    if (cacheBound.compareAndSet(false, true)) {
+      metrics.readTasksFrom(() -> context.getPrimaryCache().list());
+    }
     String namespace = task.getMetadata().getNamespace();
     String name = task.getMetadata().getName();
     List<Job> jobs = cached(context, Job.class, JOBS, namespace, name);
@@ -109,10 +117,13 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
     Instant now = clock.instant();
     Decision decision = RetryDecider.decide(task, observed, now);
+    Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
       decision = startAttempt(task, context.getClient(), start, decision, now);
+      createdAt = decision.action() instanceof StartAttempt ? clock.instant() : null;
     }
     writeStatus(task, decision.status(), context);
+    metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));
     pruneHistory(task, context.getClient(), observed, decision.status());
 
@@ -155,7 +166,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     EffectivePolicy policy = EffectivePolicy.of(task.getSpec());
     Job job = AttemptJobFactory.build(task, policy, start.number(), start.previousExitCode(), start.previousReason());
     String jobName = job.getMetadata().getName();
-    try {
+    try (var a = MDC.putCloseable("attempt", String.valueOf(start.number()));
+        var j = MDC.putCloseable("job", jobName)) {
       client.resource(job).create();
       log.info("created attempt {} as Job {}", start.number(), jobName);
       List<TaskEvent> withStart = new java.util.ArrayList<>(decision.events());

@@ -56,6 +56,20 @@ public final class LocalCluster {
     }
   }
 
+  /**
+   * The API server's audit log of Job creates and deletes (hack/cluster/audit-policy.yaml), which the local
+   * cluster writes beside its kubeconfig.
+   */
+  public static Path auditLog() {
+    String kubeconfig = System.getenv("KUBECONFIG");
+    Path log = kubeconfig == null ? null : Path.of(kubeconfig).toAbsolutePath().getParent().resolve("logs/audit.log");
+    if (log == null || !Files.exists(log)) {
+      throw new IllegalStateException("no audit log next to KUBECONFIG=" + kubeconfig
+          + ": this test needs the local cluster of hack/cluster.sh");
+    }
+    return log;
+  }
+
   public static String createNamespace(KubernetesClient client, String prefix) {
     String name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();

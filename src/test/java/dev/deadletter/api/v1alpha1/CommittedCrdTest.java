@@ -38,6 +38,13 @@ class CommittedCrdTest {
   }
 
   @Test
+  void helmChartShipsTheSameCrd() throws IOException {
+    assertThat(Files.readString(Path.of("helm/deadletter-operator/files", FILE)))
+        .as("the chart's copy of the CRD is stale: run hack/update-crd.sh")
+        .isEqualTo(Files.readString(COMMITTED));
+  }
+
+  @Test
   void printerColumnsFollowTheModelOrder() throws IOException {
     CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(COMMITTED));
     assertThat(crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns())

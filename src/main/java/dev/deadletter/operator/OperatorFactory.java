@@ -1,0 +1,74 @@
+package dev.deadletter.operator;
+
+import dev.deadletter.metrics.TaskMetrics;
+import dev.deadletter.reconciler.DeadLetterTaskReconciler;
+import dev.deadletter.reconciler.TaskEventRecorder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the JOSDK operator: the reconciler, its metrics, and leader election when configured. */
+public final class OperatorFactory {
+
+  static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+  static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+  static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+
+  private static final Logger log = LoggerFactory.getLogger(OperatorFactory.class);
+
+  private OperatorFactory() {}
+
+  /**
+   * @param onLeaseLost runs when this replica loses the Lease it held; it must stop the process, since JOSDK
+   *     cannot restart its controllers and a replica that went on reconciling would race the new leader
+   */
+  public static Operator create(
+      KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry registry, Runnable onLeaseLost) {
+    String identity = identity();
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withConcurrentReconciliationThreads(config.reconcileThreads())
+          .withReconciliationTerminationTimeout(config.shutdownTimeout())
+          // Per-resource meters would make a label out of every task name: keep them off.
+          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource()
+              .build());
+      if (config.leaderElection()) {
+        // exitOnStopLeading=false: JOSDK's own exit would call System.exit inside our shutdown hook and hang.
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(
+            config.leaseName(), config.leaseNamespace(), LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD,
+            identity,
+            new LeaderCallbacks(
+                () -> log.info("became leader as {}", identity),
+                onLeaseLost,
+                leader -> log.info("the leader is {}", leader)),
+            false));
+      }
+    });
+    var events = new TaskEventRecorder(client, clock, identity);
+    operator.register(
+        new DeadLetterTaskReconciler(clock, events, new TaskMetrics(registry)),
+        o -> {
+          if (!config.watchNamespaces().isEmpty()) {
+            o.settingNamespaces(config.watchNamespaces());
+          }
+          if (!config.taskLabelSelector().isEmpty()) {
+            o.withLabelSelector(config.taskLabelSelector());
+          }
+        });
+    return operator;
+  }
+
+  private static String identity() {
+    String host = System.getenv("HOSTNAME");
+    return host == null || host.isBlank() ? "deadletter-operator-" + UUID.randomUUID() : host;
+  }
+}

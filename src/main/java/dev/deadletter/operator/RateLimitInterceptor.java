@@ -1,0 +1,29 @@
+package dev.deadletter.operator;
+
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import java.util.concurrent.TimeUnit;
+
+/** Holds each Kubernetes API request until the {@link TokenBucket} allows it (Fabric8 has no QPS limit). */
+final class RateLimitInterceptor implements Interceptor {
+
+  static final String NAME = "deadletter-rate-limit";
+  private final TokenBucket bucket;
+
+  RateLimitInterceptor(TokenBucket bucket) {
+    this.bucket = bucket;
+  }
+
+  @Override
+  public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+    long wait = bucket.reserve();
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.deadletter.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class OperatorConfigTest {
+
+  @Test
+  void defaultsWatchAllNamespacesWithoutLeaderElection() {
+    OperatorConfig config = OperatorConfig.fromEnv(Map.of());
+
+    assertThat(config.watchNamespaces()).isEmpty();
+    assertThat(config.taskLabelSelector()).isEmpty();
+    assertThat(config.reconcileThreads()).isEqualTo(10);
+    assertThat(config.clientQps()).isEqualTo(20.0);
+    assertThat(config.clientBurst()).isEqualTo(40);
+    assertThat(config.leaderElection()).isFalse();
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
+    assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void readsEverySetting() {
+    OperatorConfig config = OperatorConfig.fromEnv(Map.ofEntries(
+        Map.entry("WATCH_NAMESPACES", " team-a, team-b ,"),
+        Map.entry("TASK_LABEL_SELECTOR", "shard=1"),
+        Map.entry("RECONCILE_THREADS", "4"),
+        Map.entry("KUBE_CLIENT_QPS", "50.5"),
+        Map.entry("KUBE_CLIENT_BURST", "100"),
+        Map.entry("LEADER_ELECTION_ENABLED", "TRUE"),
+        Map.entry("LEADER_ELECTION_LEASE_NAME", "dl.lease"),
+        Map.entry("POD_NAMESPACE", "deadletter-system"),
+        Map.entry("HTTP_PORT", "0"),
+        Map.entry("LOG_FORMAT", "json"),
+        Map.entry("LOG_LEVEL", "debug"),
+        Map.entry("SHUTDOWN_TIMEOUT", "1m30s")));
+
+    assertThat(config.watchNamespaces()).isEqualTo(Set.of("team-a", "team-b"));
+    assertThat(config.taskLabelSelector()).isEqualTo("shard=1");
+    assertThat(config.reconcileThreads()).isEqualTo(4);
+    assertThat(config.clientQps()).isEqualTo(50.5);
+    assertThat(config.clientBurst()).isEqualTo(100);
+    assertThat(config.leaderElection()).isTrue();
+    assertThat(config.leaseName()).isEqualTo("dl.lease");
+    assertThat(config.leaseNamespace()).isEqualTo("deadletter-system");
+    assertThat(config.httpPort()).isZero();
+    assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.JSON);
+    assertThat(config.logLevel()).isEqualTo("DEBUG");
+    assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void everyInvalidSettingIsNamedInOneError() {
+    assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of(
+            "RECONCILE_THREADS", "zero",
+            "KUBE_CLIENT_QPS", "-1",
+            "WATCH_NAMESPACES", "Team_A",
+            "LOG_FORMAT", "xml",
+            "LOG_LEVEL", "loud",
+            "SHUTDOWN_TIMEOUT", "30")))
+        .isInstanceOf(OperatorConfig.InvalidConfigException.class)
+        .hasMessageContaining("RECONCILE_THREADS='zero' is invalid")
+        .hasMessageContaining("KUBE_CLIENT_QPS='-1' is invalid: expected 0.1..10000.0")
+        .hasMessageContaining("WATCH_NAMESPACES='Team_A' is invalid: 'Team_A' is not a valid Kubernetes name")
+        .hasMessageContaining("LOG_FORMAT='xml' is invalid: expected one of [JSON, TEXT]")
+        .hasMessageContaining("LOG_LEVEL='loud' is invalid")
+        .hasMessageContaining("SHUTDOWN_TIMEOUT='30' is invalid");
+  }
+
+  @Test
+  void leaderElectionNeedsANamespaceForItsLease() {
+    assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of("LEADER_ELECTION_ENABLED", "true")))
+        .hasMessageContaining("LEADER_ELECTION_LEASE_NAMESPACE (or POD_NAMESPACE) must name a namespace");
+    assertThat(OperatorConfig.fromEnv(Map.of("LEADER_ELECTION_ENABLED", "true",
+        "LEADER_ELECTION_LEASE_NAMESPACE", "ops")).leaseNamespace()).isEqualTo("ops");
+  }
+}
