@@ -20,4 +20,5 @@ if [[ "${DEADLETTER_EXISTING_CLUSTER:-}" != 1 ]]; then
 fi
 
 hack/cluster/smoke-test.sh
+helm/tests/run.sh
 mvn -B -ntp verify "$@"

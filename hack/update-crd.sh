@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -ntp test -Dtest=CommittedCrdTest -Dcrd.update=true -Dsurefire.failIfNoSpecifiedTests=false
-echo "updated crds/"
+
+cp crds/deadlettertasks.deadletter.dev-v1.yml helm/deadletter-operator/files/
+echo "updated helm/deadletter-operator/files/ (the chart's copy)"

@@ -1,0 +1,91 @@
+{{/* Chart name, overridable. */}}
+{{- define "deadletter-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "deadletter-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "deadletter-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "deadletter-operator.labels" -}}
+helm.sh/chart: {{ include "deadletter-operator.chart" . }}
+{{ include "deadletter-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: deadletter-operator
+{{- end }}
+
+{{/* Selector labels: never change them, a Deployment's selector is immutable. */}}
+{{- define "deadletter-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "deadletter-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "deadletter-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "deadletter-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The username the API server sees for the operator; the admission policy exempts it. */}}
+{{- define "deadletter-operator.username" -}}
+system:serviceaccount:{{ .Release.Namespace }}:{{ include "deadletter-operator.serviceAccountName" . }}
+{{- end }}
+
+{{- define "deadletter-operator.leaseNamespace" -}}
+{{- default .Release.Namespace .Values.leaderElection.leaseNamespace }}
+{{- end }}
+
+{{- define "deadletter-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The operator's rules in a watched namespace (or cluster-wide). Exactly what it calls, nothing more;
+helm/tests/run.sh compares them with an expected list, so a new rule needs a new test line.
+*/}}
+{{- define "deadletter-operator.operatorRules" -}}
+- apiGroups: [deadletter.dev]
+  resources: [deadlettertasks]
+  verbs: [get, list, watch]
+- apiGroups: [deadletter.dev]
+  resources: [deadlettertasks/status]
+  verbs: [patch, update]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, watch, create, delete]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create]
+{{- end }}
+
+{{/* Checks across values that the JSON schema cannot express. */}}
+{{- define "deadletter-operator.validate" -}}
+{{- if and (gt (int .Values.replicas) 1) (not .Values.leaderElection.enabled) }}
+{{- fail "replicas > 1 needs leaderElection.enabled=true: otherwise every replica runs every task" }}
+{{- end }}
+{{- end }}

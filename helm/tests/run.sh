@@ -1,0 +1,501 @@
+#!/usr/bin/env bash
+# Tests of the Helm chart helm/deadletter-operator. Static: lint, template (default and namespaced
+# multi-replica), schema rejections, RBAC rules equal to an expected list, the CRD equal to crds/.
+# On the local cluster (hack/cluster.sh up): install into a namespace enforcing Pod Security "restricted",
+# RBAC sufficiency (kubectl auth can-i as the ServiceAccount, and the real operator jar running a full retry
+# cycle with the ServiceAccount's token), the admission policy matrix, upgrades (a value; the CRD), and
+# uninstall (the CRD and the tasks survive). Cleans up what it creates. Last line: "helm: N passed, N failed".
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+chart="$repo/helm/deadletter-operator"
+crd_file="$repo/crds/deadlettertasks.deadletter.dev-v1.yml"
+eval "$("$repo/hack/cluster.sh" env)"
+
+for tool in jq yq; do # Debian's jq, and yq (a YAML front end to jq)
+  command -v "$tool" >/dev/null && continue
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq yq; } >/dev/null 2>&1
+  command -v "$tool" >/dev/null || { echo "helm tests need $tool"; echo "helm: 0 passed, 1 failed"; exit 1; }
+done
+
+release=dlt
+sys_ns=deadletter-system
+ns_a=dlt-helm-a ns_b=dlt-helm-b ns_other=dlt-helm-other
+sa_name=dlt-deadletter-operator
+sa_user=system:serviceaccount:$sys_ns:$sa_name
+crd=deadlettertasks.deadletter.dev
+work=$(mktemp -d)
+passed=0 failed=0 skipped=0
+operator_pid=""
+http_port=$((20000 + RANDOM % 10000))
+release_owns_crd=true # false when another release owns the CRD (then this test leaves it alone)
+
+check() { # check NAME COMMAND...: runs the command, counts and prints ok/FAIL
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+quietly() { "$@" >"$work/out" 2>&1 || { sed 's/^/  /' "$work/out"; return 1; }; }
+skip() { skipped=$((skipped + 1)); echo "skip $1"; }
+
+cleanup() {
+  if [[ -n "$operator_pid" ]] && kill -0 "$operator_pid" 2>/dev/null; then
+    kill "$operator_pid"; wait "$operator_pid" 2>/dev/null
+  fi
+  helm status "$release" -n "$sys_ns" >/dev/null 2>&1 && helm uninstall "$release" -n "$sys_ns" >/dev/null 2>&1
+  kubectl delete ns "$sys_ns" "$ns_a" "$ns_b" "$ns_other" --ignore-not-found --wait=false >/dev/null 2>&1
+  # The CRD stays (tasks of other users live in it); drop this release's ownership so that nothing of the
+  # test remains on it.
+  if $release_owns_crd && kubectl get crd "$crd" >/dev/null 2>&1; then
+    kubectl label crd "$crd" app.kubernetes.io/managed-by- app.kubernetes.io/instance- app.kubernetes.io/name- \
+      app.kubernetes.io/part-of- app.kubernetes.io/version- helm.sh/chart- >/dev/null 2>&1
+    kubectl annotate crd "$crd" meta.helm.sh/release-name- meta.helm.sh/release-namespace- \
+      helm.sh/resource-policy- argocd.argoproj.io/sync-options- >/dev/null 2>&1
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------------------
+# Static checks
+
+render() { helm template "$release" "$chart" -n "$sys_ns" "$@"; }
+# All rendered objects as one JSON array.
+objects() { yq -c -s '[.[] | select(. != null)]'; }
+
+cat >"$work/namespaced.yaml" <<YAML
+replicas: 2
+watchNamespaces: [$ns_a, $ns_b]
+YAML
+
+render >"$work/default.yaml" 2>"$work/err" || cat "$work/err"
+render -f "$work/namespaced.yaml" >"$work/namespaced-render.yaml" 2>"$work/err" || cat "$work/err"
+objects <"$work/default.yaml" >"$work/default.json"
+objects <"$work/namespaced-render.yaml" >"$work/namespaced.json"
+
+q() { jq -e "$2" "$1" >/dev/null; } # q FILE JQ_EXPR: true when the expression is truthy
+
+check "helm lint (default values)" helm lint --strict "$chart" --quiet
+check "helm lint (namespaced, 2 replicas)" helm lint --strict "$chart" --quiet -f "$work/namespaced.yaml"
+
+d=$work/default.json n=$work/namespaced.json
+deploy='.[] | select(.kind == "Deployment")'
+container="$deploy | .spec.template.spec.containers[0]"
+envvar() { echo "($container | .env[] | select(.name == \"$1\") | .value)"; }
+
+check "default: ClusterRole + ClusterRoleBinding for all namespaces" \
+  q "$d" '[.[] | select(.kind == "ClusterRoleBinding")] | length == 1 and .[0].subjects == [{"kind":"ServiceAccount","name":"'$sa_name'","namespace":"'$sys_ns'"}]'
+check "default: WATCH_NAMESPACES empty" q "$d" "$(envvar WATCH_NAMESPACES) == \"\""
+check "default: no PodDisruptionBudget with one replica" q "$d" '[.[] | select(.kind == "PodDisruptionBudget")] | length == 0'
+check "default: leader election on (rolling updates overlap pods)" q "$d" "$(envvar LEADER_ELECTION_ENABLED) == \"true\""
+check "default: lease namespace is the release namespace" q "$d" "$(envvar LEADER_ELECTION_LEASE_NAMESPACE) == \"$sys_ns\""
+check "default: no ServiceMonitor" q "$d" '[.[] | select(.kind == "ServiceMonitor")] | length == 0'
+check "default: metrics Service on port http-metrics" \
+  q "$d" '.[] | select(.kind == "Service") | .spec.ports[0].name == "http-metrics"'
+check "default: ValidatingAdmissionPolicy and binding (v1)" \
+  q "$d" '[.[] | select(.apiVersion == "admissionregistration.k8s.io/v1") | .kind] | sort == ["ValidatingAdmissionPolicy","ValidatingAdmissionPolicyBinding"]'
+check "default: admission policy exempts the operator's ServiceAccount" \
+  q "$d" '.[] | select(.kind == "ValidatingAdmissionPolicy") | .spec.matchConditions[0].expression | contains("'$sa_user'")'
+check "default: admission policy does not match the status subresource" \
+  q "$d" '.[] | select(.kind == "ValidatingAdmissionPolicy") | .spec.matchConstraints.resourceRules == [{"apiGroups":["deadletter.dev"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["deadlettertasks"]}]'
+check "default: app.kubernetes.io labels on every object" \
+  q "$d" 'all(.[]; .metadata.labels["app.kubernetes.io/name"] == "deadletter-operator" and .metadata.labels["app.kubernetes.io/instance"] == "'$release'" and .metadata.labels["app.kubernetes.io/managed-by"] == "Helm" and .metadata.labels["app.kubernetes.io/version"] == "0.1.0")'
+check "default: image is repository:appVersion" q "$d" "$container | .image | endswith(\":0.1.0\")"
+check "default: restricted securityContext" q "$d" "$deploy | .spec.template.spec.securityContext.runAsNonRoot == true
+  and .spec.template.spec.securityContext.seccompProfile.type == \"RuntimeDefault\"
+  and (.spec.template.spec.containers[0].securityContext | .allowPrivilegeEscalation == false
+       and .readOnlyRootFilesystem == true and .capabilities.drop == [\"ALL\"] and .runAsNonRoot == true)"
+check "default: probes /healthz (startup, liveness), /readyz (readiness)" \
+  q "$d" "$container | .startupProbe.httpGet.path == \"/healthz\" and .livenessProbe.httpGet.path == \"/healthz\" and .readinessProbe.httpGet.path == \"/readyz\""
+check "default: emptyDir at /tmp" q "$d" "$deploy | .spec.template.spec.volumes[0].emptyDir != null
+  and .spec.template.spec.containers[0].volumeMounts == [{\"name\":\"tmp\",\"mountPath\":\"/tmp\"}]"
+check "default: JVM flags and resources" q "$d" "($(envvar JAVA_TOOL_OPTIONS) | contains(\"-XX:MaxRAMPercentage=75\") and contains(\"-XX:+ExitOnOutOfMemoryError\"))
+  and ($container | .resources == {\"requests\":{\"cpu\":\"100m\",\"memory\":\"256Mi\"},\"limits\":{\"memory\":\"512Mi\"}})"
+check "default: token mounted, grace period > SHUTDOWN_TIMEOUT" q "$d" "$deploy | .spec.template.spec.automountServiceAccountToken == true
+  and .spec.template.spec.terminationGracePeriodSeconds == 45" 
+
+check "namespaced: a Role + RoleBinding in each watched namespace" \
+  q "$n" '([.[] | select(.kind == "Role" and (.metadata.name | endswith("-leader-election") | not)) | .metadata.namespace] | sort == ["'$ns_a'","'$ns_b'"])
+     and ([.[] | select(.kind == "RoleBinding" and (.metadata.name | endswith("-leader-election") | not)) | .metadata.namespace] | sort == ["'$ns_a'","'$ns_b'"])'
+check "namespaced: no ClusterRole grants jobs, pods or tasks to the operator (no ClusterRoleBinding)" \
+  q "$n" '([.[] | select(.kind == "ClusterRoleBinding")] | length == 0)
+     and ([.[] | select(.kind == "ClusterRole") | .rules[] | select(.resources | index("jobs") or index("pods"))] | length == 0)'
+check "namespaced: PodDisruptionBudget with 2 replicas" \
+  q "$n" '.[] | select(.kind == "PodDisruptionBudget") | .spec.minAvailable == 1'
+check "namespaced: leader election env true, 2 replicas" \
+  q "$n" "$(envvar LEADER_ELECTION_ENABLED) == \"true\" and ($deploy | .spec.replicas == 2)"
+check "namespaced: WATCH_NAMESPACES lists them" q "$n" "$(envvar WATCH_NAMESPACES) == \"$ns_a,$ns_b\""
+
+rejected() { # rejected EXPECTED_MESSAGE HELM_ARGS...: rendering fails and says why
+  local want=$1; shift
+  if render "$@" >/dev/null 2>"$work/err"; then echo "  accepted: $*"; return 1; fi
+  grep -qF -- "$want" "$work/err" || { echo "  message was: $(cat "$work/err")"; return 1; }
+}
+check "schema rejects replicas: -1" rejected "at '/replicas': minimum: got -1, want 0" --set replicas=-1
+check "schema rejects watchNamespaces: \"notalist\"" rejected "at '/watchNamespaces': got string, want array" --set watchNamespaces=notalist
+check "schema rejects image.tag: 3 (a number)" rejected "at '/image/tag': got number, want string" --set image.tag=3
+check "schema rejects a namespace that is not a DNS label" rejected "at '/watchNamespaces/0': 'Team_A' does not match pattern" --set 'watchNamespaces[0]=Team_A'
+check "schema rejects logging.format: xml" rejected "at '/logging/format': value must be one of 'text', 'json'" --set logging.format=xml
+check "schema rejects an unknown top-level value (typo)" rejected "additional properties 'replica' not allowed" --set replica=2
+check "schema rejects admissionPolicy.validationActions: [Allow]" rejected "at '/admissionPolicy/validationActions/0': value must be one of" --set 'admissionPolicy.validationActions[0]=Allow'
+check "replicas: 2 without leader election is refused" rejected "replicas > 1 needs leaderElection.enabled=true" \
+  --set replicas=2 --set leaderElection.enabled=false
+
+# Every rule of every Role and ClusterRole the chart renders, one line each. A rule added to the chart
+# that is not listed here fails the test: add it here only if the operator really calls it.
+rules() {
+  jq -r '.[] | select(.kind == "Role" or .kind == "ClusterRole") | . as $r | .rules[]
+    | "\($r.kind) \($r.metadata.namespace // "-") \($r.metadata.name): \(.apiGroups | join(",")) \(.resources | join(","))"
+      + " [\(.verbs | join(","))]" + (if .resourceNames then " names=\(.resourceNames | join(","))" else "" end)' "$1" | sort
+}
+operator_rules() { # operator_rules KIND NAMESPACE
+  printf '%s\n' \
+    "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks [get,list,watch]" \
+    "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks/status [patch,update]" \
+    "$1 $2 $release-deadletter-operator: batch jobs [get,list,watch,create,delete]" \
+    "$1 $2 $release-deadletter-operator:  pods [get,list,watch]" \
+    "$1 $2 $release-deadletter-operator: events.k8s.io events [create]"
+}
+common_rules() {
+  printf '%s\n' \
+    "Role $sys_ns $release-deadletter-operator-leader-election: coordination.k8s.io leases [create]" \
+    "Role $sys_ns $release-deadletter-operator-leader-election: coordination.k8s.io leases [get,update,patch] names=deadletter-operator" \
+    "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadlettertasks [get,list,watch,create,update,patch,delete,deletecollection]" \
+    "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadlettertasks/status [get]" \
+    "ClusterRole - $release-deadletter-operator-task-viewer: deadletter.dev deadlettertasks,deadlettertasks/status [get,list,watch]"
+}
+{ operator_rules ClusterRole -; common_rules; } | sort >"$work/expected-default.txt"
+{ operator_rules Role "$ns_a"; operator_rules Role "$ns_b"; common_rules; } | sort >"$work/expected-namespaced.txt"
+same_rules() { diff -u "$2" <(rules "$1") >"$work/diff" || { sed 's/^/  /' "$work/diff"; return 1; }; }
+check "RBAC rules exactly as expected (all namespaces)" same_rules "$d" "$work/expected-default.txt"
+check "RBAC rules exactly as expected (namespaced)" same_rules "$n" "$work/expected-namespaced.txt"
+check "RBAC: no wildcard, secrets, pods/create, tokens, impersonate, escalate or bind" q "$d" '
+  [.[] | select(.kind == "Role" or .kind == "ClusterRole") | .rules[]
+   | select((.verbs + .resources + .apiGroups | index("*"))
+       or (.resources | index("secrets") or index("serviceaccounts/token") or index("serviceaccounts"))
+       or (.verbs | index("impersonate") or index("escalate") or index("bind"))
+       or ((.resources | index("pods")) and (.verbs | index("create"))))] | length == 0'
+
+check "CRD: the chart's copy is byte-identical to crds/ (else: cp $crd_file $chart/files/)" \
+  cmp -s "$crd_file" "$chart/files/$(basename "$crd_file")"
+same_crd() { # the rendered CRD minus the release's labels/annotations equals the committed file
+  diff <(jq -S '.[] | select(.kind == "CustomResourceDefinition") | del(.metadata.labels, .metadata.annotations)' "$1") \
+       <(yq -S 'select(. != null)' "$crd_file") >"$work/diff" || { head -20 "$work/diff"; return 1; }
+}
+check "CRD: rendered CRD equals crds/ (content)" same_crd "$d"
+check "CRD: helm.sh/resource-policy keep" \
+  q "$d" '.[] | select(.kind == "CustomResourceDefinition") | .metadata.annotations["helm.sh/resource-policy"] == "keep"'
+check "CRD: crds.install=false renders none" bash -c \
+  "helm template $release '$chart' --set crds.install=false | grep -q 'kind: CustomResourceDefinition' && exit 1 || exit 0"
+check "CRD: small enough for client-side kubectl apply (last-applied < 256 KiB)" \
+  test "$(yq -c 'select(. != null)' "$crd_file" | wc -c)" -lt 262144
+check "ServiceMonitor rendered when enabled" bash -c \
+  "helm template $release '$chart' --set metrics.serviceMonitor.enabled=true | yq -c -s '[.[] | select(.kind == \"ServiceMonitor\")][0].spec.endpoints[0].port' | grep -q http-metrics"
+check "admissionPolicy.enabled=false renders no policy" bash -c \
+  "helm template $release '$chart' --set admissionPolicy.enabled=false | grep -q ValidatingAdmissionPolicy && exit 1 || exit 0"
+packaged() {
+  helm package "$chart" -d "$work" >/dev/null &&
+    tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep -q 'deadletter-operator/files/deadlettertasks.deadletter.dev-v1.yml' &&
+    helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep -q 'kind: CustomResourceDefinition'
+}
+check "helm package carries the CRD and renders it" packaged
+
+# The Argo CD health check (docs/argocd-health.lua), run by a Lua interpreter on sample tasks.
+lua=$(command -v lua5.1 lua5.4 lua 2>/dev/null | head -1)
+if [[ -z "$lua" ]]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4; } >/dev/null 2>&1
+  lua=$(command -v lua5.4 2>/dev/null)
+fi
+if [[ -n "$lua" ]]; then
+  while IFS= read -r line; do
+    echo "$line"
+    case $line in ok*) passed=$((passed + 1)) ;; FAIL*) failed=$((failed + 1)) ;; esac
+  done < <("$lua" "$repo/helm/tests/argocd-health-test.lua" "$repo/docs/argocd-health.lua" 2>&1 || echo "FAIL argocd health script")
+else
+  skip "Argo CD health Lua (no Lua interpreter could be installed)"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# On the local cluster
+
+if ! kubectl get --raw /readyz >/dev/null 2>&1; then
+  echo "FAIL cluster not reachable (hack/cluster.sh up)"; failed=$((failed + 1))
+  echo "helm: $passed passed, $failed failed, $skipped skipped"; exit 1
+fi
+
+# Leftovers of an interrupted run.
+helm status "$release" -n "$sys_ns" >/dev/null 2>&1 && helm uninstall "$release" -n "$sys_ns" >/dev/null
+for ns in "$sys_ns" "$ns_a" "$ns_b" "$ns_other"; do kubectl delete ns "$ns" --ignore-not-found --wait=true --timeout=60s >/dev/null; done
+
+kubectl create ns "$sys_ns" >/dev/null
+kubectl label ns "$sys_ns" pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest >/dev/null
+for ns in "$ns_a" "$ns_b" "$ns_other"; do kubectl create ns "$ns" >/dev/null; done
+
+# A CRD applied before with kubectl is adopted by the release, as the README documents.
+owner=$(kubectl get crd "$crd" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-namespace}/{.metadata.annotations.meta\.helm\.sh/release-name}' 2>/dev/null)
+if [[ -n "$owner" && "$owner" != / && "$owner" != "$sys_ns/$release" ]]; then
+  release_owns_crd=false
+  echo "FAIL the CRD belongs to release $owner; uninstall it first"; failed=$((failed + 1))
+  echo "helm: $passed passed, $failed failed"; exit 1
+fi
+if [[ "$owner" == / ]]; then
+  kubectl label crd "$crd" app.kubernetes.io/managed-by=Helm --overwrite >/dev/null
+  kubectl annotate crd "$crd" meta.helm.sh/release-name="$release" meta.helm.sh/release-namespace="$sys_ns" --overwrite >/dev/null
+fi
+
+# KWOK plays the kubelet: no JVM runs, the annotation keeps the simulated pods running.
+sim=(--set-string 'podAnnotations.sim\.deadletter\.dev/hang=true')
+
+check "helm install (all namespaces, 1 replica) into a restricted namespace" \
+  quietly helm install "$release" "$chart" -n "$sys_ns" "${sim[@]}" --wait --timeout 90s
+check "the CRD is owned by the release and kept on uninstall" bash -c \
+  "kubectl get crd $crd -o json | jq -e '.metadata.annotations[\"meta.helm.sh/release-name\"] == \"$release\" and .metadata.annotations[\"helm.sh/resource-policy\"] == \"keep\"' >/dev/null"
+
+can() { kubectl auth can-i --as="$sa_user" "$@" >/dev/null 2>&1; }
+cannot() { ! can "$@"; }
+check "all namespaces: the ServiceAccount may create jobs in any namespace" can create jobs.batch -n "$ns_other"
+check "all namespaces: the ServiceAccount may watch tasks cluster-wide" can watch deadlettertasks.deadletter.dev --all-namespaces
+
+# Upgrade: change values (namespaced, 2 replicas).
+check "helm upgrade to watchNamespaces [$ns_a, $ns_b], replicas 2" \
+  quietly helm upgrade "$release" "$chart" -n "$sys_ns" "${sim[@]}" -f "$work/namespaced.yaml" --wait --timeout 90s
+check "after upgrade: revision 2, a PodDisruptionBudget, no ClusterRoleBinding" bash -c "
+  helm status $release -n $sys_ns -o json | jq -e '.version == 2' >/dev/null &&
+  kubectl get pdb -n $sys_ns $release-deadletter-operator >/dev/null &&
+  ! kubectl get clusterrolebinding $release-deadletter-operator >/dev/null 2>&1"
+check "Pod Security restricted: the operator's 2 pods were admitted and run" bash -c "
+  test \"\$(kubectl get pods -n $sys_ns -l app.kubernetes.io/instance=$release --field-selector=status.phase=Running -o name | wc -l)\" -ge 2"
+pod_from_template() { # the Deployment's pod template as a Pod, optionally changed by a jq filter
+  kubectl get deploy -n "$sys_ns" "$release-deadletter-operator" -o json |
+    jq "{apiVersion: \"v1\", kind: \"Pod\", metadata: {name: \"psa-check\", namespace: \"$sys_ns\"}, spec: .spec.template.spec} ${1:+| $1}"
+}
+check "Pod Security restricted: the rendered pod passes a server-side dry run" \
+  bash -c "$(declare -f pod_from_template); sys_ns=$sys_ns release=$release; pod_from_template | kubectl create --dry-run=server -f - >/dev/null"
+check "Pod Security restricted: the namespace really enforces (a root pod is refused)" bash -c \
+  "$(declare -f pod_from_template); sys_ns=$sys_ns release=$release
+   pod_from_template '.spec.securityContext = {} | .spec.containers[0].securityContext = {}' |
+     kubectl create --dry-run=server -f - 2>&1 | grep -q 'violates PodSecurity \"restricted:latest\"'"
+
+for ns in "$ns_a" "$ns_b"; do
+  for verb in get list watch; do check "can-i $verb deadlettertasks in $ns" can "$verb" deadlettertasks.deadletter.dev -n "$ns"; done
+  check "can-i patch deadlettertasks/status in $ns" can patch deadlettertasks.deadletter.dev --subresource=status -n "$ns"
+  check "can-i update deadlettertasks/status in $ns" can update deadlettertasks.deadletter.dev --subresource=status -n "$ns"
+  for verb in get list watch create delete; do check "can-i $verb jobs in $ns" can "$verb" jobs.batch -n "$ns"; done
+  for verb in get list watch; do check "can-i $verb pods in $ns" can "$verb" pods -n "$ns"; done
+  check "can-i create events.k8s.io events in $ns" can create events.events.k8s.io -n "$ns"
+done
+check "can-i create leases in $sys_ns" can create leases.coordination.k8s.io -n "$sys_ns"
+for verb in get update patch; do
+  check "can-i $verb lease deadletter-operator in $sys_ns" can "$verb" leases.coordination.k8s.io/deadletter-operator -n "$sys_ns"
+done
+
+check "cannot create pods" cannot create pods -n "$ns_a"
+check "cannot get secrets" cannot get secrets -n "$ns_a"
+check "cannot list secrets in its own namespace" cannot list secrets -n "$sys_ns"
+check "cannot create serviceaccounts/token" cannot create serviceaccounts --subresource=token -n "$ns_a"
+check "cannot impersonate serviceaccounts" cannot impersonate serviceaccounts -n "$ns_a"
+check "cannot create jobs in a namespace it does not watch" cannot create jobs.batch -n "$ns_other"
+check "cannot list jobs cluster-wide" cannot list jobs.batch --all-namespaces
+check "cannot list tasks in a namespace it does not watch" cannot list deadlettertasks.deadletter.dev -n "$ns_other"
+check "cannot update or patch tasks (spec/metadata)" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  cannot update deadlettertasks.deadletter.dev -n $ns_a && cannot patch deadlettertasks.deadletter.dev -n $ns_a"
+check "cannot patch or update jobs" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  cannot patch jobs.batch -n $ns_a && cannot update jobs.batch -n $ns_a"
+check "cannot create core events" cannot create events -n "$ns_a"
+check "cannot delete pods or exec into them" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  cannot delete pods -n $ns_a && cannot create pods --subresource=exec -n $ns_a"
+check "cannot get other leases, nor leases outside $sys_ns" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  cannot get leases.coordination.k8s.io/other -n $sys_ns && cannot create leases.coordination.k8s.io -n $ns_a"
+check "cannot escalate or bind roles" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  cannot escalate roles.rbac.authorization.k8s.io -n $ns_a && cannot bind clusterroles.rbac.authorization.k8s.io"
+
+# The real operator with nothing but the ServiceAccount's token: a full retry cycle.
+run_operator() {
+  local jar="$repo/target/deadletter-operator.jar"
+  if [[ ! -f "$jar" || ! -d "$repo/target/lib" ]]; then
+    (cd "$repo" && mvn -B -q -ntp package -Dmaven.test.skip=true) || return 1
+  fi
+  # A copy, so that a concurrent `mvn package` cannot pull the classes from under the running JVM.
+  mkdir -p "$work/app" && cp "$jar" "$work/app/" && cp -r "$repo/target/lib" "$work/app/" || return 1
+  local server ca token
+  server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+  ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+  if [[ -z "$ca" ]]; then
+    ca=$(base64 -w0 <"$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')")
+  fi
+  token=$(kubectl create token "$sa_name" -n "$sys_ns" --duration=10m) || return 1
+  cat >"$work/sa.kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters: [{name: local, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
+users: [{name: operator, user: {token: "$token"}}]
+contexts: [{name: operator, context: {cluster: local, user: operator}}]
+current-context: operator
+YAML
+  (cd "$work" && exec env -u KUBERNETES_SERVICE_HOST KUBECONFIG="$work/sa.kubeconfig" \
+    WATCH_NAMESPACES="$ns_a,$ns_b" POD_NAMESPACE="$sys_ns" LEADER_ELECTION_ENABLED=true \
+    LEADER_ELECTION_LEASE_NAME=deadletter-operator LEADER_ELECTION_LEASE_NAMESPACE="$sys_ns" \
+    HTTP_PORT="$http_port" LOG_LEVEL=INFO \
+    java -jar "$work/app/deadletter-operator.jar" >"$work/operator.log" 2>&1) &
+  operator_pid=$!
+}
+check "the operator jar starts with the ServiceAccount's token" run_operator
+
+cat >"$work/task.yaml" <<YAML
+apiVersion: deadletter.dev/v1alpha1
+kind: DeadLetterTask
+metadata:
+  name: helm-rbac
+  namespace: $ns_a
+spec:
+  retryPolicy:
+    maxAttempts: 3
+    backoff: {initialDelay: 1s, jitter: 0}
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          annotations: {sim.deadletter.dev/exit-codes: "1,0", sim.deadletter.dev/duration: 500ms}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: example.invalid/never-pulled}]
+YAML
+succeeded_after_2() {
+  kubectl apply -f "$work/task.yaml" >/dev/null || return 1
+  local phase="" attempts=""
+  for _ in $(seq 90); do
+    read -r phase attempts < <(kubectl get dlt helm-rbac -n "$ns_a" -o jsonpath='{.status.phase} {.status.attempts}')
+    [[ "$phase" == Succeeded ]] && break
+    kill -0 "$operator_pid" 2>/dev/null || { echo "  the operator exited:"; tail -20 "$work/operator.log"; return 1; }
+    sleep 1
+  done
+  [[ "$phase" == Succeeded && "$attempts" == 2 ]] || { echo "  phase=$phase attempts=$attempts"; tail -20 "$work/operator.log"; return 1; }
+}
+check "full retry cycle as the ServiceAccount: exit 1, retry after 1s, exit 0 -> Succeeded, 2 attempts" succeeded_after_2
+check "history: Failed then Succeeded" bash -c \
+  "kubectl get dlt helm-rbac -n $ns_a -o json | jq -e '[.status.history[].outcome] == [\"Failed\",\"Succeeded\"]' >/dev/null"
+check "events.k8s.io Events were recorded by the operator" bash -c \
+  "kubectl get events.events.k8s.io -n $ns_a -o json | jq -e '[.items[] | select(.regarding.name == \"helm-rbac\" and .reportingController == \"deadletter.dev/deadletter-operator\")] | length >= 3' >/dev/null"
+check "no request of the operator was forbidden" bash -c "! grep -iE 'forbidden|HTTP 403|code=403' '$work/operator.log'"
+if curl -fs -o /dev/null "http://127.0.0.1:$http_port/healthz"; then
+  check "the probes' endpoints answer: /healthz and /readyz 200" \
+    bash -c "curl -fs -o /dev/null http://127.0.0.1:$http_port/healthz && curl -fs -o /dev/null http://127.0.0.1:$http_port/readyz"
+  check "the metrics Service's endpoint answers: /metrics" bash -c "curl -fs http://127.0.0.1:$http_port/metrics | grep -q '^# '"
+else
+  skip "health endpoints (this build of the operator does not serve HTTP_PORT yet)"
+fi
+if kubectl get lease deadletter-operator -n "$sys_ns" >/dev/null 2>&1; then
+  check "leader election: the operator holds the Lease in $sys_ns" bash -c \
+    "test -n \"\$(kubectl get lease deadletter-operator -n $sys_ns -o jsonpath='{.spec.holderIdentity}')\""
+else
+  skip "leader election Lease (this build of the operator does not read LEADER_ELECTION_ENABLED yet)"
+fi
+if [[ -n "$operator_pid" ]]; then kill "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; operator_pid=""; fi
+
+# Admission matrix: who may create and change tasks.
+kubectl create sa runner -n "$ns_b" >/dev/null
+kubectl create sa other -n "$ns_b" >/dev/null
+kubectl create role task-author -n "$ns_b" --verb=get,list,watch,create,update,patch --resource=deadlettertasks.deadletter.dev >/dev/null
+kubectl create role task-status -n "$ns_b" --verb=get,patch,update --resource=deadlettertasks.deadletter.dev/status >/dev/null
+kubectl create role job-creator -n "$ns_b" --verb=create --resource=jobs.batch >/dev/null
+# kubectl create role refuses the custom verb `use`, so this one is written out.
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: use-runner, namespace: $ns_b}
+rules: [{apiGroups: [""], resources: [serviceaccounts], resourceNames: [runner], verbs: [use]}]
+YAML
+kubectl create role token-runner -n "$ns_b" --verb=create --resource=serviceaccounts/token --resource-name=runner >/dev/null
+declare -A kubeconfig
+grant() { # grant USER ROLE...
+  local user=$1; shift
+  kubeconfig[$user]=$("$repo/hack/cluster.sh" user "dlt-helm-$user" 2>/dev/null)
+  for role in task-author task-status "$@"; do
+    kubectl create rolebinding "$user-$role" -n "$ns_b" --role="$role" --user="dlt-helm-$user" >/dev/null
+  done
+}
+grant nobody                       # may write tasks, nothing else
+grant jobs job-creator             # may create Jobs, no right on any ServiceAccount
+grant sa use-runner                # may use runner, may not create Jobs
+grant both job-creator use-runner
+grant token job-creator token-runner   # may mint runner's tokens: already may act as it
+
+task() { # task NAME SERVICE_ACCOUNT_FIELD SERVICE_ACCOUNT
+  cat <<YAML
+apiVersion: deadletter.dev/v1alpha1
+kind: DeadLetterTask
+metadata: {name: $1, namespace: $ns_b}
+spec:
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          ${3:+$2: $3}
+          containers: [{name: main, image: example.invalid/never-pulled}]
+YAML
+}
+jobs_msg="may not create Jobs there: missing permission create on jobs.batch in namespace $ns_b"
+sa_msg() { echo "may not use it: missing permission use on serviceaccounts/$1 in namespace $ns_b"; }
+admits() { # admits USER COMMAND...: the command, as USER, succeeds
+  local user=$1; shift
+  KUBECONFIG="${kubeconfig[$user]}" "$@" >/dev/null 2>"$work/err" || { sed 's/^/  /' "$work/err"; return 1; }
+}
+denies() { # denies USER MESSAGE COMMAND...: the command, as USER, is refused by the policy with MESSAGE
+  local user=$1 want=$2; shift 2
+  if KUBECONFIG="${kubeconfig[$user]}" "$@" >/dev/null 2>"$work/err"; then echo "  admitted"; return 1; fi
+  grep -qF -- "$want" "$work/err" && grep -q "ValidatingAdmissionPolicy" "$work/err" || { sed 's/^/  /' "$work/err"; return 1; }
+  echo "  -> $(grep -o 'denied request: .*' "$work/err")"
+}
+create() { local f="$work/$1.yaml"; task "$@" >"$f"; kubectl create -f "$f"; }
+
+check "create: without create jobs, without use -> denied (jobs)" denies nobody "$jobs_msg" create t1 serviceAccountName runner
+check "create: with create jobs, without use on runner -> denied (use)" denies jobs "$(sa_msg runner)" create t2 serviceAccountName runner
+check "create: with use on runner, without create jobs -> denied (jobs)" denies sa "$jobs_msg" create t3 serviceAccountName runner
+check "create: with create jobs and use on runner -> admitted" admits both create t4 serviceAccountName runner
+check "create: same user, ServiceAccount other -> denied (use other)" denies both "$(sa_msg other)" create t5 serviceAccountName other
+check "create: no serviceAccountName means default -> denied (use default)" denies both "$(sa_msg default)" create t6 "" ""
+check "create: deprecated serviceAccount field is checked too -> denied (use other)" denies both "$(sa_msg other)" create t7 serviceAccount other
+check "create: with create jobs and create serviceaccounts/token for runner -> admitted" admits token create t8 serviceAccountName runner
+check "create: cluster admin -> admitted" bash -c "$(declare -f task); ns_b=$ns_b; task t9 serviceAccountName other | kubectl create -f - >/dev/null"
+
+patch() { kubectl patch dlt t4 -n "$ns_b" --type=merge -p "$1"; }
+patch_status() { kubectl patch dlt t4 -n "$ns_b" --subresource=status --type=merge -p "$1"; }
+check "update spec: create jobs, no use on runner -> denied (use)" denies jobs "$(sa_msg runner)" patch '{"spec":{"suspend":false}}'
+check "update spec: use on runner, no create jobs -> denied (jobs)" denies sa "$jobs_msg" patch '{"spec":{"suspend":false}}'
+check "update spec: create jobs and use on runner -> admitted" admits both patch '{"spec":{"historyLimits":{"failed":2}}}'
+check "update spec: switch to ServiceAccount other -> denied (use other)" denies both "$(sa_msg other)" \
+  patch '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"serviceAccountName":"other"}}}}}}'
+check "update metadata only (a label) without any right -> admitted" admits nobody patch '{"metadata":{"labels":{"team":"a"}}}'
+check "redrive (retry annotation) without create jobs -> denied (jobs)" denies nobody "$jobs_msg" \
+  patch '{"metadata":{"annotations":{"deadletter.dev/retry-requested-at":"2026-01-01T00:00:00Z"}}}'
+check "redrive with create jobs and use on runner -> admitted" admits both \
+  patch '{"metadata":{"annotations":{"deadletter.dev/retry-requested-at":"2026-01-01T00:00:00Z"}}}'
+check "status subresource is not matched (no job rights needed)" admits nobody patch_status '{"status":{"message":"test"}}'
+
+# Upgrade the CRD with the release: a chart whose CRD differs is applied by helm upgrade.
+crd_upgrade() {
+  cp -r "$chart" "$work/chart-v2" &&
+    sed -i 's/How many finished attempt Jobs to keep, by outcome./How many finished attempt Jobs to keep, by outcome (v2)./' \
+      "$work/chart-v2/files/$(basename "$crd_file")" &&
+    helm upgrade "$release" "$work/chart-v2" -n "$sys_ns" "${sim[@]}" --reuse-values --set reconcileThreads=5 >/dev/null &&
+    kubectl get crd "$crd" -o json | grep -q 'keep, by outcome (v2)' &&
+    kubectl get deploy -n "$sys_ns" "$release-deadletter-operator" -o json |
+      jq -e '.spec.template.spec.containers[0].env[] | select(.name == "RECONCILE_THREADS") | .value == "5"' >/dev/null
+}
+check "helm upgrade applies a changed CRD (and reconcileThreads=5)" crd_upgrade
+check "helm upgrade back restores the CRD of crds/" bash -c "
+  helm upgrade $release '$chart' -n $sys_ns --reuse-values >/dev/null &&
+  ! kubectl get crd $crd -o json | grep -q 'keep, by outcome (v2)'"
+
+check "helm uninstall" quietly helm uninstall "$release" -n "$sys_ns" --wait --timeout 60s
+check "after uninstall: the CRD is kept" quietly kubectl get crd "$crd"
+check "after uninstall: tasks survive with their status" bash -c \
+  "test \"\$(kubectl get dlt helm-rbac -n $ns_a -o jsonpath='{.status.phase}')\" = Succeeded && kubectl get dlt t4 -n $ns_b >/dev/null"
+check "after uninstall: RBAC, policy and Deployment are gone" bash -c "
+  ! kubectl get clusterrole $release-deadletter-operator-task-editor >/dev/null 2>&1 &&
+  ! kubectl get validatingadmissionpolicy $release-deadletter-operator-task-author >/dev/null 2>&1 &&
+  ! kubectl get role $release-deadletter-operator -n $ns_a >/dev/null 2>&1 &&
+  ! kubectl get deploy $release-deadletter-operator -n $sys_ns >/dev/null 2>&1"
+
+echo "helm: $passed passed, $failed failed$( ((skipped)) && echo ", $skipped skipped")"
+((failed == 0))
