@@ -28,13 +28,18 @@ public final class AttemptJobFactory {
   private AttemptJobFactory() {}
 
   public static Job build(
-      DeadLetterTask task, EffectivePolicy policy, int attempt, Integer previousExitCode, String previousReason) {
+      DeadLetterTask task,
+      EffectivePolicy policy,
+      int attempt,
+      Integer previousExitCode,
+      String previousReason) {
     // Deep copy: the task comes from the informer cache and must not be mutated.
     JobTemplateSpec template = Serialization.clone(task.getSpec().getJobTemplate());
     String name = AttemptLabels.jobName(task.getMetadata().getName(), attempt);
     Map<String, String> labels = attemptLabels(task, attempt);
 
-    ObjectMeta templateMeta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
+    ObjectMeta templateMeta =
+        template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
     ObjectMeta meta = new ObjectMeta();
     meta.setName(name);
     meta.setNamespace(task.getMetadata().getNamespace());
@@ -56,7 +61,9 @@ public final class AttemptJobFactory {
       spec.setBackoffLimit(0); // one attempt is one pod: the operator owns the retry timing
     }
     if (spec.getActiveDeadlineSeconds() == null) {
-      policy.attemptTimeout().ifPresent(t -> spec.setActiveDeadlineSeconds(Math.max(1, t.toSeconds())));
+      policy
+          .attemptTimeout()
+          .ifPresent(t -> spec.setActiveDeadlineSeconds(Math.max(1, t.toSeconds())));
     }
     PodTemplateSpec pod = spec.getTemplate() == null ? new PodTemplateSpec() : spec.getTemplate();
     ObjectMeta podMeta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
@@ -67,7 +74,10 @@ public final class AttemptJobFactory {
           List.of(
               new EnvVar(ENV_ATTEMPT, String.valueOf(attempt), null),
               new EnvVar(ENV_MAX_ATTEMPTS, String.valueOf(policy.maxAttempts()), null),
-              new EnvVar(ENV_PREVIOUS_EXIT_CODE, previousExitCode == null ? "" : previousExitCode.toString(), null),
+              new EnvVar(
+                  ENV_PREVIOUS_EXIT_CODE,
+                  previousExitCode == null ? "" : previousExitCode.toString(),
+                  null),
               new EnvVar(ENV_PREVIOUS_REASON, previousReason == null ? "" : previousReason, null),
               new EnvVar(ENV_TASK_UID, task.getMetadata().getUid(), null));
       addEnv(pod.getSpec().getInitContainers(), env);
@@ -83,7 +93,10 @@ public final class AttemptJobFactory {
 
   static Map<String, String> attemptLabels(DeadLetterTask task, int attempt) {
     return Map.of(
-        AttemptLabels.TASK, task.getMetadata().getName(), AttemptLabels.ATTEMPT, String.valueOf(attempt));
+        AttemptLabels.TASK,
+        task.getMetadata().getName(),
+        AttemptLabels.ATTEMPT,
+        String.valueOf(attempt));
   }
 
   private static Map<String, String> merge(Map<String, String> base, Map<String, String> ours) {

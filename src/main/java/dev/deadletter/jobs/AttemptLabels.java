@@ -8,6 +8,7 @@ public final class AttemptLabels {
 
   /** On attempt Jobs and their pods: the owning task's name. Informers select on it. */
   public static final String TASK = DeadLetterTask.GROUP + "/task";
+
   /** On attempt Jobs and their pods: the attempt number. */
   public static final String ATTEMPT = DeadLetterTask.GROUP + "/attempt";
 

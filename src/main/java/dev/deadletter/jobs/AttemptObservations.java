@@ -27,7 +27,8 @@ public final class AttemptObservations {
       if (number.isEmpty()) {
         continue;
       }
-      List<Pod> own = pods.stream().filter(p -> controlledBy(p, job.getMetadata().getUid())).toList();
+      List<Pod> own =
+          pods.stream().filter(p -> controlledBy(p, job.getMetadata().getUid())).toList();
       observed.put(number.getAsInt(), AttemptReader.read(number.getAsInt(), job, own));
     }
     return observed;

@@ -20,11 +20,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** Turns an attempt Job and its pods into an {@link ObservedAttempt}: what the decider needs, nothing more. */
+/**
+ * Turns an attempt Job and its pods into an {@link ObservedAttempt}: what the decider needs,
+ * nothing more.
+ */
 public final class AttemptReader {
 
   /** Container reasons that say nothing beyond the exit code. */
   private static final Set<String> GENERIC_REASONS = Set.of("Error", "Completed");
+
   /** Waiting reasons that are part of a normal start. */
   private static final Set<String> NORMAL_WAITING = Set.of("ContainerCreating", "PodInitializing");
 
@@ -47,7 +51,10 @@ public final class AttemptReader {
     }
     if (job.getMetadata().getDeletionTimestamp() != null) {
       return ObservedAttempt.failed(
-          attempt, name, started, Timestamps.parse(job.getMetadata().getDeletionTimestamp()),
+          attempt,
+          name,
+          started,
+          Timestamps.parse(job.getMetadata().getDeletionTimestamp()),
           FailureDetails.jobDeleted());
     }
     return new ObservedAttempt(
@@ -140,7 +147,9 @@ public final class AttemptReader {
       return List.of();
     }
     return Stream.concat(
-            Optional.ofNullable(p.getStatus().getInitContainerStatuses()).orElse(List.of()).stream(),
+            Optional.ofNullable(p.getStatus().getInitContainerStatuses())
+                .orElse(List.of())
+                .stream(),
             Optional.ofNullable(p.getStatus().getContainerStatuses()).orElse(List.of()).stream())
         .toList();
   }

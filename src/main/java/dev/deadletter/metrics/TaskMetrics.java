@@ -18,15 +18,28 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * Domain metrics, derived from what a pass decided and from the status before it, so they count each
- * transition once even when a pass is repeated.
+ * Domain metrics, derived from what a pass decided and from the status before it, so they count
+ * each transition once even when a pass is repeated.
  */
 public class TaskMetrics {
 
-  /** Failure reasons used as label values; anything else is reported as Other, keeping the label bounded. */
-  static final Set<String> KNOWN_REASONS = Set.of("Error", "OOMKilled", "Evicted", "DeadlineExceeded",
-      "BackoffLimitExceeded", "JobDeleted", "PodFailurePolicy", "ContainerCannotRun", "StartError",
-      "Preempted", "Failed");
+  /**
+   * Failure reasons used as label values; anything else is reported as Other, keeping the label
+   * bounded.
+   */
+  static final Set<String> KNOWN_REASONS =
+      Set.of(
+          "Error",
+          "OOMKilled",
+          "Evicted",
+          "DeadlineExceeded",
+          "BackoffLimitExceeded",
+          "JobDeleted",
+          "PodFailurePolicy",
+          "ContainerCannotRun",
+          "StartError",
+          "Preempted",
+          "Failed");
 
   private final MeterRegistry registry;
   private final Counter started;
@@ -34,30 +47,48 @@ public class TaskMetrics {
   private final Timer retryDelay;
   private final Timer retryLatency;
   private final Timer startLateness;
-  private final AtomicReference<Supplier<Stream<DeadLetterTask>>> tasks = new AtomicReference<>(Stream::empty);
+  private final AtomicReference<Supplier<Stream<DeadLetterTask>>> tasks =
+      new AtomicReference<>(Stream::empty);
 
   public TaskMetrics(MeterRegistry registry) {
     this.registry = registry;
-    started = Counter.builder("deadletter.attempts.started").description("Attempt Jobs created").register(registry);
-    deadLettered = Counter.builder("deadletter.tasks.dead.lettered")
-        .description("Transitions of tasks to DeadLettered").register(registry);
-    retryDelay = Timer.builder("deadletter.retry.delay")
-        .description("Backoff chosen before a retry, jitter included")
-        .publishPercentileHistogram().register(registry);
-    retryLatency = Timer.builder("deadletter.retry.latency")
-        .description("From an attempt's failure (its Job's Failed condition) to the next attempt's Job creation")
-        .publishPercentileHistogram().register(registry);
-    startLateness = Timer.builder("deadletter.attempt.start.lateness")
-        .description("From the time an attempt was due (status.nextAttemptAt) to its Job's creation:"
-            + " the operator's own overhead")
-        .publishPercentileHistogram().register(registry);
+    started =
+        Counter.builder("deadletter.attempts.started")
+            .description("Attempt Jobs created")
+            .register(registry);
+    deadLettered =
+        Counter.builder("deadletter.tasks.dead.lettered")
+            .description("Transitions of tasks to DeadLettered")
+            .register(registry);
+    retryDelay =
+        Timer.builder("deadletter.retry.delay")
+            .description("Backoff chosen before a retry, jitter included")
+            .publishPercentileHistogram()
+            .register(registry);
+    retryLatency =
+        Timer.builder("deadletter.retry.latency")
+            .description(
+                "From an attempt's failure (its Job's Failed condition) to the next attempt's Job creation")
+            .publishPercentileHistogram()
+            .register(registry);
+    startLateness =
+        Timer.builder("deadletter.attempt.start.lateness")
+            .description(
+                "From the time an attempt was due (status.nextAttemptAt) to its Job's creation:"
+                    + " the operator's own overhead")
+            .publishPercentileHistogram()
+            .register(registry);
     for (TaskPhase phase : TaskPhase.values()) {
-      Gauge.builder("deadletter.tasks", () -> count(phase)).tag("phase", phase.name())
-          .description("Tasks by phase, from the operator's cache").register(registry);
+      Gauge.builder("deadletter.tasks", () -> count(phase))
+          .tag("phase", phase.name())
+          .description("Tasks by phase, from the operator's cache")
+          .register(registry);
     }
   }
 
-  /** Where the phase gauges read the tasks from: the controller's cache, known once it reconciled. */
+  /**
+   * Where the phase gauges read the tasks from: the controller's cache, known once it reconciled.
+   */
   public void readTasksFrom(Supplier<Stream<DeadLetterTask>> cache) {
     tasks.set(cache);
   }
@@ -69,22 +100,35 @@ public class TaskMetrics {
   public void record(DeadLetterTaskStatus previous, Decision decision, Instant createdAt) {
     DeadLetterTaskStatus before = previous == null ? new DeadLetterTaskStatus() : previous;
     DeadLetterTaskStatus after = decision.status();
-    int newestBefore = before.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
+    int newestBefore =
+        before.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
     after.getHistory().stream().filter(r -> r.getAttempt() > newestBefore).forEach(this::finished);
     if (after.getPhase() == TaskPhase.DeadLettered && before.getPhase() != TaskPhase.DeadLettered) {
       deadLettered.increment();
     }
-    if (after.getPhase() == TaskPhase.BackingOff && after.getNextAttemptAt() != null
+    if (after.getPhase() == TaskPhase.BackingOff
+        && after.getNextAttemptAt() != null
         && !after.getNextAttemptAt().equals(before.getNextAttemptAt())) {
-      AttemptRecord last = after.getHistory().isEmpty() ? null : after.getHistory().get(after.getHistory().size() - 1);
+      AttemptRecord last =
+          after.getHistory().isEmpty()
+              ? null
+              : after.getHistory().get(after.getHistory().size() - 1);
       if (last != null && last.getFinishTime() != null) {
-        record(retryDelay, Timestamps.parse(last.getFinishTime()), Timestamps.parse(after.getNextAttemptAt()));
+        record(
+            retryDelay,
+            Timestamps.parse(last.getFinishTime()),
+            Timestamps.parse(after.getNextAttemptAt()));
       }
     }
     if (createdAt != null) {
       started.increment();
-      AttemptRecord last = after.getHistory().isEmpty() ? null : after.getHistory().get(after.getHistory().size() - 1);
-      if (last != null && last.getFinishTime() != null && last.getAttempt() == after.getAttempts() - 1) {
+      AttemptRecord last =
+          after.getHistory().isEmpty()
+              ? null
+              : after.getHistory().get(after.getHistory().size() - 1);
+      if (last != null
+          && last.getFinishTime() != null
+          && last.getAttempt() == after.getAttempts() - 1) {
         record(retryLatency, Timestamps.parse(last.getFinishTime()), createdAt);
       }
       if (before.getNextAttemptAt() != null) {
@@ -95,8 +139,12 @@ public class TaskMetrics {
 
   private void finished(AttemptRecord r) {
     String reason = r.getOutcome() == AttemptRecord.Outcome.Succeeded ? "" : bounded(r.getReason());
-    Counter.builder("deadletter.attempts.finished").description("Attempts that ended, by outcome and reason")
-        .tag("outcome", r.getOutcome().name()).tag("reason", reason).register(registry).increment();
+    Counter.builder("deadletter.attempts.finished")
+        .description("Attempts that ended, by outcome and reason")
+        .tag("outcome", r.getOutcome().name())
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
   }
 
   static String bounded(String reason) {
@@ -109,6 +157,10 @@ public class TaskMetrics {
   }
 
   private double count(TaskPhase phase) {
-    return tasks.get().get().filter(t -> t.getStatus() != null && t.getStatus().getPhase() == phase).count();
+    return tasks
+        .get()
+        .get()
+        .filter(t -> t.getStatus() != null && t.getStatus().getPhase() == phase)
+        .count();
   }
 }

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The process: configuration, logging, the Kubernetes client, the operator, its HTTP endpoints and an
- * orderly shutdown. Exit status 2 means invalid configuration.
+ * The process: configuration, logging, the Kubernetes client, the operator, its HTTP endpoints and
+ * an orderly shutdown. Exit status 2 means invalid configuration.
  */
 public final class Main {
 
@@ -47,10 +47,16 @@ public final class Main {
   }
 
   private static void run(OperatorConfig config, Logger log) throws Exception {
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RateLimitInterceptor.NAME,
-            new RateLimitInterceptor(new TokenBucket(config.clientQps(), config.clientBurst(), System::nanoTime))))
-        .build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withHttpClientBuilderConsumer(
+                b ->
+                    b.addOrReplaceInterceptor(
+                        RateLimitInterceptor.NAME,
+                        new RateLimitInterceptor(
+                            new TokenBucket(
+                                config.clientQps(), config.clientBurst(), System::nanoTime))))
+            .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -59,41 +65,64 @@ public final class Main {
     new UptimeMetrics().bindTo(registry);
 
     AtomicBoolean shuttingDown = new AtomicBoolean();
-    Operator operator = OperatorFactory.create(client, config, Clock.systemUTC(), registry, () -> {
-      if (!shuttingDown.get()) {
-        log.error("lost the leader Lease: exiting so that no two replicas reconcile at once");
-        // From a fresh thread: System.exit runs the shutdown hook, which must not wait on this callback.
-        new Thread(() -> System.exit(1), "exit-after-lease-loss").start();
-      }
-    });
-    OperatorHealth health = new OperatorHealth(
-        () -> operator.getRuntimeInfo().isStarted(),
-        () -> operator.getRuntimeInfo().allEventSourcesAreHealthy(),
-        Clock.systemUTC(), OperatorHealth.LIVENESS_GRACE);
-    OperatorHttpServer http = config.httpPort() == 0 ? null : new OperatorHttpServer(config.httpPort(), registry, health);
+    Operator operator =
+        OperatorFactory.create(
+            client,
+            config,
+            Clock.systemUTC(),
+            registry,
+            () -> {
+              if (!shuttingDown.get()) {
+                log.error(
+                    "lost the leader Lease: exiting so that no two replicas reconcile at once");
+                // From a fresh thread: System.exit runs the shutdown hook, which must not wait on
+                // this callback.
+                new Thread(() -> System.exit(1), "exit-after-lease-loss").start();
+              }
+            });
+    OperatorHealth health =
+        new OperatorHealth(
+            () -> operator.getRuntimeInfo().isStarted(),
+            () -> operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+            Clock.systemUTC(),
+            OperatorHealth.LIVENESS_GRACE);
+    OperatorHttpServer http =
+        config.httpPort() == 0 ? null : new OperatorHttpServer(config.httpPort(), registry, health);
 
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      shuttingDown.set(true);
-      log.info("stopping: waiting up to {} for running reconciles", GoDuration.format(config.shutdownTimeout()));
-      operator.stop();
-      if (http != null) {
-        http.close();
-      }
-      client.close();
-      log.info("stopped");
-    }, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  shuttingDown.set(true);
+                  log.info(
+                      "stopping: waiting up to {} for running reconciles",
+                      GoDuration.format(config.shutdownTimeout()));
+                  operator.stop();
+                  if (http != null) {
+                    http.close();
+                  }
+                  client.close();
+                  log.info("stopped");
+                },
+                "shutdown"));
     operator.start();
-    log.info("started against {} watching {}{}{}", client.getMasterUrl(),
+    log.info(
+        "started against {} watching {}{}{}",
+        client.getMasterUrl(),
         config.watchNamespaces().isEmpty() ? "all namespaces" : config.watchNamespaces(),
-        config.leaderElection() ? ", leader election on Lease " + config.leaseNamespace() + "/" + config.leaseName() : "",
+        config.leaderElection()
+            ? ", leader election on Lease " + config.leaseNamespace() + "/" + config.leaseName()
+            : "",
         http == null ? "" : ", metrics and probes on :" + http.port());
   }
 
   /** Starts an operator in this process for the given namespaces, with defaults; for tests. */
   public static Operator start(KubernetesClient client, Set<String> namespaces, Clock clock) {
-    Map<String, String> env = namespaces.isEmpty() ? Map.of() : Map.of("WATCH_NAMESPACES", String.join(",", namespaces));
-    Operator operator = OperatorFactory.create(client, OperatorConfig.fromEnv(env), clock, new SimpleMeterRegistry(),
-        () -> {});
+    Map<String, String> env =
+        namespaces.isEmpty() ? Map.of() : Map.of("WATCH_NAMESPACES", String.join(",", namespaces));
+    Operator operator =
+        OperatorFactory.create(
+            client, OperatorConfig.fromEnv(env), clock, new SimpleMeterRegistry(), () -> {});
     operator.start();
     return operator;
   }

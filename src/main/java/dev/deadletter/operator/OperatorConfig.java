@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The operator's settings, read from environment variables and validated all at once, so a bad deployment
- * fails at start with every problem listed instead of one at a time.
+ * The operator's settings, read from environment variables and validated all at once, so a bad
+ * deployment fails at start with every problem listed instead of one at a time.
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -35,14 +35,18 @@ public record OperatorConfig(
     JSON
   }
 
-  /** Every setting: its environment variable, default and meaning. The README's table is this list. */
+  /**
+   * Every setting: its environment variable, default and meaning. The README's table is this list.
+   */
   public enum Setting {
     WATCH_NAMESPACES("", "comma-separated namespaces to watch; empty: all namespaces"),
-    TASK_LABEL_SELECTOR("", "only tasks matching this label selector (to shard tasks across installs)"),
+    TASK_LABEL_SELECTOR(
+        "", "only tasks matching this label selector (to shard tasks across installs)"),
     RECONCILE_THREADS("10", "tasks reconciled in parallel"),
     KUBE_CLIENT_QPS("20", "sustained Kubernetes API requests per second"),
     KUBE_CLIENT_BURST("40", "Kubernetes API requests allowed in a burst"),
-    LEADER_ELECTION_ENABLED("false", "true: only the holder of a Lease reconciles (run several replicas)"),
+    LEADER_ELECTION_ENABLED(
+        "false", "true: only the holder of a Lease reconciles (run several replicas)"),
     LEADER_ELECTION_LEASE_NAME("deadletter-operator", "the Lease's name"),
     LEADER_ELECTION_LEASE_NAMESPACE("", "the Lease's namespace; default: POD_NAMESPACE"),
     HTTP_PORT("8080", "port of /metrics, /healthz and /readyz; 0 turns the endpoint off"),
@@ -89,21 +93,41 @@ public record OperatorConfig(
     Boolean leader = r.get(Setting.LEADER_ELECTION_ENABLED, OperatorConfig::bool);
     String leaseName = r.get(Setting.LEADER_ELECTION_LEASE_NAME, v -> matching(v, DNS_SUBDOMAIN));
     String leaseNamespace =
-        r.get(Setting.LEADER_ELECTION_LEASE_NAMESPACE, v -> v.isEmpty() ? env.getOrDefault("POD_NAMESPACE", "") : v);
+        r.get(
+            Setting.LEADER_ELECTION_LEASE_NAMESPACE,
+            v -> v.isEmpty() ? env.getOrDefault("POD_NAMESPACE", "") : v);
     Integer port = r.get(Setting.HTTP_PORT, v -> range(Integer.parseInt(v), 0, 65535));
-    LogFormat format = r.get(Setting.LOG_FORMAT,
-        v -> LogFormat.valueOf(oneOf(v.toUpperCase(), Set.of("TEXT", "JSON"))));
+    LogFormat format =
+        r.get(
+            Setting.LOG_FORMAT,
+            v -> LogFormat.valueOf(oneOf(v.toUpperCase(), Set.of("TEXT", "JSON"))));
     String level = r.get(Setting.LOG_LEVEL, v -> oneOf(v.toUpperCase(), LEVELS));
     Duration shutdown = r.get(Setting.SHUTDOWN_TIMEOUT, GoDuration::parse);
-    if (Boolean.TRUE.equals(leader) && leaseNamespace != null && !DNS_LABEL.matcher(leaseNamespace).matches()) {
-      r.problems.add("LEADER_ELECTION_LEASE_NAMESPACE (or POD_NAMESPACE) must name a namespace when"
-          + " LEADER_ELECTION_ENABLED=true, got '" + leaseNamespace + "'");
+    if (Boolean.TRUE.equals(leader)
+        && leaseNamespace != null
+        && !DNS_LABEL.matcher(leaseNamespace).matches()) {
+      r.problems.add(
+          "LEADER_ELECTION_LEASE_NAMESPACE (or POD_NAMESPACE) must name a namespace when"
+              + " LEADER_ELECTION_ENABLED=true, got '"
+              + leaseNamespace
+              + "'");
     }
     if (!r.problems.isEmpty()) {
       throw new InvalidConfigException(r.problems);
     }
-    return new OperatorConfig(namespaces, selector, threads, qps, burst, leader, leaseName, leaseNamespace,
-        port, format, level, shutdown);
+    return new OperatorConfig(
+        namespaces,
+        selector,
+        threads,
+        qps,
+        burst,
+        leader,
+        leaseName,
+        leaseNamespace,
+        port,
+        format,
+        level,
+        shutdown);
   }
 
   /** Collects parse errors instead of stopping at the first. */
@@ -120,17 +144,24 @@ public record OperatorConfig(
       try {
         return parse.apply(raw);
       } catch (RuntimeException e) {
-        problems.add("%s='%s' is invalid: %s (%s)".formatted(
-            setting.name(), raw, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
-            setting.meaning));
+        problems.add(
+            "%s='%s' is invalid: %s (%s)"
+                .formatted(
+                    setting.name(),
+                    raw,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
+                    setting.meaning));
         return null;
       }
     }
   }
 
   static Set<String> namespaces(String value) {
-    Set<String> names = Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty())
-        .collect(Collectors.toUnmodifiableSet());
+    Set<String> names =
+        Arrays.stream(value.split(","))
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toUnmodifiableSet());
     names.forEach(n -> matching(n, DNS_LABEL));
     return names;
   }

@@ -27,32 +27,47 @@ public final class OperatorFactory {
   private OperatorFactory() {}
 
   /**
-   * @param onLeaseLost runs when this replica loses the Lease it held; it must stop the process, since JOSDK
-   *     cannot restart its controllers and a replica that went on reconciling would race the new leader
+   * @param onLeaseLost runs when this replica loses the Lease it held; it must stop the process,
+   *     since JOSDK cannot restart its controllers and a replica that went on reconciling would
+   *     race the new leader
    */
   public static Operator create(
-      KubernetesClient client, OperatorConfig config, Clock clock, MeterRegistry registry, Runnable onLeaseLost) {
+      KubernetesClient client,
+      OperatorConfig config,
+      Clock clock,
+      MeterRegistry registry,
+      Runnable onLeaseLost) {
     String identity = identity();
-    Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client)
-          .withCloseClientOnStop(false)
-          .withConcurrentReconciliationThreads(config.reconcileThreads())
-          .withReconciliationTerminationTimeout(config.shutdownTimeout())
-          // Per-resource meters would make a label out of every task name: keep them off.
-          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource()
-              .build());
-      if (config.leaderElection()) {
-        // exitOnStopLeading=false: JOSDK's own exit would call System.exit inside our shutdown hook and hang.
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(
-            config.leaseName(), config.leaseNamespace(), LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD,
-            identity,
-            new LeaderCallbacks(
-                () -> log.info("became leader as {}", identity),
-                onLeaseLost,
-                leader -> log.info("the leader is {}", leader)),
-            false));
-      }
-    });
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withConcurrentReconciliationThreads(config.reconcileThreads())
+                  .withReconciliationTerminationTimeout(config.shutdownTimeout())
+                  // Per-resource meters would make a label out of every task name: keep them off.
+                  .withMetrics(
+                      MicrometerMetrics.newMicrometerMetricsBuilder(registry)
+                          .notCollectingMetricsPerResource()
+                          .build());
+              if (config.leaderElection()) {
+                // exitOnStopLeading=false: JOSDK's own exit would call System.exit inside our
+                // shutdown hook and hang.
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(
+                        config.leaseName(),
+                        config.leaseNamespace(),
+                        LEASE_DURATION,
+                        RENEW_DEADLINE,
+                        RETRY_PERIOD,
+                        identity,
+                        new LeaderCallbacks(
+                            () -> log.info("became leader as {}", identity),
+                            onLeaseLost,
+                            leader -> log.info("the leader is {}", leader)),
+                        false));
+              }
+            });
     var events = new TaskEventRecorder(client, clock, identity);
     operator.register(
         new DeadLetterTaskReconciler(clock, events, new TaskMetrics(registry)),

@@ -6,9 +6,9 @@ import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /**
- * Liveness and readiness from JOSDK's runtime view. Informers report unhealthy for a moment whenever a watch
- * reconnects, so liveness fails only after they have been unhealthy for a whole grace period: a silently
- * stopped informer gets the pod restarted, a reconnect does not.
+ * Liveness and readiness from JOSDK's runtime view. Informers report unhealthy for a moment
+ * whenever a watch reconnects, so liveness fails only after they have been unhealthy for a whole
+ * grace period: a silently stopped informer gets the pod restarted, a reconnect does not.
  */
 public final class OperatorHealth {
 
@@ -20,7 +20,8 @@ public final class OperatorHealth {
   private final Duration grace;
   private Instant unhealthySince;
 
-  public OperatorHealth(BooleanSupplier started, BooleanSupplier informersHealthy, Clock clock, Duration grace) {
+  public OperatorHealth(
+      BooleanSupplier started, BooleanSupplier informersHealthy, Clock clock, Duration grace) {
     this.started = started;
     this.informersHealthy = informersHealthy;
     this.clock = clock;

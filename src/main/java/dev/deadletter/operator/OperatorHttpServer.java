@@ -16,17 +16,22 @@ public final class OperatorHttpServer implements AutoCloseable {
 
   private final HttpServer server;
 
-  public OperatorHttpServer(int port, PrometheusMeterRegistry registry, OperatorHealth health) throws IOException {
+  public OperatorHttpServer(int port, PrometheusMeterRegistry registry, OperatorHealth health)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-        registry::scrape));
+    server.createContext(
+        "/metrics",
+        ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry::scrape));
     server.createContext("/healthz", ex -> probe(ex, health::alive));
     server.createContext("/readyz", ex -> probe(ex, health::ready));
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "http");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "http");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 
@@ -39,7 +44,8 @@ public final class OperatorHttpServer implements AutoCloseable {
     respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", () -> ok ? "ok\n" : "not ok\n");
   }
 
-  private static void respond(HttpExchange ex, int code, String type, Supplier<String> body) throws IOException {
+  private static void respond(HttpExchange ex, int code, String type, Supplier<String> body)
+      throws IOException {
     try (ex) {
       byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", type);

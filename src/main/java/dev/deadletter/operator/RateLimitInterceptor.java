@@ -5,7 +5,10 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import java.util.concurrent.TimeUnit;
 
-/** Holds each Kubernetes API request until the {@link TokenBucket} allows it (Fabric8 has no QPS limit). */
+/**
+ * Holds each Kubernetes API request until the {@link TokenBucket} allows it (Fabric8 has no QPS
+ * limit).
+ */
 final class RateLimitInterceptor implements Interceptor {
 
   static final String NAME = "deadletter-rate-limit";

@@ -3,8 +3,9 @@ package dev.deadletter.operator;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket like client-go's: {@code qps} tokens a second, at most {@code burst} saved up. Callers
- * reserve a token and wait the returned time, so concurrent callers queue fairly instead of spinning.
+ * A token bucket like client-go's: {@code qps} tokens a second, at most {@code burst} saved up.
+ * Callers reserve a token and wait the returned time, so concurrent callers queue fairly instead of
+ * spinning.
  */
 public final class TokenBucket {
 
@@ -25,7 +26,10 @@ public final class TokenBucket {
     this.last = nanoTime.getAsLong();
   }
 
-  /** Takes a token, possibly one not yet earned; returns how many nanoseconds to wait before using it. */
+  /**
+   * Takes a token, possibly one not yet earned; returns how many nanoseconds to wait before using
+   * it.
+   */
   public synchronized long reserve() {
     long now = nanoTime.getAsLong();
     tokens = Math.min(burst, tokens + (now - last) / nanosPerToken);

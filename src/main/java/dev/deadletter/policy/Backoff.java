@@ -8,11 +8,12 @@ import java.time.Duration;
 
 /**
  * Exponential backoff with jitter. The delay before attempt n+1 (after n counted attempts) is
- * {@code min(initial * multiplier^(n-1), max)}, drawn uniformly in {@code [d*(1-jitter), d]}: the first retry
- * waits {@code initial}.
+ * {@code min(initial * multiplier^(n-1), max)}, drawn uniformly in {@code [d*(1-jitter), d]}: the
+ * first retry waits {@code initial}.
  *
- * <p>The random draw is derived from the task UID and the attempt number instead of a random generator, so
- * the same attempt always gets the same delay: a restarted operator computes the schedule it already wrote.
+ * <p>The random draw is derived from the task UID and the attempt number instead of a random
+ * generator, so the same attempt always gets the same delay: a restarted operator computes the
+ * schedule it already wrote.
  */
 public record Backoff(Duration initial, double multiplier, Duration max, double jitter) {
 
@@ -25,7 +26,9 @@ public record Backoff(Duration initial, double multiplier, Duration max, double 
     }
   }
 
-  /** The delay before the jitter for the retry after {@code countedAttempts} attempts (at least 1). */
+  /**
+   * The delay before the jitter for the retry after {@code countedAttempts} attempts (at least 1).
+   */
   public Duration baseDelay(int countedAttempts) {
     int exponent = Math.max(0, countedAttempts - 1);
     double nanos = initial.toNanos() * Math.pow(multiplier, exponent);

@@ -2,7 +2,10 @@ package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.RetryAction;
 
-/** What the failure rules say about one failed attempt; {@code ruleIndex} is null when no rule matched. */
+/**
+ * What the failure rules say about one failed attempt; {@code ruleIndex} is null when no rule
+ * matched.
+ */
 public record Classification(RetryAction action, Integer ruleIndex) {
 
   static final Classification DEFAULT = new Classification(RetryAction.Retry, null);

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What to do after one look at a task: an action for the reconciler, the status to write once the action is
- * done, and the Kubernetes Events that describe the transitions.
+ * What to do after one look at a task: an action for the reconciler, the status to write once the
+ * action is done, and the Kubernetes Events that describe the transitions.
  */
 public record Decision(Action action, DeadLetterTaskStatus status, List<TaskEvent> events) {
 
@@ -14,7 +14,8 @@ public record Decision(Action action, DeadLetterTaskStatus status, List<TaskEven
   public sealed interface Action permits StartAttempt, WaitUntil, Idle {}
 
   /** Create attempt Job {@code number}; the status to write then already counts it. */
-  public record StartAttempt(int number, Integer previousExitCode, String previousReason) implements Action {}
+  public record StartAttempt(int number, Integer previousExitCode, String previousReason)
+      implements Action {}
 
   /** Nothing to create before {@code when}; look again then. */
   public record WaitUntil(Instant when) implements Action {}

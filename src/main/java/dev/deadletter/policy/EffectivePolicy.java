@@ -29,17 +29,19 @@ public record EffectivePolicy(
   public static final int DEFAULT_KEEP_FAILED = 3;
 
   /**
-   * @throws IllegalArgumentException with a message naming the field, for values the schema could not
-   *     rule out (it checks each field alone)
+   * @throws IllegalArgumentException with a message naming the field, for values the schema could
+   *     not rule out (it checks each field alone)
    */
   public static EffectivePolicy of(DeadLetterTaskSpec spec) {
     RetryPolicy policy = spec.getRetryPolicy() == null ? new RetryPolicy() : spec.getRetryPolicy();
     BackoffPolicy b = policy.getBackoff() == null ? new BackoffPolicy() : policy.getBackoff();
-    Duration initial = duration("retryPolicy.backoff.initialDelay", b.getInitialDelay(), DEFAULT_INITIAL_DELAY);
+    Duration initial =
+        duration("retryPolicy.backoff.initialDelay", b.getInitialDelay(), DEFAULT_INITIAL_DELAY);
     Duration max = duration("retryPolicy.backoff.maxDelay", b.getMaxDelay(), DEFAULT_MAX_DELAY);
     if (max.compareTo(initial) < 0) {
       if (b.getMaxDelay() != null) {
-        throw new IllegalArgumentException("retryPolicy.backoff.maxDelay must not be shorter than initialDelay");
+        throw new IllegalArgumentException(
+            "retryPolicy.backoff.maxDelay must not be shorter than initialDelay");
       }
       max = initial; // only initialDelay was given, and it is above the default cap: it is the cap
     }
@@ -49,7 +51,8 @@ public record EffectivePolicy(
             orDefault(b.getMultiplier(), DEFAULT_MULTIPLIER),
             max,
             orDefault(b.getJitter(), DEFAULT_JITTER));
-    HistoryLimits limits = spec.getHistoryLimits() == null ? new HistoryLimits() : spec.getHistoryLimits();
+    HistoryLimits limits =
+        spec.getHistoryLimits() == null ? new HistoryLimits() : spec.getHistoryLimits();
     return new EffectivePolicy(
         orDefault(policy.getMaxAttempts(), DEFAULT_MAX_ATTEMPTS),
         backoff,

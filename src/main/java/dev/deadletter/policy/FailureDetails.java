@@ -7,9 +7,9 @@ import java.util.Map;
  * Why an attempt failed, gathered from its Job's conditions and its pods.
  *
  * @param exitCodes exit code by container name, for containers that terminated
- * @param reasons every reason seen, most specific first: the container's terminated reason (OOMKilled,
- *     Error), the pod's status.reason (Evicted), the Job's Failed condition reason (DeadlineExceeded,
- *     BackoffLimitExceeded), or JobDeleted
+ * @param reasons every reason seen, most specific first: the container's terminated reason
+ *     (OOMKilled, Error), the pod's status.reason (Evicted), the Job's Failed condition reason
+ *     (DeadlineExceeded, BackoffLimitExceeded), or JobDeleted
  * @param podConditions the pod's conditions that were True or False, as "Type=Status"
  * @param exitCode the exit code shown to users: the first failed container's
  * @param message the termination message or the Job condition's message, truncated
@@ -23,7 +23,11 @@ public record FailureDetails(
     String node) {
 
   public static final String JOB_DELETED = "JobDeleted";
-  /** Messages in status are cut to this many characters, so a chatty workload cannot bloat the object. */
+
+  /**
+   * Messages in status are cut to this many characters, so a chatty workload cannot bloat the
+   * object.
+   */
   public static final int MAX_MESSAGE_LENGTH = 256;
 
   public FailureDetails {
@@ -35,7 +39,12 @@ public record FailureDetails(
 
   public static FailureDetails jobDeleted() {
     return new FailureDetails(
-        Map.of(), List.of(JOB_DELETED), List.of(), null, "the attempt Job was deleted before it finished", null);
+        Map.of(),
+        List.of(JOB_DELETED),
+        List.of(),
+        null,
+        "the attempt Job was deleted before it finished",
+        null);
   }
 
   /** The reason shown in status and the printer column. */

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints the Kubernetes (Go) duration format used by the API: {@code 90s}, {@code 1h30m}. */
+/**
+ * Parses and prints the Kubernetes (Go) duration format used by the API: {@code 90s}, {@code
+ * 1h30m}.
+ */
 public final class GoDuration {
 
   private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ns|us|ms|s|m|h)");
@@ -13,8 +16,8 @@ public final class GoDuration {
   private GoDuration() {}
 
   /**
-   * @throws IllegalArgumentException when the text is not a duration; the schema rejects such values at
-   *     admission, so this only fires for objects stored before validation existed
+   * @throws IllegalArgumentException when the text is not a duration; the schema rejects such
+   *     values at admission, so this only fires for objects stored before validation existed
    */
   public static Duration parse(String text) {
     if (text == null || text.isEmpty()) {
@@ -28,7 +31,9 @@ public final class GoDuration {
         break;
       }
       end = m.end();
-      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit(m.group(2)))));
+      nanos =
+          nanos.add(
+              new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit(m.group(2)))));
     }
     if (end != text.length()) {
       throw new IllegalArgumentException("not a duration (expected e.g. 90s, 5m, 1h30m): " + text);

@@ -10,18 +10,22 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Which finished attempt Jobs to delete under the history limits. Only attempts whose outcome the status
- * already records are candidates, so deleting a Job never loses what happened to it.
+ * Which finished attempt Jobs to delete under the history limits. Only attempts whose outcome the
+ * status already records are candidates, so deleting a Job never loses what happened to it.
  */
 public final class HistoryRetention {
 
   private HistoryRetention() {}
 
   public static List<String> jobsToDelete(
-      Collection<ObservedAttempt> observed, DeadLetterTaskStatus written, int keepSucceeded, int keepFailed) {
+      Collection<ObservedAttempt> observed,
+      DeadLetterTaskStatus written,
+      int keepSucceeded,
+      int keepFailed) {
     Set<Integer> recorded =
         written.getHistory().stream().map(AttemptRecord::getAttempt).collect(Collectors.toSet());
-    // Attempts older than the oldest record were recorded and have since dropped out of the history.
+    // Attempts older than the oldest record were recorded and have since dropped out of the
+    // history.
     int oldestRecorded = recorded.stream().min(Integer::compare).orElse(0);
     List<ObservedAttempt> finished =
         observed.stream()
@@ -34,7 +38,9 @@ public final class HistoryRetention {
     int failed = 0;
     for (ObservedAttempt a : finished) {
       boolean keep =
-          a.state() == ObservedAttempt.State.SUCCEEDED ? ++succeeded <= keepSucceeded : ++failed <= keepFailed;
+          a.state() == ObservedAttempt.State.SUCCEEDED
+              ? ++succeeded <= keepSucceeded
+              : ++failed <= keepFailed;
       if (!keep) {
         delete.add(a.jobName());
       }

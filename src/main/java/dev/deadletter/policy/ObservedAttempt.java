@@ -33,7 +33,8 @@ public record ObservedAttempt(
     return new ObservedAttempt(number, jobName, State.RUNNING, startTime, null, null, null);
   }
 
-  public static ObservedAttempt succeeded(int number, String jobName, Instant startTime, Instant finishTime) {
+  public static ObservedAttempt succeeded(
+      int number, String jobName, Instant startTime, Instant finishTime) {
     return new ObservedAttempt(number, jobName, State.SUCCEEDED, startTime, finishTime, null, null);
   }
 

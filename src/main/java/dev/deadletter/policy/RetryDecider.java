@@ -20,23 +20,24 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The retry decision: a pure function of the task (spec, previous status, annotations), the attempt Jobs
- * observed now, and the clock.
+ * The retry decision: a pure function of the task (spec, previous status, annotations), the attempt
+ * Jobs observed now, and the clock.
  *
- * <p>The previous status is the record of attempts whose Jobs may be gone (history limits, deletion); the
- * observed Jobs are the truth about attempts the status has not caught up with. In particular, an attempt
- * Job that exists but is not yet in status was created by a pass that died before its status write: it is
- * adopted and counted, never created again.
+ * <p>The previous status is the record of attempts whose Jobs may be gone (history limits,
+ * deletion); the observed Jobs are the truth about attempts the status has not caught up with. In
+ * particular, an attempt Job that exists but is not yet in status was created by a pass that died
+ * before its status write: it is adopted and counted, never created again.
  */
 public final class RetryDecider {
 
   private RetryDecider() {}
 
   /**
-   * @param attempts the task's own attempt Jobs by attempt number; the latest attempt must be present if
-   *     its Job exists (the caller confirms a cache miss with the API before calling)
+   * @param attempts the task's own attempt Jobs by attempt number; the latest attempt must be
+   *     present if its Job exists (the caller confirms a cache miss with the API before calling)
    */
-  public static Decision decide(DeadLetterTask task, Map<Integer, ObservedAttempt> attempts, Instant now) {
+  public static Decision decide(
+      DeadLetterTask task, Map<Integer, ObservedAttempt> attempts, Instant now) {
     EffectivePolicy policy;
     try {
       policy = EffectivePolicy.of(task.getSpec());
@@ -47,8 +48,8 @@ public final class RetryDecider {
   }
 
   /**
-   * The status for a task that cannot run at all for a reason the spec shows (it does not parse): phase
-   * unchanged, Stalled=True with the message, and a slow look again.
+   * The status for a task that cannot run at all for a reason the spec shows (it does not parse):
+   * phase unchanged, Stalled=True with the message, and a slow look again.
    */
   public static Decision stalled(DeadLetterTask task, String reason, String message, Instant now) {
     DeadLetterTaskStatus previous = previousStatus(task);
@@ -56,9 +57,10 @@ public final class RetryDecider {
   }
 
   /**
-   * The decision to start an attempt, undone because the API server refused the Job (the template is
-   * invalid, a quota or policy forbids it, or the name belongs to another owner). What the decision recorded
-   * about earlier attempts is kept; the start, and a retry request it consumed, are not.
+   * The decision to start an attempt, undone because the API server refused the Job (the template
+   * is invalid, a quota or policy forbids it, or the name belongs to another owner). What the
+   * decision recorded about earlier attempts is kept; the start, and a retry request it consumed,
+   * are not.
    */
   public static Decision startRefused(
       DeadLetterTask task, Decision decision, String reason, String message, Instant now) {
@@ -74,7 +76,9 @@ public final class RetryDecider {
     status.setActiveJob(null);
     status.setNextAttemptAt(previous.getNextAttemptAt());
     List<TaskEvent> events =
-        decision.events().stream().filter(e -> !TaskEvent.RETRY_REQUESTED.equals(e.reason())).toList();
+        decision.events().stream()
+            .filter(e -> !TaskEvent.RETRY_REQUESTED.equals(e.reason()))
+            .toList();
     return stall(task, status, reason, message, events, now);
   }
 
@@ -90,7 +94,8 @@ public final class RetryDecider {
     status.setPhase(phase);
     status.setMessage(message);
     status.setObservedGeneration(task.getMetadata().getGeneration());
-    status.setConditions(TaskConditions.of(phase, reason, message, generation(task), previous.getConditions(), now));
+    status.setConditions(
+        TaskConditions.of(phase, reason, message, generation(task), previous.getConditions(), now));
     List<TaskEvent> all = new ArrayList<>(events);
     if (!Objects.equals(previous.getMessage(), message)) {
       all.add(TaskEvent.warning(TaskEvent.STALLED, message));
@@ -115,7 +120,11 @@ public final class RetryDecider {
     private final DeadLetterTaskStatus status;
     private final List<TaskEvent> events = new ArrayList<>();
 
-    Pass(DeadLetterTask task, EffectivePolicy policy, Map<Integer, ObservedAttempt> observed, Instant now) {
+    Pass(
+        DeadLetterTask task,
+        EffectivePolicy policy,
+        Map<Integer, ObservedAttempt> observed,
+        Instant now) {
       this.task = task;
       this.policy = policy;
       this.observed = observed;
@@ -131,14 +140,19 @@ public final class RetryDecider {
       status.setObservedGeneration(task.getMetadata().getGeneration());
       status.setConditions(
           TaskConditions.of(
-              status.getPhase(), null, status.getMessage(), generation(task), previous.getConditions(), now));
+              status.getPhase(),
+              null,
+              status.getMessage(),
+              generation(task),
+              previous.getConditions(),
+              now));
       return new Decision(action, status, List.copyOf(events));
     }
 
     /**
-     * Attempt Jobs newer than the status: a pass created them and died before writing status. They are
-     * counted as started. A Job newer than a dead-lettered status can only come from a redrive, so it
-     * opens the fresh round that redrive started.
+     * Attempt Jobs newer than the status: a pass created them and died before writing status. They
+     * are counted as started. A Job newer than a dead-lettered status can only come from a redrive,
+     * so it opens the fresh round that redrive started.
      */
     private void adoptUnrecordedStarts() {
       int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
@@ -186,7 +200,8 @@ public final class RetryDecider {
       }
       int latest = status.getAttempts();
       if (latest > 0 && !observed.containsKey(latest) && !recorded(latest)) {
-        // Started (status says so, and status is written only after the create) but gone before it ended.
+        // Started (status says so, and status is written only after the create) but gone before it
+        // ended.
         record(
             ObservedAttempt.failed(
                 latest, jobName(latest), null, now, FailureDetails.jobDeleted()));
@@ -194,7 +209,9 @@ public final class RetryDecider {
       List<AttemptRecord> history = status.getHistory();
       if (history.size() > DeadLetterTaskStatus.HISTORY_LIMIT) {
         status.setHistory(
-            new ArrayList<>(history.subList(history.size() - DeadLetterTaskStatus.HISTORY_LIMIT, history.size())));
+            new ArrayList<>(
+                history.subList(
+                    history.size() - DeadLetterTaskStatus.HISTORY_LIMIT, history.size())));
       }
     }
 
@@ -224,7 +241,8 @@ public final class RetryDecider {
             TaskEvent.warning(
                 TaskEvent.ATTEMPT_FAILED,
                 "attempt %d (Job %s) failed: %s; %s, action %s"
-                    .formatted(attempt.number(), r.getJob(), describe(r), c.describe(), c.action())));
+                    .formatted(
+                        attempt.number(), r.getJob(), describe(r), c.describe(), c.action())));
       }
       status.getHistory().add(r);
       status.getHistory().sort(Comparator.comparingInt(AttemptRecord::getAttempt));
@@ -280,7 +298,9 @@ public final class RetryDecider {
         status.setPhase(TaskPhase.Suspended);
         status.setActiveJob(null);
         status.setNextAttemptAt(Timestamps.formatMillis(due));
-        status.setMessage("suspended; attempt %d is due at %s".formatted(latest + 1, Timestamps.formatMillis(due)));
+        status.setMessage(
+            "suspended; attempt %d is due at %s"
+                .formatted(latest + 1, Timestamps.formatMillis(due)));
         return new Idle();
       }
       if (!now.isBefore(due)) {
@@ -291,7 +311,12 @@ public final class RetryDecider {
       status.setNextAttemptAt(Timestamps.formatMillis(due));
       status.setMessage(
           "attempt %d/%d failed: %s; attempt %d starts at %s"
-              .formatted(latest, policy.maxAttempts(), describe(last), latest + 1, status.getNextAttemptAt()));
+              .formatted(
+                  latest,
+                  policy.maxAttempts(),
+                  describe(last),
+                  latest + 1,
+                  status.getNextAttemptAt()));
       if (previous.getPhase() != TaskPhase.BackingOff
           || !status.getNextAttemptAt().equals(previous.getNextAttemptAt())) {
         events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
@@ -301,7 +326,8 @@ public final class RetryDecider {
 
     private void handled(String request, String what) {
       status.setLastHandledRetryRequest(request);
-      events.add(TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request + ": " + what));
+      events.add(
+          TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request + ": " + what));
     }
 
     private Action runningAttempt(ObservedAttempt running) {
@@ -324,7 +350,8 @@ public final class RetryDecider {
       status.setPhase(TaskPhase.Succeeded);
       status.setActiveJob(null);
       status.setNextAttemptAt(null);
-      status.setMessage("attempt %d succeeded (Job %s)".formatted(last.getAttempt(), last.getJob()));
+      status.setMessage(
+          "attempt %d succeeded (Job %s)".formatted(last.getAttempt(), last.getJob()));
       if (transition) {
         events.add(TaskEvent.normal(TaskEvent.SUCCEEDED, status.getMessage()));
       }
@@ -349,7 +376,8 @@ public final class RetryDecider {
       status.setPhase(TaskPhase.Running);
       status.setActiveJob(jobName(number));
       status.setNextAttemptAt(null);
-      // The same message as the running phase, so the pass that sees the Job running writes nothing.
+      // The same message as the running phase, so the pass that sees the Job running writes
+      // nothing.
       status.setMessage(runningMessage(number, jobName(number)));
       return new StartAttempt(
           number, last == null ? null : last.getExitCode(), last == null ? null : last.getReason());
@@ -359,8 +387,11 @@ public final class RetryDecider {
       status.setPhase(TaskPhase.DeadLettered);
       status.setActiveJob(null);
       status.setNextAttemptAt(null);
-      status.setMessage(why + "; set annotation " + DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION
-          + " to a new value to redrive");
+      status.setMessage(
+          why
+              + "; set annotation "
+              + DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION
+              + " to a new value to redrive");
       if (previous.getPhase() != TaskPhase.DeadLettered) {
         events.add(TaskEvent.warning(TaskEvent.DEAD_LETTERED, status.getMessage()));
       }
@@ -370,31 +401,39 @@ public final class RetryDecider {
     /** Why the failed latest attempt ends the round, or null when another attempt may start. */
     private String deadLetterReason(AttemptRecord last) {
       if (last.getAction() == RetryAction.DeadLetter) {
-        return "attempt %d failed: %s; rules[%d] says DeadLetter".formatted(
-            last.getAttempt(), describe(last), last.getMatchedRule());
+        return "attempt %d failed: %s; rules[%d] says DeadLetter"
+            .formatted(last.getAttempt(), describe(last), last.getMatchedRule());
       }
       if (status.getCountedAttempts() >= policy.maxAttempts()) {
         return "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last));
       }
       if (policy.maxRetryDuration().isPresent() && status.getRoundStartedAt() != null) {
-        Instant deadline = Timestamps.parse(status.getRoundStartedAt()).plus(policy.maxRetryDuration().get());
+        Instant deadline =
+            Timestamps.parse(status.getRoundStartedAt()).plus(policy.maxRetryDuration().get());
         if (nextAttemptTime(last).isAfter(deadline)) {
-          return "maxRetryDuration %s: the next attempt would start after %s; last: %s".formatted(
-              GoDuration.format(policy.maxRetryDuration().get()), Timestamps.format(deadline), describe(last));
+          return "maxRetryDuration %s: the next attempt would start after %s; last: %s"
+              .formatted(
+                  GoDuration.format(policy.maxRetryDuration().get()),
+                  Timestamps.format(deadline),
+                  describe(last));
         }
       }
       return null;
     }
 
     /**
-     * When the attempt after {@code last} is due: the failure time plus the backoff, rounded up to the
-     * millisecond (the precision status keeps) so the recorded time is never earlier than the computed one.
+     * When the attempt after {@code last} is due: the failure time plus the backoff, rounded up to
+     * the millisecond (the precision status keeps) so the recorded time is never earlier than the
+     * computed one.
      */
     private Instant nextAttemptTime(AttemptRecord last) {
       Instant failedAt = Timestamps.parse(last.getFinishTime());
       Duration delay =
-          policy.backoff().delay(
-              Math.max(1, status.getCountedAttempts()), Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
+          policy
+              .backoff()
+              .delay(
+                  Math.max(1, status.getCountedAttempts()),
+                  Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
       Instant due = (failedAt == null ? now : failedAt).plus(delay);
       Instant whole = due.truncatedTo(ChronoUnit.MILLIS);
       return whole.equals(due) ? due : whole.plusMillis(1);
@@ -405,12 +444,17 @@ public final class RetryDecider {
     }
 
     private AttemptRecord findRecord(int number) {
-      return status.getHistory().stream().filter(r -> r.getAttempt() == number).findFirst().orElse(null);
+      return status.getHistory().stream()
+          .filter(r -> r.getAttempt() == number)
+          .findFirst()
+          .orElse(null);
     }
 
     private String retryRequest() {
       Map<String, String> annotations = task.getMetadata().getAnnotations();
-      return annotations == null ? null : annotations.get(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION);
+      return annotations == null
+          ? null
+          : annotations.get(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION);
     }
 
     private String jobName(int number) {
@@ -419,7 +463,9 @@ public final class RetryDecider {
   }
 
   private static String describe(AttemptRecord r) {
-    return r.getExitCode() == null ? r.getReason() : r.getReason() + " (exit code " + r.getExitCode() + ")";
+    return r.getExitCode() == null
+        ? r.getReason()
+        : r.getReason() + " (exit code " + r.getExitCode() + ")";
   }
 
   private static long generation(DeadLetterTask task) {

@@ -7,8 +7,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The kstatus-style conditions of a task, derived from its phase. {@code lastTransitionTime} moves only when a
- * condition's status changes, so an unchanged task produces an identical status and no write.
+ * The kstatus-style conditions of a task, derived from its phase. {@code lastTransitionTime} moves
+ * only when a condition's status changes, so an unchanged task produces an identical status and no
+ * write.
  */
 public final class TaskConditions {
 
@@ -31,14 +32,23 @@ public final class TaskConditions {
       Instant now) {
     boolean stalled = stalledReason != null || phase == TaskPhase.DeadLettered;
     boolean reconciling =
-        !stalled && (phase == TaskPhase.Pending || phase == TaskPhase.Running || phase == TaskPhase.BackingOff);
+        !stalled
+            && (phase == TaskPhase.Pending
+                || phase == TaskPhase.Running
+                || phase == TaskPhase.BackingOff);
     String reason = stalledReason != null ? stalledReason : phase.name();
     return List.of(
         condition(READY, phase == TaskPhase.Succeeded, reason, message, generation, previous, now),
         condition(RECONCILING, reconciling, reason, message, generation, previous, now),
         condition(STALLED, stalled, reason, message, generation, previous, now),
         condition(
-            DEAD_LETTERED, phase == TaskPhase.DeadLettered, reason, message, generation, previous, now));
+            DEAD_LETTERED,
+            phase == TaskPhase.DeadLettered,
+            reason,
+            message,
+            generation,
+            previous,
+            now));
   }
 
   private static Condition condition(

@@ -49,13 +49,15 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: read the task's Jobs and pods from the
- * caches, ask {@link RetryDecider}, create at most one Job, write status once, then prune old Jobs.
+ * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: read the task's Jobs and pods
+ * from the caches, ask {@link RetryDecider}, create at most one Job, write status once, then prune
+ * old Jobs.
  */
 @ControllerConfiguration(
     // The redrive annotation does not change metadata.generation, so every change must reach us.
     generationAwareEventProcessing = false,
-    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+    maxReconciliationInterval =
+        @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   static final String JOBS = "attempt-jobs";
@@ -75,7 +77,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   @Override
-  public List<EventSource<?, DeadLetterTask>> prepareEventSources(EventSourceContext<DeadLetterTask> context) {
+  public List<EventSource<?, DeadLetterTask>> prepareEventSources(
+      EventSourceContext<DeadLetterTask> context) {
     // Label-filtered: Jobs and pods that are not attempts of some task are never cached.
     var jobs =
         new InformerEventSource<>(
@@ -97,13 +100,17 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   @Override
-  public UpdateControl<DeadLetterTask> reconcile(DeadLetterTask task, Context<DeadLetterTask> context) {
-    try (var ignored = MDC.putCloseable("task", task.getMetadata().getNamespace() + "/" + task.getMetadata().getName())) {
+  public UpdateControl<DeadLetterTask> reconcile(
+      DeadLetterTask task, Context<DeadLetterTask> context) {
+    try (var ignored =
+        MDC.putCloseable(
+            "task", task.getMetadata().getNamespace() + "/" + task.getMetadata().getName())) {
       return reconcileTask(task, context);
     }
   }
 
-  private UpdateControl<DeadLetterTask> reconcileTask(DeadLetterTask task, Context<DeadLetterTask> context) {
+  private UpdateControl<DeadLetterTask> reconcileTask(
+      DeadLetterTask task, Context<DeadLetterTask> context) {
     if (cacheBound.compareAndSet(false, true)) {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
     }
@@ -129,78 +136,124 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
     if (decision.action() instanceof WaitUntil wait) {
       Duration delay = Duration.between(clock.instant(), wait.when());
-      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(delay.isNegative() ? Duration.ZERO : delay);
+      return UpdateControl.<DeadLetterTask>noUpdate()
+          .rescheduleAfter(delay.isNegative() ? Duration.ZERO : delay);
     }
     return UpdateControl.noUpdate();
   }
 
   /**
-   * The status says attempt N was created but the cache has no Job N. The cache may lag our own create
-   * (a watch event in flight), so ask the API once before the decider calls the attempt deleted.
+   * The status says attempt N was created but the cache has no Job N. The cache may lag our own
+   * create (a watch event in flight), so ask the API once before the decider calls the attempt
+   * deleted.
    */
   private static void confirmLatestAttempt(
-      DeadLetterTask task, KubernetesClient client, Map<Integer, ObservedAttempt> observed, List<Pod> pods) {
+      DeadLetterTask task,
+      KubernetesClient client,
+      Map<Integer, ObservedAttempt> observed,
+      List<Pod> pods) {
     DeadLetterTaskStatus status = task.getStatus();
     if (status == null || status.getAttempts() == 0 || observed.containsKey(status.getAttempts())) {
       return;
     }
-    boolean recorded = status.getHistory().stream().anyMatch(r -> r.getAttempt() == status.getAttempts());
+    boolean recorded =
+        status.getHistory().stream().anyMatch(r -> r.getAttempt() == status.getAttempts());
     if (recorded) {
       return;
     }
     String jobName = AttemptLabels.jobName(task.getMetadata().getName(), status.getAttempts());
-    Job job = client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace()).withName(jobName).get();
+    Job job =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(task.getMetadata().getNamespace())
+            .withName(jobName)
+            .get();
     if (job != null && AttemptObservations.controlledBy(job, task.getMetadata().getUid())) {
       List<Pod> own =
-          pods.stream().filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid())).toList();
+          pods.stream()
+              .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
+              .toList();
       observed.put(status.getAttempts(), AttemptReader.read(status.getAttempts(), job, own));
     }
   }
 
   /**
-   * Creates the attempt Job. Created before the status is written: if we die in between, the next pass finds
-   * the Job and adopts it (never a second create); the other order could record an attempt that never ran.
+   * Creates the attempt Job. Created before the status is written: if we die in between, the next
+   * pass finds the Job and adopts it (never a second create); the other order could record an
+   * attempt that never ran.
    */
   private Decision startAttempt(
-      DeadLetterTask task, KubernetesClient client, StartAttempt start, Decision decision, Instant now) {
+      DeadLetterTask task,
+      KubernetesClient client,
+      StartAttempt start,
+      Decision decision,
+      Instant now) {
     EffectivePolicy policy = EffectivePolicy.of(task.getSpec());
-    Job job = AttemptJobFactory.build(task, policy, start.number(), start.previousExitCode(), start.previousReason());
+    Job job =
+        AttemptJobFactory.build(
+            task, policy, start.number(), start.previousExitCode(), start.previousReason());
     String jobName = job.getMetadata().getName();
     try (var a = MDC.putCloseable("attempt", String.valueOf(start.number()));
         var j = MDC.putCloseable("job", jobName)) {
       client.resource(job).create();
       log.info("created attempt {} as Job {}", start.number(), jobName);
       List<TaskEvent> withStart = new java.util.ArrayList<>(decision.events());
-      withStart.add(new TaskEvent(false, TaskEvent.ATTEMPT_STARTED,
-          "attempt %d/%d started as Job %s".formatted(start.number(), policy.maxAttempts(), jobName)));
+      withStart.add(
+          new TaskEvent(
+              false,
+              TaskEvent.ATTEMPT_STARTED,
+              "attempt %d/%d started as Job %s"
+                  .formatted(start.number(), policy.maxAttempts(), jobName)));
       return new Decision(decision.action(), decision.status(), withStart);
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         return alreadyExists(task, client, jobName, decision, now);
       }
-      if (e.getCode() == 422 || e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST
+      if (e.getCode() == 422
+          || e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST
           || e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
-        // Retrying cannot help until someone edits the task or its namespace: say why, look again slowly.
-        String message = "attempt %d: the API server rejected Job %s: %s".formatted(
-            start.number(), jobName, apiMessage(e));
+        // Retrying cannot help until someone edits the task or its namespace: say why, look again
+        // slowly.
+        String message =
+            "attempt %d: the API server rejected Job %s: %s"
+                .formatted(start.number(), jobName, apiMessage(e));
         log.warn(message);
-        return RetryDecider.startRefused(task, decision, e.getCode() == HttpURLConnection.HTTP_FORBIDDEN
-            ? "JobForbidden" : "InvalidJobTemplate", message, now);
+        return RetryDecider.startRefused(
+            task,
+            decision,
+            e.getCode() == HttpURLConnection.HTTP_FORBIDDEN ? "JobForbidden" : "InvalidJobTemplate",
+            message,
+            now);
       }
       throw e;
     }
   }
 
   private static Decision alreadyExists(
-      DeadLetterTask task, KubernetesClient client, String jobName, Decision decision, Instant now) {
+      DeadLetterTask task,
+      KubernetesClient client,
+      String jobName,
+      Decision decision,
+      Instant now) {
     Job existing =
-        client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace()).withName(jobName).get();
-    if (existing != null && AttemptObservations.controlledBy(existing, task.getMetadata().getUid())) {
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(task.getMetadata().getNamespace())
+            .withName(jobName)
+            .get();
+    if (existing != null
+        && AttemptObservations.controlledBy(existing, task.getMetadata().getUid())) {
       log.info("attempt Job {} already exists and is ours: created by an earlier pass", jobName);
       return decision;
     }
-    String message = "Job %s exists and belongs to another owner (perhaps a deleted task of the same name);"
-        .formatted(jobName) + " waiting for it to be deleted";
+    String message =
+        "Job %s exists and belongs to another owner (perhaps a deleted task of the same name);"
+                .formatted(jobName)
+            + " waiting for it to be deleted";
     return RetryDecider.startRefused(task, decision, "JobNameTaken", message, now);
   }
 
@@ -220,7 +273,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   private static void pruneHistory(
-      DeadLetterTask task, KubernetesClient client, Map<Integer, ObservedAttempt> observed,
+      DeadLetterTask task,
+      KubernetesClient client,
+      Map<Integer, ObservedAttempt> observed,
       DeadLetterTaskStatus written) {
     EffectivePolicy policy;
     try {
@@ -229,9 +284,15 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       return;
     }
     for (String jobName :
-        HistoryRetention.jobsToDelete(observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
+        HistoryRetention.jobsToDelete(
+            observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
       log.info("deleting Job {} beyond the history limits", jobName);
-      client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace()).withName(jobName)
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(task.getMetadata().getNamespace())
+          .withName(jobName)
           .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
           .delete();
     }
@@ -239,9 +300,14 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   @SuppressWarnings("unchecked")
   private static <R extends HasMetadata> List<R> cached(
-      Context<DeadLetterTask> context, Class<R> type, String source, String namespace, String taskName) {
+      Context<DeadLetterTask> context,
+      Class<R> type,
+      String source,
+      String namespace,
+      String taskName) {
     var informer =
-        (InformerEventSource<R, DeadLetterTask>) context.eventSourceRetriever().getEventSourceFor(type, source);
+        (InformerEventSource<R, DeadLetterTask>)
+            context.eventSourceRetriever().getEventSourceFor(type, source);
     return informer
         .list(namespace, r -> taskName.equals(labels(r).get(AttemptLabels.TASK)))
         .toList();
@@ -259,6 +325,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   private static String apiMessage(KubernetesClientException e) {
-    return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    return e.getStatus() != null && e.getStatus().getMessage() != null
+        ? e.getStatus().getMessage()
+        : e.getMessage();
   }
 }

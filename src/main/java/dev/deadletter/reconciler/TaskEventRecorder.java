@@ -15,13 +15,16 @@ import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Emits events.k8s.io/v1 Events about a task. Best effort: a lost Event never fails a reconcile. */
+/**
+ * Emits events.k8s.io/v1 Events about a task. Best effort: a lost Event never fails a reconcile.
+ */
 public class TaskEventRecorder {
 
   static final String REPORTING_CONTROLLER = "deadletter.dev/deadletter-operator";
   private static final Logger log = LoggerFactory.getLogger(TaskEventRecorder.class);
   private static final DateTimeFormatter MICRO_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT)
+          .withZone(java.time.ZoneOffset.UTC);
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -39,7 +42,10 @@ public class TaskEventRecorder {
         new EventBuilder()
             .withNewMetadata()
             // Named like client-go's recorder does: <object>.<timestamp in hex>.
-            .withName(task.getMetadata().getName() + "." + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()))
+            .withName(
+                task.getMetadata().getName()
+                    + "."
+                    + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()))
             .withNamespace(task.getMetadata().getNamespace())
             .endMetadata()
             .withRegarding(
@@ -61,7 +67,10 @@ public class TaskEventRecorder {
     try {
       client.resource(e).create();
     } catch (KubernetesClientException ex) {
-      log.warn("could not record event {}: HTTP {} {}", event.reason(), ex.getCode(),
+      log.warn(
+          "could not record event {}: HTTP {} {}",
+          event.reason(),
+          ex.getCode(),
           ex.getStatus() == null ? ex.getMessage() : ex.getStatus().getMessage());
     }
   }

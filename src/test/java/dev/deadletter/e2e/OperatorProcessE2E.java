@@ -20,7 +20,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The packaged operator as a process: configuration errors, metrics, probes, JSON logs and SIGTERM. */
+/**
+ * The packaged operator as a process: configuration errors, metrics, probes, JSON logs and SIGTERM.
+ */
 class OperatorProcessE2E {
 
   static KubernetesClient client;
@@ -41,8 +43,9 @@ class OperatorProcessE2E {
 
   @Test
   void invalidConfigurationExitsWithStatus2AndAPlainMessage() throws Exception {
-    try (OperatorProcess operator = OperatorProcess.start("bad-config",
-        Map.of("RECONCILE_THREADS", "0", "LOG_FORMAT", "xml"))) {
+    try (OperatorProcess operator =
+        OperatorProcess.start(
+            "bad-config", Map.of("RECONCILE_THREADS", "0", "LOG_FORMAT", "xml"))) {
       assertThat(operator.exitCode(Duration.ofSeconds(30))).isEqualTo(2);
       assertThat(operator.log())
           .contains("invalid configuration", "RECONCILE_THREADS='0'", "LOG_FORMAT='xml'")
@@ -52,43 +55,60 @@ class OperatorProcessE2E {
 
   @Test
   void metricsProbesAndLogsFollowTwoFailuresThenSuccess() throws Exception {
-    try (OperatorProcess operator = OperatorProcess.start("metrics",
-        Map.of("WATCH_NAMESPACES", ns, "LOG_FORMAT", "json"))) {
+    try (OperatorProcess operator =
+        OperatorProcess.start("metrics", Map.of("WATCH_NAMESPACES", ns, "LOG_FORMAT", "json"))) {
       await().atMost(Duration.ofSeconds(60)).until(() -> operator.status("/readyz") == 200);
       assertThat(operator.status("/healthz")).isEqualTo(200);
 
-      client.resource(task("measured").exitCodes("3,3,0").maxAttempts(3).build()).inNamespace(ns).create();
-      await().atMost(Duration.ofSeconds(90)).until(
-          () -> client.resources(DeadLetterTask.class).inNamespace(ns).withName("measured").get(),
-          t -> t.getStatus() != null && t.getStatus().getPhase() == TaskPhase.Succeeded);
+      client
+          .resource(task("measured").exitCodes("3,3,0").maxAttempts(3).build())
+          .inNamespace(ns)
+          .create();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  client.resources(DeadLetterTask.class).inNamespace(ns).withName("measured").get(),
+              t -> t.getStatus() != null && t.getStatus().getPhase() == TaskPhase.Succeeded);
 
       String metrics = operator.get("/metrics");
       assertThat(value(metrics, "deadletter_attempts_started_total")).isEqualTo(3);
-      assertThat(value(metrics, "deadletter_attempts_finished_total{outcome=\"Failed\",reason=\"Error\"}"))
+      assertThat(
+              value(
+                  metrics,
+                  "deadletter_attempts_finished_total{outcome=\"Failed\",reason=\"Error\"}"))
           .isEqualTo(2);
-      assertThat(value(metrics, "deadletter_attempts_finished_total{outcome=\"Succeeded\",reason=\"\"}"))
+      assertThat(
+              value(
+                  metrics, "deadletter_attempts_finished_total{outcome=\"Succeeded\",reason=\"\"}"))
           .isEqualTo(1);
       assertThat(value(metrics, "deadletter_retry_latency_seconds_count")).isEqualTo(2);
       assertThat(value(metrics, "deadletter_retry_delay_seconds_count")).isEqualTo(2);
       assertThat(value(metrics, "deadletter_tasks{phase=\"Succeeded\"}")).isEqualTo(1);
       assertThat(value(metrics, "deadletter_tasks_dead_lettered_total")).isZero();
-      assertThat(metrics).contains("operator_sdk_reconciliations_success_total", "jvm_memory_used_bytes");
+      assertThat(metrics)
+          .contains("operator_sdk_reconciliations_success_total", "jvm_memory_used_bytes");
       assertThat(metrics).as("no task names as label values").doesNotContain("measured");
 
-      assertThat(operator.terminate(Duration.ofSeconds(40))).as("exit after SIGTERM").isNotEqualTo(-1);
+      assertThat(operator.terminate(Duration.ofSeconds(40)))
+          .as("exit after SIGTERM")
+          .isNotEqualTo(-1);
       List<JsonNode> lines = jsonLines(operator.log());
       assertThat(lines).extracting(l -> l.path("formattedMessage").asText()).contains("stopped");
-      assertThat(lines).filteredOn(l -> l.path("formattedMessage").asText().startsWith("created attempt"))
+      assertThat(lines)
+          .filteredOn(l -> l.path("formattedMessage").asText().startsWith("created attempt"))
           .hasSize(3)
-          .allSatisfy(l -> {
-            assertThat(l.path("mdc").path("task").asText()).isEqualTo(ns + "/measured");
-            assertThat(l.path("mdc").path("job").asText()).startsWith("measured-");
-          });
+          .allSatisfy(
+              l -> {
+                assertThat(l.path("mdc").path("task").asText()).isEqualTo(ns + "/measured");
+                assertThat(l.path("mdc").path("job").asText()).startsWith("measured-");
+              });
     }
   }
 
   private static double value(String metrics, String series) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(metrics);
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(metrics);
     assertThat(m.find()).as("series %s in /metrics", series).isTrue();
     return Double.parseDouble(m.group(1));
   }
@@ -96,12 +116,16 @@ class OperatorProcessE2E {
   /** Every line the process wrote must be one JSON object. */
   private static List<JsonNode> jsonLines(String log) {
     ObjectMapper json = new ObjectMapper();
-    return log.lines().filter(l -> !l.isBlank()).map(l -> {
-      try {
-        return json.readTree(l);
-      } catch (Exception e) {
-        throw new AssertionError("not a JSON log line: " + l, e);
-      }
-    }).toList();
+    return log.lines()
+        .filter(l -> !l.isBlank())
+        .map(
+            l -> {
+              try {
+                return json.readTree(l);
+              } catch (Exception e) {
+                throw new AssertionError("not a JSON log line: " + l, e);
+              }
+            })
+        .toList();
   }
 }

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator in-process against the full local cluster: the real Job controller, KWOK pods whose exit
- * codes the tasks choose per attempt (sim.deadletter.dev/exit-codes).
+ * The operator in-process against the full local cluster: the real Job controller, KWOK pods whose
+ * exit codes the tasks choose per attempt (sim.deadletter.dev/exit-codes).
  */
 class RetryLifecycleE2E {
 
@@ -78,7 +78,8 @@ class RetryLifecycleE2E {
     DeadLetterTask done = awaitPhase("twice", TaskPhase.Succeeded);
 
     List<AttemptRecord> history = done.getStatus().getHistory();
-    assertThat(history).extracting(AttemptRecord::getOutcome)
+    assertThat(history)
+        .extracting(AttemptRecord::getOutcome)
         .containsExactly(Outcome.Failed, Outcome.Failed, Outcome.Succeeded);
     assertThat(history.get(0).getExitCode()).isEqualTo(3);
     assertThat(history.get(0).getReason()).isEqualTo("Error");
@@ -86,7 +87,8 @@ class RetryLifecycleE2E {
     // The backoff is respected: attempt 2 starts no earlier than 2s after attempt 1 failed.
     Instant failed = Instant.parse(history.get(0).getFinishTime());
     Instant secondStarted = Instant.parse(history.get(1).getStartTime());
-    assertThat(Duration.between(failed, secondStarted)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(Duration.between(failed, secondStarted))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
     assertThat(env(job("twice-3")))
         .containsEntry(AttemptJobFactory.ENV_ATTEMPT, "3")
         .containsEntry(AttemptJobFactory.ENV_MAX_ATTEMPTS, "3")
@@ -119,10 +121,14 @@ class RetryLifecycleE2E {
     assertThat(dead.getStatus().getAttempts()).isEqualTo(2);
     assertThat(dead.getStatus().getMessage()).contains("all 2 attempts failed");
 
-    taskResource("redrive").edit(t -> {
-      t.getMetadata().setAnnotations(Map.of(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION, "fixed-at-noon"));
-      return t;
-    });
+    taskResource("redrive")
+        .edit(
+            t -> {
+              t.getMetadata()
+                  .setAnnotations(
+                      Map.of(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION, "fixed-at-noon"));
+              return t;
+            });
 
     DeadLetterTask redriven = awaitPhase("redrive", TaskPhase.Succeeded);
     assertThat(redriven.getStatus().getAttempts()).isEqualTo(3);
@@ -137,10 +143,12 @@ class RetryLifecycleE2E {
     Thread.sleep(2000); // long enough for a wrongly started attempt Job to show up
     assertThat(jobNames()).noneMatch(n -> n.startsWith("suspended-"));
 
-    taskResource("suspended").edit(t -> {
-      t.getSpec().setSuspend(false);
-      return t;
-    });
+    taskResource("suspended")
+        .edit(
+            t -> {
+              t.getSpec().setSuspend(false);
+              return t;
+            });
 
     assertThat(awaitPhase("suspended", TaskPhase.Succeeded).getStatus().getAttempts()).isEqualTo(1);
   }
@@ -155,7 +163,8 @@ class RetryLifecycleE2E {
     client.batch().v1().jobs().inNamespace(ns).withName("deleted-2").delete();
 
     DeadLetterTask dead = awaitPhase("deleted", TaskPhase.DeadLettered);
-    assertThat(dead.getStatus().getHistory()).extracting(AttemptRecord::getReason)
+    assertThat(dead.getStatus().getHistory())
+        .extracting(AttemptRecord::getReason)
         .containsExactly("JobDeleted", "JobDeleted");
   }
 
@@ -166,9 +175,13 @@ class RetryLifecycleE2E {
     DeadLetterTask done = awaitPhase("history", TaskPhase.Succeeded);
 
     assertThat(done.getStatus().getHistory()).hasSize(4);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(jobNames()).filteredOn(n -> n.startsWith("history-"))
-            .containsExactlyInAnyOrder("history-3", "history-4"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(jobNames())
+                    .filteredOn(n -> n.startsWith("history-"))
+                    .containsExactlyInAnyOrder("history-3", "history-4"));
   }
 
   @Test
@@ -179,8 +192,9 @@ class RetryLifecycleE2E {
 
     taskResource("cascade").delete();
 
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(jobNames()).doesNotContain("cascade-1"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(jobNames()).doesNotContain("cascade-1"));
   }
 
   private static void create(DeadLetterTask task) {
@@ -196,8 +210,11 @@ class RetryLifecycleE2E {
   }
 
   private static DeadLetterTask awaitTask(String name, Predicate<DeadLetterTask> condition) {
-    return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-        .until(() -> client.resources(DeadLetterTask.class).inNamespace(ns).withName(name).get(),
+    return await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> client.resources(DeadLetterTask.class).inNamespace(ns).withName(name).get(),
             t -> t != null && t.getStatus() != null && condition.test(t));
   }
 
@@ -208,7 +225,8 @@ class RetryLifecycleE2E {
   private static List<String> jobNames() {
     return client.batch().v1().jobs().inNamespace(ns).list().getItems().stream()
         .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
-        .map(j -> j.getMetadata().getName()).toList();
+        .map(j -> j.getMetadata().getName())
+        .toList();
   }
 
   private static Map<String, String> env(Job job) {
@@ -217,14 +235,22 @@ class RetryLifecycleE2E {
   }
 
   private static String condition(DeadLetterTask task, String type) {
-    return task.getStatus().getConditions().stream().filter(c -> type.equals(c.getType()))
-        .map(c -> c.getStatus()).findFirst().orElse(null);
+    return task.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .map(c -> c.getStatus())
+        .findFirst()
+        .orElse(null);
   }
 
   private static List<String> eventReasons(String taskName) {
-    return await().atMost(Duration.ofSeconds(10)).until(() ->
-        client.events().v1().events().inNamespace(ns).list().getItems().stream()
-            .filter(e -> taskName.equals(e.getRegarding().getName()))
-            .map(Event::getReason).toList(), l -> !l.isEmpty());
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client.events().v1().events().inNamespace(ns).list().getItems().stream()
+                    .filter(e -> taskName.equals(e.getRegarding().getName()))
+                    .map(Event::getReason)
+                    .toList(),
+            l -> !l.isEmpty());
   }
 }

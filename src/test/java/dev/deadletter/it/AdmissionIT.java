@@ -19,8 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * What the CRD's schema and CEL rules reject at admission, against a real API server (kube-api-test).
- * Each file under src/test/resources/invalid-tasks/ starts with "# expect: " and the error text it must get.
+ * What the CRD's schema and CEL rules reject at admission, against a real API server
+ * (kube-api-test). Each file under src/test/resources/invalid-tasks/ starts with "# expect: " and
+ * the error text it must get.
  */
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class AdmissionIT {
@@ -46,18 +47,21 @@ class AdmissionIT {
     String yaml = Files.readString(file);
     String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
 
-    assertThatThrownBy(() -> client.load(Files.newInputStream(file)).inNamespace("default").create())
+    assertThatThrownBy(
+            () -> client.load(Files.newInputStream(file)).inNamespace("default").create())
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(expected);
     assertThat(client.resources(DeadLetterTask.class).inNamespace("default").list().getItems())
-        .as("nothing was stored").isEmpty();
+        .as("nothing was stored")
+        .isEmpty();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("examples")
   void examplesAreAccepted(Path file) throws IOException {
-    List<HasMetadata> created = client.load(Files.newInputStream(file)).inNamespace("default").create();
+    List<HasMetadata> created =
+        client.load(Files.newInputStream(file)).inNamespace("default").create();
     assertThat(created).hasSize(1);
     client.resource(created.get(0)).delete();
   }

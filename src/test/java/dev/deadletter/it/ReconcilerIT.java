@@ -12,8 +12,8 @@ import dev.deadletter.operator.Main;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.testing.LocalCluster;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -36,8 +36,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconciler against a real API server without a Job controller (kube-api-test): the test plays the Job
- * controller and writes Job and pod status itself, so it can set up exactly the states a crash leaves behind.
+ * The reconciler against a real API server without a Job controller (kube-api-test): the test plays
+ * the Job controller and writes Job and pod status itself, so it can set up exactly the states a
+ * crash leaves behind.
  */
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class ReconcilerIT {
@@ -54,8 +55,15 @@ class ReconcilerIT {
   @BeforeEach
   void namespace() {
     ns = "it-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-        .withNewMetadata().withName(ns).endMetadata().build()).create();
+    client
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName(ns)
+                .endMetadata()
+                .build())
+        .create();
   }
 
   @AfterEach
@@ -73,12 +81,14 @@ class ReconcilerIT {
   void jobCreatedBeforeACrashIsAdoptedNotCreatedAgain() {
     // The state a pass leaves when it dies after creating attempt 1 and before writing status.
     DeadLetterTask created = client.resource(task("crashed").build()).inNamespace(ns).create();
-    Job orphan = AttemptJobFactory.build(created, EffectivePolicy.of(created.getSpec()), 1, null, null);
+    Job orphan =
+        AttemptJobFactory.build(created, EffectivePolicy.of(created.getSpec()), 1, null, null);
     String uid = client.resource(orphan).create().getMetadata().getUid();
 
     startOperator();
 
-    DeadLetterTask adopted = awaitTask("crashed", t -> t.getStatus().getPhase() == TaskPhase.Running);
+    DeadLetterTask adopted =
+        awaitTask("crashed", t -> t.getStatus().getPhase() == TaskPhase.Running);
     assertThat(adopted.getStatus().getAttempts()).isEqualTo(1);
     assertThat(adopted.getStatus().getCountedAttempts()).isEqualTo(1);
     assertThat(adopted.getStatus().getActiveJob()).isEqualTo("crashed-1");
@@ -88,14 +98,18 @@ class ReconcilerIT {
   @Test
   void failedAttemptIsRecordedFromItsPodAndRetriedAfterTheBackoff() {
     startOperator();
-    client.resource(task("retried").initialDelay("2s").maxAttempts(2).build()).inNamespace(ns).create();
+    client
+        .resource(task("retried").initialDelay("2s").maxAttempts(2).build())
+        .inNamespace(ns)
+        .create();
     Job first = await().until(() -> job("retried-1"), j -> j != null);
 
     Instant failedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     failPod(first, 7, "disk full");
     failJob(first, failedAt);
 
-    Job second = await().atMost(Duration.ofSeconds(30)).until(() -> job("retried-2"), j -> j != null);
+    Job second =
+        await().atMost(Duration.ofSeconds(30)).until(() -> job("retried-2"), j -> j != null);
     DeadLetterTask task = awaitTask("retried", t -> t.getStatus().getHistory().size() == 1);
     AttemptRecord record = task.getStatus().getHistory().get(0);
     assertThat(record.getExitCode()).isEqualTo(7);
@@ -105,24 +119,52 @@ class ReconcilerIT {
     assertThat(Instant.parse(second.getMetadata().getCreationTimestamp()))
         .isAfterOrEqualTo(failedAt.plusSeconds(2));
     assertThat(second.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
-        .anySatisfy(e -> {
-          assertThat(e.getName()).isEqualTo(AttemptJobFactory.ENV_PREVIOUS_EXIT_CODE);
-          assertThat(e.getValue()).isEqualTo("7");
-        });
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo(AttemptJobFactory.ENV_PREVIOUS_EXIT_CODE);
+              assertThat(e.getValue()).isEqualTo("7");
+            });
   }
 
   @Test
   void jobOfTheSameNameOwnedBySomethingElseIsNeverAdopted() {
-    var owner = client.resource(new ConfigMapBuilder().withNewMetadata().withName("owner").withNamespace(ns)
-        .endMetadata().build()).create();
-    Job foreign = new JobBuilder().withNewMetadata().withName("taken-1").withNamespace(ns)
-        .withLabels(Map.of("deadletter.dev/task", "taken"))
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("ConfigMap")
-            .withName("owner").withUid(owner.getMetadata().getUid()).withController(true).build())
-        .endMetadata()
-        .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
-        .addNewContainer().withName("main").withImage("busybox").endContainer()
-        .endSpec().endTemplate().endSpec().build();
+    var owner =
+        client
+            .resource(
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("owner")
+                    .withNamespace(ns)
+                    .endMetadata()
+                    .build())
+            .create();
+    Job foreign =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName("taken-1")
+            .withNamespace(ns)
+            .withLabels(Map.of("deadletter.dev/task", "taken"))
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("v1")
+                    .withKind("ConfigMap")
+                    .withName("owner")
+                    .withUid(owner.getMetadata().getUid())
+                    .withController(true)
+                    .build())
+            .endMetadata()
+            .withNewSpec()
+            .withNewTemplate()
+            .withNewSpec()
+            .withRestartPolicy("Never")
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
     client.resource(foreign).create();
     startOperator();
 
@@ -131,19 +173,36 @@ class ReconcilerIT {
     DeadLetterTask stalled = awaitTask("taken", t -> "True".equals(condition(t, "Stalled")));
     assertThat(reason(stalled, "Stalled")).isEqualTo("JobNameTaken");
     assertThat(stalled.getStatus().getMessage()).contains("taken-1", "another owner");
-    assertThat(job("taken-1").getMetadata().getOwnerReferences()).extracting(o -> o.getKind())
+    assertThat(job("taken-1").getMetadata().getOwnerReferences())
+        .extracting(o -> o.getKind())
         .containsExactly("ConfigMap");
 
     client.resource(foreign).withGracePeriod(0).delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> job("taken-1"),
-        j -> j != null && j.getMetadata().getOwnerReferences().get(0).getKind().equals("DeadLetterTask"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> job("taken-1"),
+            j ->
+                j != null
+                    && j.getMetadata()
+                        .getOwnerReferences()
+                        .get(0)
+                        .getKind()
+                        .equals("DeadLetterTask"));
   }
 
   @Test
   void templateTheJobApiRejectsStallsTheTaskWithoutALoop() throws InterruptedException {
     startOperator();
     DeadLetterTask bad = task("bad-template").build();
-    bad.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).setName("Not_A_DNS_Label");
+    bad.getSpec()
+        .getJobTemplate()
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .setName("Not_A_DNS_Label");
 
     client.resource(bad).inNamespace(ns).create();
 
@@ -154,26 +213,64 @@ class ReconcilerIT {
     // No hot loop: nothing rewrites the task while nothing changes.
     String version = stalled.getMetadata().getResourceVersion();
     Thread.sleep(3000);
-    assertThat(client.resources(DeadLetterTask.class).inNamespace(ns).withName("bad-template").get()
-        .getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(
+            client
+                .resources(DeadLetterTask.class)
+                .inNamespace(ns)
+                .withName("bad-template")
+                .get()
+                .getMetadata()
+                .getResourceVersion())
+        .isEqualTo(version);
     assertThat(client.events().v1().events().inNamespace(ns).list().getItems())
-        .filteredOn(e -> "Stalled".equals(e.getReason())).hasSize(1);
+        .filteredOn(e -> "Stalled".equals(e.getReason()))
+        .hasSize(1);
   }
 
   private void failPod(Job job, int exitCode, String message) {
-    Pod pod = new PodBuilder().withNewMetadata().withName(job.getMetadata().getName() + "-pod").withNamespace(ns)
-        .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
-            .withName(job.getMetadata().getName()).withUid(job.getMetadata().getUid()).withController(true).build())
-        .endMetadata()
-        .withNewSpec().withNodeName("node-a").withRestartPolicy("Never")
-        .addNewContainer().withName("main").withImage("busybox").endContainer().endSpec()
-        .build();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(job.getMetadata().getName() + "-pod")
+            .withNamespace(ns)
+            .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("batch/v1")
+                    .withKind("Job")
+                    .withName(job.getMetadata().getName())
+                    .withUid(job.getMetadata().getUid())
+                    .withController(true)
+                    .build())
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("node-a")
+            .withRestartPolicy("Never")
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .endContainer()
+            .endSpec()
+            .build();
     Pod created = client.resource(pod).create();
-    created.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Failed")
-        .addNewContainerStatus().withName("main").withImage("busybox").withImageID("").withReady(false)
-        .withRestartCount(0).withNewState().withNewTerminated().withExitCode(exitCode).withReason("Error")
-        .withMessage(message).endTerminated().endState().endContainerStatus().build());
+    created.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName("main")
+            .withImage("busybox")
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .withReason("Error")
+            .withMessage(message)
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
     client.resource(created).updateStatus();
   }
 
@@ -181,23 +278,37 @@ class ReconcilerIT {
   private void failJob(Job job, Instant at) {
     Job current = job(job.getMetadata().getName());
     String time = at.toString();
-    current.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
-        .withStartTime(current.getMetadata().getCreationTimestamp())
-        .withFailed(1)
-        .withConditions(
-            new JobConditionBuilder().withType("FailureTarget").withStatus("True")
-                .withReason("BackoffLimitExceeded").withMessage("Job has reached the specified backoff limit")
-                .withLastTransitionTime(time).withLastProbeTime(time).build(),
-            new JobConditionBuilder().withType("Failed").withStatus("True")
-                .withReason("BackoffLimitExceeded").withMessage("Job has reached the specified backoff limit")
-                .withLastTransitionTime(time).withLastProbeTime(time).build())
-        .build());
+    current.setStatus(
+        new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
+            .withStartTime(current.getMetadata().getCreationTimestamp())
+            .withFailed(1)
+            .withConditions(
+                new JobConditionBuilder()
+                    .withType("FailureTarget")
+                    .withStatus("True")
+                    .withReason("BackoffLimitExceeded")
+                    .withMessage("Job has reached the specified backoff limit")
+                    .withLastTransitionTime(time)
+                    .withLastProbeTime(time)
+                    .build(),
+                new JobConditionBuilder()
+                    .withType("Failed")
+                    .withStatus("True")
+                    .withReason("BackoffLimitExceeded")
+                    .withMessage("Job has reached the specified backoff limit")
+                    .withLastTransitionTime(time)
+                    .withLastProbeTime(time)
+                    .build())
+            .build());
     client.resource(current).updateStatus();
   }
 
   private DeadLetterTask awaitTask(String name, Predicate<DeadLetterTask> condition) {
-    return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-        .until(() -> client.resources(DeadLetterTask.class).inNamespace(ns).withName(name).get(),
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> client.resources(DeadLetterTask.class).inNamespace(ns).withName(name).get(),
             t -> t != null && t.getStatus() != null && condition.test(t));
   }
 
@@ -210,12 +321,18 @@ class ReconcilerIT {
   }
 
   private static String condition(DeadLetterTask t, String type) {
-    return t.getStatus().getConditions().stream().filter(c -> type.equals(c.getType()))
-        .map(Condition::getStatus).findFirst().orElse(null);
+    return t.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .map(Condition::getStatus)
+        .findFirst()
+        .orElse(null);
   }
 
   private static String reason(DeadLetterTask t, String type) {
-    return t.getStatus().getConditions().stream().filter(c -> type.equals(c.getType()))
-        .map(Condition::getReason).findFirst().orElse(null);
+    return t.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .map(Condition::getReason)
+        .findFirst()
+        .orElse(null);
   }
 }

@@ -56,10 +56,16 @@ class AttemptJobFactoryTest {
     Job job = build(Tasks.task().jobTemplate(userTemplate()).build(), 2, null, null);
 
     assertThat(job.getMetadata().getLabels())
-        .contains(entry("team", "data"), entry(AttemptLabels.TASK, Tasks.NAME), entry(AttemptLabels.ATTEMPT, "2"));
+        .contains(
+            entry("team", "data"),
+            entry(AttemptLabels.TASK, Tasks.NAME),
+            entry(AttemptLabels.ATTEMPT, "2"));
     assertThat(job.getMetadata().getAnnotations()).containsEntry("owner", "data-team@example.com");
     assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
-        .contains(entry("app", "export"), entry(AttemptLabels.TASK, Tasks.NAME), entry(AttemptLabels.ATTEMPT, "2"));
+        .contains(
+            entry("app", "export"),
+            entry(AttemptLabels.TASK, Tasks.NAME),
+            entry(AttemptLabels.ATTEMPT, "2"));
   }
 
   @Test
@@ -75,8 +81,13 @@ class AttemptJobFactoryTest {
   void attemptTimeoutBecomesTheActiveDeadlineUnlessTheTemplateSetsOne() {
     Job fromPolicy = build(Tasks.task().attemptTimeout("10m").build(), 1, null, null);
     JobTemplateSpec withDeadline =
-        new JobTemplateSpecBuilder(Tasks.jobTemplate()).editSpec().withActiveDeadlineSeconds(30L).endSpec().build();
-    Job fromTemplate = build(Tasks.task().attemptTimeout("10m").jobTemplate(withDeadline).build(), 1, null, null);
+        new JobTemplateSpecBuilder(Tasks.jobTemplate())
+            .editSpec()
+            .withActiveDeadlineSeconds(30L)
+            .endSpec()
+            .build();
+    Job fromTemplate =
+        build(Tasks.task().attemptTimeout("10m").jobTemplate(withDeadline).build(), 1, null, null);
     Job none = build(Tasks.task().build(), 1, null, null);
 
     assertThat(fromPolicy.getSpec().getActiveDeadlineSeconds()).isEqualTo(600L);
@@ -91,7 +102,8 @@ class AttemptJobFactoryTest {
     Job job = build(task, 3, 137, "OOMKilled");
 
     var pod = job.getSpec().getTemplate().getSpec();
-    List<Container> all = Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream()).toList();
+    List<Container> all =
+        Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream()).toList();
     assertThat(all).extracting(Container::getName).containsExactly("migrate", "main", "sidecar");
     for (Container c : all) {
       assertThat(env(c))
@@ -113,7 +125,8 @@ class AttemptJobFactoryTest {
     Job job = build(Tasks.task().build(), 1, null, null);
 
     Container main = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(env(main)).contains(entry(ENV_PREVIOUS_EXIT_CODE, ""), entry(ENV_PREVIOUS_REASON, ""));
+    assertThat(env(main))
+        .contains(entry(ENV_PREVIOUS_EXIT_CODE, ""), entry(ENV_PREVIOUS_REASON, ""));
   }
 
   @Test
@@ -131,16 +144,20 @@ class AttemptJobFactoryTest {
 
   // --- helpers ---
 
-  private static Job build(DeadLetterTask task, int attempt, Integer previousExitCode, String previousReason) {
+  private static Job build(
+      DeadLetterTask task, int attempt, Integer previousExitCode, String previousReason) {
     return AttemptJobFactory.build(
         task, EffectivePolicy.of(task.getSpec()), attempt, previousExitCode, previousReason);
   }
 
   private static Map<String, String> env(Container c) {
-    return c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> String.valueOf(e.getValue())));
+    return c.getEnv().stream()
+        .collect(Collectors.toMap(EnvVar::getName, e -> String.valueOf(e.getValue())));
   }
 
-  /** A template with what users write: labels, a foreign namespace, an init container, clashing env. */
+  /**
+   * A template with what users write: labels, a foreign namespace, an init container, clashing env.
+   */
   private static JobTemplateSpec userTemplate() {
     return new JobTemplateSpecBuilder()
         .withNewMetadata()

@@ -37,8 +37,12 @@ class AttemptReaderTest {
 
   @Test
   void failedJobReportsTheExitCodeAndMessageOfTheFailedContainer() {
-    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
-    Pod pod = failedPod("2030-01-01T00:00:01Z", terminated("main", 3, "Error", "cannot reach the database\n"));
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Pod pod =
+        failedPod(
+            "2030-01-01T00:00:01Z", terminated("main", 3, "Error", "cannot reach the database\n"));
 
     ObservedAttempt a = AttemptReader.read(1, job, List.of(pod));
 
@@ -55,7 +59,9 @@ class AttemptReaderTest {
 
   @Test
   void oomKilledContainerIsThePrimaryReason() {
-    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
     Pod pod = failedPod("2030-01-01T00:00:01Z", terminated("main", 137, "OOMKilled", null));
 
     FailureDetails f = AttemptReader.read(1, job, List.of(pod)).failure();
@@ -68,7 +74,9 @@ class AttemptReaderTest {
 
   @Test
   void evictedPodReportsItsReasonAndDisruptionCondition() {
-    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
     Pod pod =
         new PodBuilder(failedPod("2030-01-01T00:00:01Z", terminated("main", 137, "Error", null)))
             .editStatus()
@@ -95,7 +103,8 @@ class AttemptReaderTest {
 
   @Test
   void deadlineExceededWithoutPodsIsExplainedByTheJobCondition() {
-    Job job = finishedJob("Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
+    Job job =
+        finishedJob("Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
 
     FailureDetails f = AttemptReader.read(1, job, List.of()).failure();
 
@@ -107,7 +116,9 @@ class AttemptReaderTest {
   @Test
   void newestFailedPodIsTheOneReported() {
     // a user's explicit backoffLimit lets one attempt Job run several pods
-    Job job = finishedJob("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
     Pod older = failedPod("2030-01-01T00:00:01Z", terminated("main", 1, "Error", "first"));
     Pod newer = failedPod("2030-01-01T00:01:00Z", terminated("main", 2, "Error", "second"));
 
@@ -119,7 +130,12 @@ class AttemptReaderTest {
 
   @Test
   void jobDeletedBeforeItFinishedIsAFailedAttempt() {
-    Job job = new JobBuilder(runningJob()).editMetadata().withDeletionTimestamp(ENDED).endMetadata().build();
+    Job job =
+        new JobBuilder(runningJob())
+            .editMetadata()
+            .withDeletionTimestamp(ENDED)
+            .endMetadata()
+            .build();
 
     ObservedAttempt a = AttemptReader.read(1, job, List.of());
 
@@ -130,7 +146,8 @@ class AttemptReaderTest {
 
   @Test
   void runningJobSaysWhyItsPodIsStuckWaiting() {
-    Pod pulling = waitingPod("ImagePullBackOff", "Back-off pulling image \"registry.example/export:1.4\"");
+    Pod pulling =
+        waitingPod("ImagePullBackOff", "Back-off pulling image \"registry.example/export:1.4\"");
     Pod creating = waitingPod("ContainerCreating", null);
 
     ObservedAttempt stuck = AttemptReader.read(1, runningJob(), List.of(pulling));
@@ -138,7 +155,9 @@ class AttemptReaderTest {
 
     assertThat(stuck.state()).isEqualTo(State.RUNNING);
     assertThat(stuck.finishTime()).isNull();
-    assertThat(stuck.waitingReason()).contains("ImagePullBackOff").contains("registry.example/export:1.4");
+    assertThat(stuck.waitingReason())
+        .contains("ImagePullBackOff")
+        .contains("registry.example/export:1.4");
     assertThat(starting.waitingReason()).isNull(); // a normal start is not worth mentioning
   }
 
@@ -176,7 +195,8 @@ class AttemptReaderTest {
         .build();
   }
 
-  private static ContainerStatus terminated(String container, int exitCode, String reason, String message) {
+  private static ContainerStatus terminated(
+      String container, int exitCode, String reason, String message) {
     return new ContainerStatusBuilder()
         .withName(container)
         .withNewState()

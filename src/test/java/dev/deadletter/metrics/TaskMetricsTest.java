@@ -24,23 +24,32 @@ class TaskMetricsTest {
   @Test
   void countsEachFinishedAttemptOnceByOutcomeAndReason() {
     DeadLetterTaskStatus before = status(TaskPhase.Running, 1);
-    DeadLetterTaskStatus after = status(TaskPhase.BackingOff, 1, failed(1, "OOMKilled", "12:00:10"));
+    DeadLetterTaskStatus after =
+        status(TaskPhase.BackingOff, 1, failed(1, "OOMKilled", "12:00:10"));
     after.setNextAttemptAt("2026-11-28T12:00:20Z");
 
     metrics.record(before, decision(after), null);
     metrics.record(after, decision(after), null); // the same status seen again: nothing new
 
-    assertThat(registry.counter("deadletter.attempts.finished", "outcome", "Failed", "reason", "OOMKilled").count())
+    assertThat(
+            registry
+                .counter("deadletter.attempts.finished", "outcome", "Failed", "reason", "OOMKilled")
+                .count())
         .isEqualTo(1);
     assertThat(registry.timer("deadletter.retry.delay").totalTime(TimeUnit.SECONDS)).isEqualTo(10);
   }
 
   @Test
   void unknownReasonsAreReportedAsOtherToKeepLabelsBounded() {
-    metrics.record(status(TaskPhase.Running, 1),
-        decision(status(TaskPhase.BackingOff, 1, failed(1, "SomethingNobodyExpected", "12:00:10"))), null);
+    metrics.record(
+        status(TaskPhase.Running, 1),
+        decision(status(TaskPhase.BackingOff, 1, failed(1, "SomethingNobodyExpected", "12:00:10"))),
+        null);
 
-    assertThat(registry.counter("deadletter.attempts.finished", "outcome", "Failed", "reason", "Other").count())
+    assertThat(
+            registry
+                .counter("deadletter.attempts.finished", "outcome", "Failed", "reason", "Other")
+                .count())
         .isEqualTo(1);
   }
 
@@ -53,7 +62,8 @@ class TaskMetricsTest {
     metrics.record(before, decision(after), Instant.parse("2026-11-28T12:00:20.250Z"));
 
     assertThat(registry.counter("deadletter.attempts.started").count()).isEqualTo(1);
-    assertThat(registry.timer("deadletter.retry.latency").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(10_250);
+    assertThat(registry.timer("deadletter.retry.latency").totalTime(TimeUnit.MILLISECONDS))
+        .isEqualTo(10_250);
     assertThat(registry.timer("deadletter.attempt.start.lateness").totalTime(TimeUnit.MILLISECONDS))
         .isEqualTo(250);
   }
@@ -69,11 +79,18 @@ class TaskMetricsTest {
 
   @Test
   void phaseGaugesCountTheCachedTasks() {
-    metrics.readTasksFrom(() -> Stream.of(task(TaskPhase.Succeeded), task(TaskPhase.Succeeded),
-        task(TaskPhase.DeadLettered), task(null)));
+    metrics.readTasksFrom(
+        () ->
+            Stream.of(
+                task(TaskPhase.Succeeded),
+                task(TaskPhase.Succeeded),
+                task(TaskPhase.DeadLettered),
+                task(null)));
 
-    assertThat(registry.get("deadletter.tasks").tag("phase", "Succeeded").gauge().value()).isEqualTo(2);
-    assertThat(registry.get("deadletter.tasks").tag("phase", "DeadLettered").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("deadletter.tasks").tag("phase", "Succeeded").gauge().value())
+        .isEqualTo(2);
+    assertThat(registry.get("deadletter.tasks").tag("phase", "DeadLettered").gauge().value())
+        .isEqualTo(1);
     assertThat(registry.get("deadletter.tasks").tag("phase", "Running").gauge().value()).isZero();
   }
 
@@ -81,7 +98,8 @@ class TaskMetricsTest {
     return new Decision(new Decision.Idle(), status, List.of());
   }
 
-  private static DeadLetterTaskStatus status(TaskPhase phase, int attempts, AttemptRecord... history) {
+  private static DeadLetterTaskStatus status(
+      TaskPhase phase, int attempts, AttemptRecord... history) {
     DeadLetterTaskStatus s = new DeadLetterTaskStatus();
     s.setPhase(phase);
     s.setAttempts(attempts);

@@ -27,19 +27,21 @@ class OperatorConfigTest {
 
   @Test
   void readsEverySetting() {
-    OperatorConfig config = OperatorConfig.fromEnv(Map.ofEntries(
-        Map.entry("WATCH_NAMESPACES", " team-a, team-b ,"),
-        Map.entry("TASK_LABEL_SELECTOR", "shard=1"),
-        Map.entry("RECONCILE_THREADS", "4"),
-        Map.entry("KUBE_CLIENT_QPS", "50.5"),
-        Map.entry("KUBE_CLIENT_BURST", "100"),
-        Map.entry("LEADER_ELECTION_ENABLED", "TRUE"),
-        Map.entry("LEADER_ELECTION_LEASE_NAME", "dl.lease"),
-        Map.entry("POD_NAMESPACE", "deadletter-system"),
-        Map.entry("HTTP_PORT", "0"),
-        Map.entry("LOG_FORMAT", "json"),
-        Map.entry("LOG_LEVEL", "debug"),
-        Map.entry("SHUTDOWN_TIMEOUT", "1m30s")));
+    OperatorConfig config =
+        OperatorConfig.fromEnv(
+            Map.ofEntries(
+                Map.entry("WATCH_NAMESPACES", " team-a, team-b ,"),
+                Map.entry("TASK_LABEL_SELECTOR", "shard=1"),
+                Map.entry("RECONCILE_THREADS", "4"),
+                Map.entry("KUBE_CLIENT_QPS", "50.5"),
+                Map.entry("KUBE_CLIENT_BURST", "100"),
+                Map.entry("LEADER_ELECTION_ENABLED", "TRUE"),
+                Map.entry("LEADER_ELECTION_LEASE_NAME", "dl.lease"),
+                Map.entry("POD_NAMESPACE", "deadletter-system"),
+                Map.entry("HTTP_PORT", "0"),
+                Map.entry("LOG_FORMAT", "json"),
+                Map.entry("LOG_LEVEL", "debug"),
+                Map.entry("SHUTDOWN_TIMEOUT", "1m30s")));
 
     assertThat(config.watchNamespaces()).isEqualTo(Set.of("team-a", "team-b"));
     assertThat(config.taskLabelSelector()).isEqualTo("shard=1");
@@ -57,17 +59,21 @@ class OperatorConfigTest {
 
   @Test
   void everyInvalidSettingIsNamedInOneError() {
-    assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of(
-            "RECONCILE_THREADS", "zero",
-            "KUBE_CLIENT_QPS", "-1",
-            "WATCH_NAMESPACES", "Team_A",
-            "LOG_FORMAT", "xml",
-            "LOG_LEVEL", "loud",
-            "SHUTDOWN_TIMEOUT", "30")))
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of(
+                        "RECONCILE_THREADS", "zero",
+                        "KUBE_CLIENT_QPS", "-1",
+                        "WATCH_NAMESPACES", "Team_A",
+                        "LOG_FORMAT", "xml",
+                        "LOG_LEVEL", "loud",
+                        "SHUTDOWN_TIMEOUT", "30")))
         .isInstanceOf(OperatorConfig.InvalidConfigException.class)
         .hasMessageContaining("RECONCILE_THREADS='zero' is invalid")
         .hasMessageContaining("KUBE_CLIENT_QPS='-1' is invalid: expected 0.1..10000.0")
-        .hasMessageContaining("WATCH_NAMESPACES='Team_A' is invalid: 'Team_A' is not a valid Kubernetes name")
+        .hasMessageContaining(
+            "WATCH_NAMESPACES='Team_A' is invalid: 'Team_A' is not a valid Kubernetes name")
         .hasMessageContaining("LOG_FORMAT='xml' is invalid: expected one of [JSON, TEXT]")
         .hasMessageContaining("LOG_LEVEL='loud' is invalid")
         .hasMessageContaining("SHUTDOWN_TIMEOUT='30' is invalid");
@@ -76,8 +82,16 @@ class OperatorConfigTest {
   @Test
   void leaderElectionNeedsANamespaceForItsLease() {
     assertThatThrownBy(() -> OperatorConfig.fromEnv(Map.of("LEADER_ELECTION_ENABLED", "true")))
-        .hasMessageContaining("LEADER_ELECTION_LEASE_NAMESPACE (or POD_NAMESPACE) must name a namespace");
-    assertThat(OperatorConfig.fromEnv(Map.of("LEADER_ELECTION_ENABLED", "true",
-        "LEADER_ELECTION_LEASE_NAMESPACE", "ops")).leaseNamespace()).isEqualTo("ops");
+        .hasMessageContaining(
+            "LEADER_ELECTION_LEASE_NAMESPACE (or POD_NAMESPACE) must name a namespace");
+    assertThat(
+            OperatorConfig.fromEnv(
+                    Map.of(
+                        "LEADER_ELECTION_ENABLED",
+                        "true",
+                        "LEADER_ELECTION_LEASE_NAMESPACE",
+                        "ops"))
+                .leaseNamespace())
+        .isEqualTo("ops");
   }
 }

@@ -14,23 +14,27 @@ class OperatorHealthTest {
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean informersHealthy = new AtomicBoolean();
   private Instant now = Instant.parse("2026-11-28T12:00:00Z");
-  private final OperatorHealth health = new OperatorHealth(started::get, informersHealthy::get,
-      new Clock() {
-        @Override
-        public Instant instant() {
-          return now;
-        }
+  private final OperatorHealth health =
+      new OperatorHealth(
+          started::get,
+          informersHealthy::get,
+          new Clock() {
+            @Override
+            public Instant instant() {
+              return now;
+            }
 
-        @Override
-        public java.time.ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
+            @Override
+            public java.time.ZoneId getZone() {
+              return ZoneOffset.UTC;
+            }
 
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-      }, Duration.ofSeconds(60));
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+              return this;
+            }
+          },
+          Duration.ofSeconds(60));
 
   @Test
   void readyOnlyOnceStartedWithSyncedInformers() {

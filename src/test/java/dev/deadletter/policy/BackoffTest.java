@@ -32,7 +32,8 @@ class BackoffTest {
   void delayGrowsByTheMultiplierPerCountedAttempt() {
     assertThat(noJitter.delay(2, 0.5)).isEqualTo(Duration.ofSeconds(20));
     assertThat(noJitter.delay(3, 0.5)).isEqualTo(Duration.ofSeconds(40));
-    assertThat(new Backoff(TEN_SECONDS, 1.5, TEN_MINUTES, 0).delay(3, 0)).isEqualTo(Duration.ofMillis(22_500));
+    assertThat(new Backoff(TEN_SECONDS, 1.5, TEN_MINUTES, 0).delay(3, 0))
+        .isEqualTo(Duration.ofMillis(22_500));
   }
 
   @Test
@@ -59,7 +60,8 @@ class BackoffTest {
 
     assertThat(steep.delay(1000, 0)).isEqualTo(Duration.ofHours(6));
     assertThat(steep.delay(Integer.MAX_VALUE, 0)).isEqualTo(Duration.ofHours(6));
-    assertThat(new Backoff(TEN_SECONDS, 1, TEN_MINUTES, 0).delay(Integer.MAX_VALUE, 0)).isEqualTo(TEN_SECONDS);
+    assertThat(new Backoff(TEN_SECONDS, 1, TEN_MINUTES, 0).delay(Integer.MAX_VALUE, 0))
+        .isEqualTo(TEN_SECONDS);
   }
 
   @Test
@@ -90,7 +92,9 @@ class BackoffTest {
       @ForAll @DoubleRange(min = 0, max = 1, maxIncluded = false) double draw) {
     Duration delay = backoff.delay(countedAttempts, draw);
 
-    assertThat(delay).isLessThanOrEqualTo(backoff.baseDelay(countedAttempts)).isLessThanOrEqualTo(backoff.max());
+    assertThat(delay)
+        .isLessThanOrEqualTo(backoff.baseDelay(countedAttempts))
+        .isLessThanOrEqualTo(backoff.max());
     assertThat(delay.isNegative()).isFalse();
   }
 
@@ -111,7 +115,8 @@ class BackoffTest {
                 new Backoff(Duration.ofMillis(initial), m, Duration.ofMillis(initial + extra), j));
   }
 
-  // Regression: rounding to whole milliseconds twice put the delay up to 2ms below the jitter bound.
+  // Regression: rounding to whole milliseconds twice put the delay up to 2ms below the jitter
+  // bound.
   @Property
   void jitteredDelayIsAtMostTheJitterFractionBelowTheBase(
       @ForAll("backoffs") Backoff backoff,

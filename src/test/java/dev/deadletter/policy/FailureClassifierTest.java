@@ -32,12 +32,14 @@ class FailureClassifierTest {
 
     assertThat(FailureClassifier.classify(rules, exitCode(1)))
         .isEqualTo(new Classification(RetryWithoutCounting, 1));
-    assertThat(FailureClassifier.classify(rules, exitCode(2))).isEqualTo(new Classification(DeadLetter, 0));
+    assertThat(FailureClassifier.classify(rules, exitCode(2)))
+        .isEqualTo(new Classification(DeadLetter, 0));
   }
 
   @Test
   void noMatchingRuleMeansRetryWithoutARuleIndex() {
-    Classification c = FailureClassifier.classify(List.of(onExitCodes(DeadLetter, In, 2)), exitCode(1));
+    Classification c =
+        FailureClassifier.classify(List.of(onExitCodes(DeadLetter, In, 2)), exitCode(1));
 
     assertThat(c).isEqualTo(new Classification(Retry, null));
     assertThat(c.describe()).isEqualTo("no rule matched");
@@ -50,7 +52,8 @@ class FailureClassifierTest {
 
     assertThat(FailureClassifier.matches(rule, exitCode(42))).isTrue();
     assertThat(FailureClassifier.matches(rule, exitCode(1))).isFalse();
-    assertThat(FailureClassifier.matches(rule, reason("Evicted"))).isFalse(); // no container terminated
+    assertThat(FailureClassifier.matches(rule, reason("Evicted")))
+        .isFalse(); // no container terminated
   }
 
   @Test
@@ -67,9 +70,13 @@ class FailureClassifierTest {
   void containerNameRestrictsWhichExitCodesAreLookedAt() {
     FailureDetails sidecarKilled = failure(Map.of("main", 1, "sidecar", 137));
 
-    assertThat(FailureClassifier.matches(onExitCodesOf("main", DeadLetter, In, 137), sidecarKilled)).isFalse();
-    assertThat(FailureClassifier.matches(onExitCodesOf("sidecar", DeadLetter, In, 137), sidecarKilled)).isTrue();
-    assertThat(FailureClassifier.matches(onExitCodesOf("", DeadLetter, In, 137), sidecarKilled)).isTrue();
+    assertThat(FailureClassifier.matches(onExitCodesOf("main", DeadLetter, In, 137), sidecarKilled))
+        .isFalse();
+    assertThat(
+            FailureClassifier.matches(onExitCodesOf("sidecar", DeadLetter, In, 137), sidecarKilled))
+        .isTrue();
+    assertThat(FailureClassifier.matches(onExitCodesOf("", DeadLetter, In, 137), sidecarKilled))
+        .isTrue();
   }
 
   @ParameterizedTest
@@ -77,7 +84,8 @@ class FailureClassifierTest {
   void onReasonsMatchesAnyReasonOfTheFailure(String why) {
     RetryRule rule = onReasons(RetryWithoutCounting, why);
     FailureDetails failure =
-        new FailureDetails(Map.of("main", 137), List.of(why, "BackoffLimitExceeded"), List.of(), 137, null, null);
+        new FailureDetails(
+            Map.of("main", 137), List.of(why, "BackoffLimitExceeded"), List.of(), 137, null, null);
 
     assertThat(FailureClassifier.classify(List.of(rule), failure))
         .isEqualTo(new Classification(RetryWithoutCounting, 0));
@@ -96,15 +104,28 @@ class FailureClassifierTest {
   void onPodConditionsDefaultsToStatusTrue() {
     FailureDetails disrupted =
         new FailureDetails(
-            Map.of(), List.of("Evicted"), List.of("Ready=False", "DisruptionTarget=True"), null, null, null);
+            Map.of(),
+            List.of("Evicted"),
+            List.of("Ready=False", "DisruptionTarget=True"),
+            null,
+            null,
+            null);
 
-    assertThat(FailureClassifier.matches(onPodCondition(RetryWithoutCounting, "DisruptionTarget", null), disrupted))
+    assertThat(
+            FailureClassifier.matches(
+                onPodCondition(RetryWithoutCounting, "DisruptionTarget", null), disrupted))
         .isTrue();
-    assertThat(FailureClassifier.matches(onPodCondition(RetryWithoutCounting, "DisruptionTarget", "False"), disrupted))
+    assertThat(
+            FailureClassifier.matches(
+                onPodCondition(RetryWithoutCounting, "DisruptionTarget", "False"), disrupted))
         .isFalse();
-    assertThat(FailureClassifier.matches(onPodCondition(RetryWithoutCounting, "Ready", "False"), disrupted))
+    assertThat(
+            FailureClassifier.matches(
+                onPodCondition(RetryWithoutCounting, "Ready", "False"), disrupted))
         .isTrue();
-    assertThat(FailureClassifier.matches(onPodCondition(RetryWithoutCounting, "DisruptionTarget", null), exitCode(1)))
+    assertThat(
+            FailureClassifier.matches(
+                onPodCondition(RetryWithoutCounting, "DisruptionTarget", null), exitCode(1)))
         .isFalse();
   }
 

@@ -19,7 +19,8 @@ class HistoryRetentionTest {
     List<ObservedAttempt> jobs =
         List.of(succeeded(1), failed(2), succeeded(3), failed(4), failed(5), succeeded(6));
 
-    List<String> delete = HistoryRetention.jobsToDelete(jobs, statusRecording(1, 2, 3, 4, 5, 6), 1, 2);
+    List<String> delete =
+        HistoryRetention.jobsToDelete(jobs, statusRecording(1, 2, 3, 4, 5, 6), 1, 2);
 
     assertThat(delete).containsExactlyInAnyOrder(jobName(1), jobName(2), jobName(3));
   }

@@ -29,12 +29,14 @@ import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Runs the decider through random policies and random attempt outcomes, the way the reconciler would, and
- * checks what must hold whatever happens.
+ * Runs the decider through random policies and random attempt outcomes, the way the reconciler
+ * would, and checks what must hold whatever happens.
  */
 class RetryDeciderPropertiesTest {
 
-  /** Far more passes than any generated run needs: a run that is still going then would never end. */
+  /**
+   * Far more passes than any generated run needs: a run that is still going then would never end.
+   */
   private static final int MAX_PASSES = 1_000;
 
   @Property(tries = 300)
@@ -57,7 +59,8 @@ class RetryDeciderPropertiesTest {
     if (end.getPhase() == TaskPhase.Succeeded) {
       assertThat(last.getOutcome()).isEqualTo(AttemptRecord.Outcome.Succeeded);
     } else {
-      assertThat(last.getAction() == RetryAction.DeadLetter || end.getCountedAttempts() == maxAttempts)
+      assertThat(
+              last.getAction() == RetryAction.DeadLetter || end.getCountedAttempts() == maxAttempts)
           .as("dead-lettered by a DeadLetter rule or by exhaustion: %s", end.getMessage())
           .isTrue();
     }
@@ -85,17 +88,21 @@ class RetryDeciderPropertiesTest {
     boolean ended;
     int passes;
     int starts;
+
     /** Every history record ever written, by attempt: status history is capped, this is not. */
     final Map<Integer, AttemptRecord> records = new TreeMap<>();
 
     long uncountedFailures() {
-      return records.values().stream().filter(r -> r.getAction() == RetryAction.RetryWithoutCounting).count();
+      return records.values().stream()
+          .filter(r -> r.getAction() == RetryAction.RetryWithoutCounting)
+          .count();
     }
   }
 
   /**
-   * Reconciles until the task rests in a final phase: every running attempt ends after a random time with the
-   * next exit code, every wait is waited out, sometimes with an extra pass in the middle of it.
+   * Reconciles until the task rests in a final phase: every running attempt ends after a random
+   * time with the next exit code, every wait is waited out, sometimes with an extra pass in the
+   * middle of it.
    */
   private static RunLog simulate(TaskRun run, IntSupplier nextExitCode, Random random) {
     int maxAttempts = run.task().getSpec().getRetryPolicy().getMaxAttempts();
@@ -111,7 +118,9 @@ class RetryDeciderPropertiesTest {
 
       assertThat(s.getCountedAttempts()).isBetween(0, maxAttempts);
       assertThat(s.getAttempts()).isGreaterThanOrEqualTo(attemptsBefore);
-      assertThat(log.records.keySet()).as("attempts are numbered 1, 2, 3, ...").allMatch(n -> n <= s.getAttempts());
+      assertThat(log.records.keySet())
+          .as("attempts are numbered 1, 2, 3, ...")
+          .allMatch(n -> n <= s.getAttempts());
       assertThat(log.records.size()).isIn(s.getAttempts(), s.getAttempts() - 1);
 
       if (d.action() instanceof StartAttempt start) {
@@ -185,7 +194,10 @@ class RetryDeciderPropertiesTest {
     Arbitrary<RetryRule> rule =
         actions.flatMap(
             action ->
-                codes.list().ofMinSize(1).ofMaxSize(3)
+                codes
+                    .list()
+                    .ofMinSize(1)
+                    .ofMaxSize(3)
                     .map(c -> Tasks.onExitCodes(action, In, c.toArray(Integer[]::new))));
     return rule.list().ofMaxSize(4);
   }

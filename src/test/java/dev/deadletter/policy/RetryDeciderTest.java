@@ -140,7 +140,9 @@ class RetryDeciderTest {
     DeadLetterTaskStatus s = d.status();
     assertThat(s.getPhase()).isEqualTo(TaskPhase.Succeeded);
     assertThat(s.getActiveJob()).isNull();
-    assertThat(s.getHistory()).extracting(AttemptRecord::getOutcome).containsExactly(Outcome.Failed, Outcome.Succeeded);
+    assertThat(s.getHistory())
+        .extracting(AttemptRecord::getOutcome)
+        .containsExactly(Outcome.Failed, Outcome.Succeeded);
     assertThat(condition(s, TaskConditions.READY).getStatus()).isEqualTo("True");
     assertThat(condition(s, TaskConditions.RECONCILING).getStatus()).isEqualTo("False");
     assertThat(condition(s, TaskConditions.STALLED).getStatus()).isEqualTo("False");
@@ -179,7 +181,8 @@ class RetryDeciderTest {
 
   @Test
   void deadLetterRuleDeadLettersAtOnce() {
-    TaskRun run = TaskRun.of(threeAttempts().rules(Tasks.onExitCodes(RetryAction.DeadLetter, In, 2)));
+    TaskRun run =
+        TaskRun.of(threeAttempts().rules(Tasks.onExitCodes(RetryAction.DeadLetter, In, 2)));
     run.decide();
     run.after(ATTEMPT_RUNTIME).fail(1, exitCode(2));
 
@@ -210,7 +213,8 @@ class RetryDeciderTest {
 
     assertThat(evicted.action()).isEqualTo(new WaitUntil(run.now().plusSeconds(10)));
     assertThat(evicted.status().getCountedAttempts()).isZero();
-    assertThat(evicted.status().getHistory().get(0).getAction()).isEqualTo(RetryAction.RetryWithoutCounting);
+    assertThat(evicted.status().getHistory().get(0).getAction())
+        .isEqualTo(RetryAction.RetryWithoutCounting);
 
     Decision retry = run.at(run.now().plusSeconds(10)).decide();
 
@@ -223,8 +227,10 @@ class RetryDeciderTest {
 
   @Test
   void maxRetryDurationDeadLettersWhenTheNextAttemptWouldStartTooLate() {
-    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(10).backoff("10s", 2, "10m", 0).maxRetryDuration("1m"));
-    failFirstAttemptAndStartTheSecond(run, exitCode(1)); // attempt 2 starts at 0:40, within the minute
+    TaskRun run =
+        TaskRun.of(Tasks.task().maxAttempts(10).backoff("10s", 2, "10m", 0).maxRetryDuration("1m"));
+    failFirstAttemptAndStartTheSecond(
+        run, exitCode(1)); // attempt 2 starts at 0:40, within the minute
     run.after(Duration.ofSeconds(15)).fail(2, exitCode(1)); // attempt 3 would start at 0:55 + 20s
 
     Decision d = run.decide();
@@ -365,7 +371,11 @@ class RetryDeciderTest {
     assertThat(whileRunning.action()).isEqualTo(new Idle());
     assertThat(whileRunning.status().getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(whileRunning.status().getLastHandledRetryRequest()).isEqualTo("too early");
-    assertThat(whileRunning.events()).singleElement().extracting(TaskEvent::message).asString().contains("ignored");
+    assertThat(whileRunning.events())
+        .singleElement()
+        .extracting(TaskEvent::message)
+        .asString()
+        .contains("ignored");
 
     // the request was used up: the next failure backs off as usual
     run.after(ATTEMPT_RUNTIME).fail(1, exitCode(1));
@@ -483,16 +493,19 @@ class RetryDeciderTest {
     TaskRun run = TaskRun.of(threeAttempts());
     List<Condition> atStart = run.decide().status().getConditions();
 
-    List<Condition> stillRunning = run.after(Duration.ofMinutes(5)).decide().status().getConditions();
+    List<Condition> stillRunning =
+        run.after(Duration.ofMinutes(5)).decide().status().getConditions();
     assertThat(stillRunning).isEqualTo(atStart);
 
     run.after(Duration.ofMinutes(5)).succeed(1);
     DeadLetterTaskStatus done = run.decide().status();
 
-    assertThat(condition(done, TaskConditions.READY).getLastTransitionTime()).isEqualTo("2030-01-01T00:10:00Z");
+    assertThat(condition(done, TaskConditions.READY).getLastTransitionTime())
+        .isEqualTo("2030-01-01T00:10:00Z");
     assertThat(condition(done, TaskConditions.RECONCILING).getLastTransitionTime())
         .isEqualTo("2030-01-01T00:10:00Z");
-    assertThat(condition(done, TaskConditions.STALLED).getLastTransitionTime()).isEqualTo("2030-01-01T00:00:00Z");
+    assertThat(condition(done, TaskConditions.STALLED).getLastTransitionTime())
+        .isEqualTo("2030-01-01T00:00:00Z");
   }
 
   @Test
@@ -529,7 +542,8 @@ class RetryDeciderTest {
     Decision d = RetryDecider.decide(task, Map.of(), T0);
 
     assertThat(d.action()).isNotInstanceOf(StartAttempt.class);
-    assertThat(condition(d.status(), TaskConditions.STALLED).getMessage()).contains("retryPolicy.attemptTimeout");
+    assertThat(condition(d.status(), TaskConditions.STALLED).getMessage())
+        .contains("retryPolicy.attemptTimeout");
   }
 
   @Test
@@ -542,7 +556,8 @@ class RetryDeciderTest {
 
     // 15m at most, and at least 15m minus the default 20% jitter
     Instant due = ((WaitUntil) d.action()).when();
-    assertThat(due).isBetween(run.now().plus(Duration.ofMinutes(12)), run.now().plus(Duration.ofMinutes(15)));
+    assertThat(due)
+        .isBetween(run.now().plus(Duration.ofMinutes(12)), run.now().plus(Duration.ofMinutes(15)));
   }
 
   // --- helpers ---
@@ -567,7 +582,8 @@ class RetryDeciderTest {
   @Test
   void attemptsThatFellOutOfTheHistoryAreNotRecordedAgain() {
     // historyLimits.failed (up to 100) may keep more Jobs than status.history (20) remembers
-    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(30).backoff("1s", 1, "1s", 0).historyLimits(1, 30));
+    TaskRun run =
+        TaskRun.of(Tasks.task().maxAttempts(30).backoff("1s", 1, "1s", 0).historyLimits(1, 30));
     run.decide();
     run.after(ATTEMPT_RUNTIME).fail(1, reason("OOMKilled"));
     run.at(((WaitUntil) run.decide().action()).when()).decide();
@@ -576,7 +592,8 @@ class RetryDeciderTest {
       run.at(((WaitUntil) run.decide().action()).when()).decide();
     }
 
-    Decision d = run.after(Duration.ofSeconds(5)).decide(); // attempt 22 running, all 22 Jobs still there
+    Decision d =
+        run.after(Duration.ofSeconds(5)).decide(); // attempt 22 running, all 22 Jobs still there
 
     assertThat(d.action()).isEqualTo(new Idle());
     assertThat(d.status().getLastFailureReason()).isEqualTo("Error");
@@ -632,17 +649,21 @@ class RetryDeciderTest {
     TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0));
     run.decide();
     run.after(ATTEMPT_RUNTIME).fail(1, exitCode(4));
-    run.after(Duration.ofMinutes(5)); // the backoff has passed: this pass records attempt 1 and starts 2
+    run.after(
+        Duration.ofMinutes(5)); // the backoff has passed: this pass records attempt 1 and starts 2
     Decision start = run.decideAgain();
     assertThat(start.action()).isInstanceOf(StartAttempt.class);
 
     Decision refused =
-        RetryDecider.startRefused(run.task(), start, "InvalidJobTemplate", "the API server said no", run.now());
+        RetryDecider.startRefused(
+            run.task(), start, "InvalidJobTemplate", "the API server said no", run.now());
 
     assertThat(refused.status().getAttempts()).isEqualTo(1);
     assertThat(refused.status().getCountedAttempts()).isEqualTo(1);
     assertThat(refused.status().getActiveJob()).isNull();
-    assertThat(refused.status().getHistory()).extracting(AttemptRecord::getExitCode).containsExactly(4);
+    assertThat(refused.status().getHistory())
+        .extracting(AttemptRecord::getExitCode)
+        .containsExactly(4);
     assertThat(condition(refused.status(), "Stalled").getReason()).isEqualTo("InvalidJobTemplate");
     assertThat(refused.events()).extracting(TaskEvent::reason).contains("AttemptFailed", "Stalled");
     assertThat(refused.action()).isInstanceOf(WaitUntil.class);

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Drives {@link RetryDecider} the way the reconciler does, without a cluster: each {@link #decide()} writes the
- * decided status back onto the task and "creates" the started attempt Job; the test moves the clock and ends
- * attempts.
+ * Drives {@link RetryDecider} the way the reconciler does, without a cluster: each {@link
+ * #decide()} writes the decided status back onto the task and "creates" the started attempt Job;
+ * the test moves the clock and ends attempts.
  */
 final class TaskRun {
 

@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Test fixtures: DeadLetterTasks, failure rules and observed attempts, so tests read like scenarios. */
+/**
+ * Test fixtures: DeadLetterTasks, failure rules and observed attempts, so tests read like
+ * scenarios.
+ */
 public final class Tasks {
 
   public static final String NAME = "nightly-export";
@@ -30,6 +33,7 @@ public final class Tasks {
   public static final String UID = "6f1c2a9e-1b7d-4c1e-9a53-0d2f7e8b4c11";
   public static final String CONTAINER = "main";
   public static final String NODE = "node-a";
+
   /** The fixed start of every scenario's clock. */
   public static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
 
@@ -63,7 +67,8 @@ public final class Tasks {
 
   // --- failure rules ---
 
-  public static RetryRule onExitCodes(RetryAction action, ExitCodeMatcher.Operator operator, Integer... codes) {
+  public static RetryRule onExitCodes(
+      RetryAction action, ExitCodeMatcher.Operator operator, Integer... codes) {
     return onExitCodesOf(null, action, operator, codes);
   }
 
@@ -102,12 +107,18 @@ public final class Tasks {
   /** The main container exited with {@code code} (reason Error, as the kubelet reports it). */
   public static FailureDetails exitCode(int code) {
     return new FailureDetails(
-        Map.of(CONTAINER, code), List.of("Error", "BackoffLimitExceeded"), List.of(), code, "exit " + code, NODE);
+        Map.of(CONTAINER, code),
+        List.of("Error", "BackoffLimitExceeded"),
+        List.of(),
+        code,
+        "exit " + code,
+        NODE);
   }
 
   /** A failure known only by its reason, e.g. Evicted or DeadlineExceeded. */
   public static FailureDetails reason(String reason) {
-    return new FailureDetails(Map.of(), List.of(reason), List.of(), null, "failed: " + reason, null);
+    return new FailureDetails(
+        Map.of(), List.of(reason), List.of(), null, "failed: " + reason, null);
   }
 
   public static ObservedAttempt running(int attempt, Instant start) {
@@ -118,7 +129,8 @@ public final class Tasks {
     return ObservedAttempt.succeeded(attempt, jobName(attempt), start, finish);
   }
 
-  public static ObservedAttempt failed(int attempt, Instant start, Instant finish, FailureDetails failure) {
+  public static ObservedAttempt failed(
+      int attempt, Instant start, Instant finish, FailureDetails failure) {
     return ObservedAttempt.failed(attempt, jobName(attempt), start, finish, failure);
   }
 
@@ -134,7 +146,8 @@ public final class Tasks {
     return status.getConditions().stream()
         .filter(c -> type.equals(c.getType()))
         .findFirst()
-        .orElseThrow(() -> new AssertionError("no condition " + type + " in " + status.getConditions()));
+        .orElseThrow(
+            () -> new AssertionError("no condition " + type + " in " + status.getConditions()));
   }
 
   /** Builds a DeadLetterTask; every retry policy field left unset takes the operator's default. */
@@ -174,7 +187,8 @@ public final class Tasks {
       return this;
     }
 
-    public TaskBuilder backoff(String initialDelay, double multiplier, String maxDelay, double jitter) {
+    public TaskBuilder backoff(
+        String initialDelay, double multiplier, String maxDelay, double jitter) {
       backoff = new BackoffPolicy();
       backoff.setInitialDelay(initialDelay);
       backoff.setMultiplier(multiplier);

@@ -16,8 +16,9 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The cluster of $KUBECONFIG, normally the local one started by hack/cluster.sh (hack/test.sh exports it).
- * End-to-end tests fail, not skip, when it is not there: a skipped E2E tier would look green.
+ * The cluster of $KUBECONFIG, normally the local one started by hack/cluster.sh (hack/test.sh
+ * exports it). End-to-end tests fail, not skip, when it is not there: a skipped E2E tier would look
+ * green.
  */
 public final class LocalCluster {
 
@@ -31,9 +32,11 @@ public final class LocalCluster {
       client.getKubernetesVersion();
     } catch (KubernetesClientException e) {
       throw new IllegalStateException(
-          "no Kubernetes API at " + client.getMasterUrl()
+          "no Kubernetes API at "
+              + client.getMasterUrl()
               + ": run the tests with hack/test.sh, or start the cluster with hack/cluster.sh up and"
-              + " eval \"$(hack/cluster.sh env)\"", e);
+              + " eval \"$(hack/cluster.sh env)\"",
+          e);
     }
     return client;
   }
@@ -41,39 +44,52 @@ public final class LocalCluster {
   /** Applies the committed CRD (server-side) and waits until it is served. */
   public static void installCrd(KubernetesClient client) {
     try (InputStream in = Files.newInputStream(CRD)) {
-      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+      CustomResourceDefinition crd =
+          client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.resource(crd).forceConflicts().serverSideApply();
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        try {
-          client.resources(DeadLetterTask.class).inAnyNamespace().list();
-          return true;
-        } catch (KubernetesClientException e) {
-          return false;
-        }
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                try {
+                  client.resources(DeadLetterTask.class).inAnyNamespace().list();
+                  return true;
+                } catch (KubernetesClientException e) {
+                  return false;
+                }
+              });
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + CRD, e);
     }
   }
 
   /**
-   * The API server's audit log of Job creates and deletes (hack/cluster/audit-policy.yaml), which the local
-   * cluster writes beside its kubeconfig.
+   * The API server's audit log of Job creates and deletes (hack/cluster/audit-policy.yaml), which
+   * the local cluster writes beside its kubeconfig.
    */
   public static Path auditLog() {
     String kubeconfig = System.getenv("KUBECONFIG");
-    Path log = kubeconfig == null ? null : Path.of(kubeconfig).toAbsolutePath().getParent().resolve("logs/audit.log");
+    Path log =
+        kubeconfig == null
+            ? null
+            : Path.of(kubeconfig).toAbsolutePath().getParent().resolve("logs/audit.log");
     if (log == null || !Files.exists(log)) {
-      throw new IllegalStateException("no audit log next to KUBECONFIG=" + kubeconfig
-          + ": this test needs the local cluster of hack/cluster.sh");
+      throw new IllegalStateException(
+          "no audit log next to KUBECONFIG="
+              + kubeconfig
+              + ": this test needs the local cluster of hack/cluster.sh");
     }
     return log;
   }
 
   public static String createNamespace(KubernetesClient client, String prefix) {
-    String name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
-    await().atMost(Duration.ofSeconds(30))
+    String name =
+        prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(30))
         .until(() -> client.serviceAccounts().inNamespace(name).withName("default").get() != null);
     return name;
   }

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged operator (target/deadletter-operator.jar) run as its own process, as in production. */
+/**
+ * The packaged operator (target/deadletter-operator.jar) run as its own process, as in production.
+ */
 public final class OperatorProcess implements AutoCloseable {
 
   public static final Path JAR = Path.of("target/deadletter-operator.jar");
@@ -33,13 +35,20 @@ public final class OperatorProcess implements AutoCloseable {
   /** Starts the jar with these settings (plus a free HTTP_PORT) and the test's KUBECONFIG. */
   public static OperatorProcess start(String name, Map<String, String> env) throws IOException {
     if (!Files.exists(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: run the tests with mvn verify, which packages it first");
+      throw new IllegalStateException(
+          JAR + " is missing: run the tests with mvn verify, which packages it first");
     }
     int port = freePort();
     Path log = Files.createTempFile("operator-" + name + "-", ".log");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-jar",
+                JAR.toString()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("HTTP_PORT", String.valueOf(port));
     builder.environment().put("HOSTNAME", name);
     builder.environment().putAll(env);
@@ -47,14 +56,20 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   public String get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   public int status(String path) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {

@@ -15,7 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds DeadLetterTasks for integration and end-to-end tests; pods are simulated by KWOK annotations. */
+/**
+ * Builds DeadLetterTasks for integration and end-to-end tests; pods are simulated by KWOK
+ * annotations.
+ */
 public final class TaskBuilder {
 
   private final String name;

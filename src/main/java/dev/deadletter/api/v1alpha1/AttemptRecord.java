@@ -31,19 +31,23 @@ public class AttemptRecord {
   @JsonPropertyDescription("Exit code of the failed container, when one terminated.")
   private Integer exitCode;
 
-  @JsonPropertyDescription("Why it failed: container or pod reason, Job condition reason, or JobDeleted.")
+  @JsonPropertyDescription(
+      "Why it failed: container or pod reason, Job condition reason, or JobDeleted.")
   private String reason;
 
-  @JsonPropertyDescription("The container's termination message or the Job's condition message, truncated.")
+  @JsonPropertyDescription(
+      "The container's termination message or the Job's condition message, truncated.")
   private String message;
 
   @JsonPropertyDescription("The node the failed pod ran on.")
   private String node;
 
-  @JsonPropertyDescription("Index of the retryPolicy rule that matched (rules[i]), absent when none did.")
+  @JsonPropertyDescription(
+      "Index of the retryPolicy rule that matched (rules[i]), absent when none did.")
   private Integer matchedRule;
 
-  @JsonPropertyDescription("What was done about a failure: Retry, RetryWithoutCounting or DeadLetter.")
+  @JsonPropertyDescription(
+      "What was done about a failure: Retry, RetryWithoutCounting or DeadLetter.")
   private RetryAction action;
 
   public int getAttempt() {

@@ -8,8 +8,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Exponential backoff with jitter between attempts. */
 @ValidationRule(
-    value = "!has(self.initialDelay) || !has(self.maxDelay)"
-        + " || duration(self.maxDelay) >= duration(self.initialDelay)",
+    value =
+        "!has(self.initialDelay) || !has(self.maxDelay)"
+            + " || duration(self.maxDelay) >= duration(self.initialDelay)",
     message = "maxDelay must not be shorter than initialDelay",
     fieldPath = ".maxDelay")
 public class BackoffPolicy {
@@ -22,7 +23,8 @@ public class BackoffPolicy {
 
   @Min(1)
   @Max(100)
-  @JsonPropertyDescription("Factor by which the wait grows after each failed attempt (default 2, at least 1).")
+  @JsonPropertyDescription(
+      "Factor by which the wait grows after each failed attempt (default 2, at least 1).")
   private Double multiplier;
 
   @Pattern(Durations.PATTERN)

@@ -12,25 +12,50 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(DeadLetterTask.GROUP)
 @Version(DeadLetterTask.VERSION)
 @ShortNames("dlt")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Attempts", jsonPath = ".status.attempts", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Max", jsonPath = ".spec.retryPolicy.maxAttempts", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Next-Attempt", jsonPath = ".status.nextAttemptAt", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Last-Reason", jsonPath = ".status.lastFailureReason", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Attempts",
+    jsonPath = ".status.attempts",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Max",
+    jsonPath = ".spec.retryPolicy.maxAttempts",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Next-Attempt",
+    jsonPath = ".status.nextAttemptAt",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Last-Reason",
+    jsonPath = ".status.lastFailureReason",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(
     value = "self.metadata.name.size() <= " + DeadLetterTask.MAX_NAME_LENGTH,
-    message = "metadata.name must be at most " + DeadLetterTask.MAX_NAME_LENGTH
-        + " characters: attempt Jobs are named <task>-<attempt> and must fit 63")
+    message =
+        "metadata.name must be at most "
+            + DeadLetterTask.MAX_NAME_LENGTH
+            + " characters: attempt Jobs are named <task>-<attempt> and must fit 63")
 public class DeadLetterTask extends CustomResource<DeadLetterTaskSpec, DeadLetterTaskStatus>
     implements Namespaced {
 
   public static final String GROUP = "deadletter.dev";
   public static final String VERSION = "v1alpha1";
-  /** 63 (a label value, which the Job controller derives from the Job name) minus "-" and 10 digits. */
+
+  /**
+   * 63 (a label value, which the Job controller derives from the Job name) minus "-" and 10 digits.
+   */
   public static final int MAX_NAME_LENGTH = 52;
 
-  /** A new value of this annotation redrives a dead-lettered task or skips the current backoff wait. */
+  /**
+   * A new value of this annotation redrives a dead-lettered task or skips the current backoff wait.
+   */
   public static final String RETRY_REQUESTED_AT_ANNOTATION = GROUP + "/retry-requested-at";
 
   @Override

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** The record of what happened; rebuilt from observed Jobs and the previous status on every pass. */
+/**
+ * The record of what happened; rebuilt from observed Jobs and the previous status on every pass.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DeadLetterTaskStatus {
 
@@ -16,22 +18,27 @@ public class DeadLetterTaskStatus {
 
   private TaskPhase phase;
 
-  @JsonPropertyDescription("Attempts started in all, across redrives; the last attempt Job is <task>-<attempts>.")
+  @JsonPropertyDescription(
+      "Attempts started in all, across redrives; the last attempt Job is <task>-<attempts>.")
   private int attempts;
 
-  @JsonPropertyDescription("Attempts of the current round that count against retryPolicy.maxAttempts.")
+  @JsonPropertyDescription(
+      "Attempts of the current round that count against retryPolicy.maxAttempts.")
   private int countedAttempts;
 
-  @JsonPropertyDescription("When the first attempt of the current round started; maxRetryDuration runs from here.")
+  @JsonPropertyDescription(
+      "When the first attempt of the current round started; maxRetryDuration runs from here.")
   private String roundStartedAt;
 
   @JsonPropertyDescription("The running attempt Job, if any.")
   private String activeJob;
 
-  @JsonPropertyDescription("When the next attempt is due (RFC 3339), while BackingOff or Suspended.")
+  @JsonPropertyDescription(
+      "When the next attempt is due (RFC 3339), while BackingOff or Suspended.")
   private String nextAttemptAt;
 
-  @JsonPropertyDescription("The last value of the deadletter.dev/retry-requested-at annotation acted on.")
+  @JsonPropertyDescription(
+      "The last value of the deadletter.dev/retry-requested-at annotation acted on.")
   private String lastHandledRetryRequest;
 
   @JsonPropertyDescription("The failure reason of the last failed attempt.")
@@ -46,7 +53,8 @@ public class DeadLetterTaskStatus {
   @JsonPropertyDescription("The last " + HISTORY_LIMIT + " finished attempts, oldest first.")
   private List<AttemptRecord> history = new ArrayList<>();
 
-  @JsonPropertyDescription("Ready, Reconciling, Stalled and DeadLettered, in the Kubernetes condition shape.")
+  @JsonPropertyDescription(
+      "Ready, Reconciling, Stalled and DeadLettered, in the Kubernetes condition shape.")
   private List<Condition> conditions = new ArrayList<>();
 
   public TaskPhase getPhase() {

@@ -1,6 +1,9 @@
 package dev.deadletter.api.v1alpha1;
 
-/** The duration format of the API: Kubernetes (Go) durations such as {@code 90s}, {@code 5m}, {@code 1h30m}. */
+/**
+ * The duration format of the API: Kubernetes (Go) durations such as {@code 90s}, {@code 5m}, {@code
+ * 1h30m}.
+ */
 public final class Durations {
 
   /** One or more number-unit pairs; CEL's duration() accepts exactly these. */

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
-/** How many finished attempt Jobs are kept; older ones are deleted once their outcome is in status. */
+/**
+ * How many finished attempt Jobs are kept; older ones are deleted once their outcome is in status.
+ */
 public class HistoryLimits {
 
   @Min(0)

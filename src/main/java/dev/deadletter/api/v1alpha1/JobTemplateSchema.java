@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CRD schema of {@code spec.jobTemplate}: only what the operator relies on is typed, the rest of the Job
- * spec is kept as given and validated by the Job API when an attempt is created. Embedding the full Pod schema
- * would make the CRD too large for client-side {@code kubectl apply}.
+ * The CRD schema of {@code spec.jobTemplate}: only what the operator relies on is typed, the rest
+ * of the Job spec is kept as given and validated by the Job API when an attempt is created.
+ * Embedding the full Pod schema would make the CRD too large for client-side {@code kubectl apply}.
  */
 @SuppressWarnings("unused") // read by the CRD generator only
 final class JobTemplateSchema {
@@ -31,7 +31,8 @@ final class JobTemplateSchema {
   }
 
   @ValidationRule(
-      value = "!has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy in ['Never', 'OnFailure']",
+      value =
+          "!has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy in ['Never', 'OnFailure']",
       message = "template.spec.restartPolicy must be Never or OnFailure",
       fieldPath = ".template.spec.restartPolicy")
   static final class JobSpec {
@@ -44,9 +45,7 @@ final class JobTemplateSchema {
   static final class PodTemplate {
     @PreserveUnknownFields public ObjectNode metadata;
 
-    @Required
-    @PreserveUnknownFields
-    public PodSpec spec;
+    @Required @PreserveUnknownFields public PodSpec spec;
   }
 
   static final class PodSpec {

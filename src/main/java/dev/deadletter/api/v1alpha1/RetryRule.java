@@ -8,8 +8,9 @@ import java.util.List;
 
 /** One failure rule: a matcher and the action taken when it matches. */
 @ValidationRule(
-    value = "(has(self.onExitCodes) ? 1 : 0) + (has(self.onReasons) ? 1 : 0)"
-        + " + (has(self.onPodConditions) ? 1 : 0) == 1",
+    value =
+        "(has(self.onExitCodes) ? 1 : 0) + (has(self.onReasons) ? 1 : 0)"
+            + " + (has(self.onPodConditions) ? 1 : 0) == 1",
     message = "a rule needs exactly one of onExitCodes, onReasons, onPodConditions")
 public class RetryRule {
 
@@ -28,7 +29,8 @@ public class RetryRule {
   private List<@Size(min = 1, max = 128) String> onReasons;
 
   @Size(min = 1, max = 16)
-  @JsonPropertyDescription("Matches when the attempt's pod had one of these conditions, e.g. DisruptionTarget=True.")
+  @JsonPropertyDescription(
+      "Matches when the attempt's pod had one of these conditions, e.g. DisruptionTarget=True.")
   private List<PodConditionMatcher> onPodConditions;
 
   public RetryAction getAction() {

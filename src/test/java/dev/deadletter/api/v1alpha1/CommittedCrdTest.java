@@ -16,9 +16,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CRD under crds/ is the one Fabric8's crd-generator makes from the Java model (at process-classes), with
- * the printer columns in the order the model declares them (the generator sorts them by JSON path).
- * Run {@code hack/update-crd.sh} after changing the model.
+ * The CRD under crds/ is the one Fabric8's crd-generator makes from the Java model (at
+ * process-classes), with the printer columns in the order the model declares them (the generator
+ * sorts them by JSON path). Run {@code hack/update-crd.sh} after changing the model.
  */
 class CommittedCrdTest {
 
@@ -64,8 +64,12 @@ class CommittedCrdTest {
         Arrays.stream(DeadLetterTask.class.getAnnotationsByType(AdditionalPrinterColumn.class))
             .map(AdditionalPrinterColumn::name)
             .toList();
-    crd.getSpec().getVersions().forEach(v -> v.getAdditionalPrinterColumns()
-        .sort(Comparator.comparingInt(c -> order.indexOf(c.getName()))));
+    crd.getSpec()
+        .getVersions()
+        .forEach(
+            v ->
+                v.getAdditionalPrinterColumns()
+                    .sort(Comparator.comparingInt(c -> order.indexOf(c.getName()))));
     return "# Generated from the Java model by Fabric8's crd-generator: edit the model and run hack/update-crd.sh.\n"
         + Serialization.asYaml(crd);
   }
