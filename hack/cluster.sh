@@ -22,9 +22,9 @@ kubeconfig="$dir/kubeconfig"
 
 etcd_port=${DEADLETTER_ETCD_PORT:-23790}
 api_port=${DEADLETTER_API_PORT:-16443}
-kcm_port=20257
-scheduler_port=20259
-kwok_port=20247
+kcm_port=${DEADLETTER_KCM_PORT:-20257}
+scheduler_port=${DEADLETTER_SCHEDULER_PORT:-20259}
+kwok_port=${DEADLETTER_KWOK_PORT:-20247}
 nodes=${DEADLETTER_NODES:-2}
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
 
