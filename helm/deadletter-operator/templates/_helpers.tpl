@@ -68,13 +68,21 @@ helm/tests/run.sh compares them with an expected list, so a new rule needs a new
 {{- define "deadletter-operator.operatorRules" -}}
 - apiGroups: [deadletter.dev]
   resources: [deadlettertasks]
-  verbs: [get, list, watch]
+  {{- if .Values.capture.enabled }}
+  verbs: [get, list, watch, create, delete]
+  {{- else }}
+  verbs: [get, list, watch, delete]
+  {{- end }}
 - apiGroups: [deadletter.dev]
   resources: [deadlettertasks/status]
   verbs: [patch, update]
 - apiGroups: [batch]
   resources: [jobs]
+  {{- if .Values.capture.enabled }}
+  verbs: [get, list, watch, create, delete, patch]
+  {{- else }}
   verbs: [get, list, watch, create, delete]
+  {{- end }}
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch]

@@ -1,5 +1,7 @@
 package dev.deadletter.operator;
 
+import dev.deadletter.api.v1alpha1.RetryPolicy;
+import dev.deadletter.capture.RetryPolicies;
 import dev.deadletter.policy.GoDuration;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +29,9 @@ public record OperatorConfig(
     int httpPort,
     LogFormat logFormat,
     String logLevel,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    boolean capture,
+    RetryPolicy captureDefaultPolicy) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -52,7 +56,10 @@ public record OperatorConfig(
     HTTP_PORT("8080", "port of /metrics, /healthz and /readyz; 0 turns the endpoint off"),
     LOG_FORMAT("text", "text or json (one JSON object per line)"),
     LOG_LEVEL("INFO", "TRACE, DEBUG, INFO, WARN or ERROR"),
-    SHUTDOWN_TIMEOUT("30s", "how long SIGTERM waits for running reconciles");
+    SHUTDOWN_TIMEOUT("30s", "how long SIGTERM waits for running reconciles"),
+    CAPTURE_ENABLED("true", "capture failed Jobs labelled deadletter.dev/capture=true as tasks"),
+    CAPTURE_DEFAULT_RETRY_POLICY(
+        "", "retry policy (JSON or YAML) of captured tasks whose Job names none");
 
     final String fallback;
     final String meaning;
@@ -103,6 +110,10 @@ public record OperatorConfig(
             v -> LogFormat.valueOf(oneOf(v.toUpperCase(), Set.of("TEXT", "JSON"))));
     String level = r.get(Setting.LOG_LEVEL, v -> oneOf(v.toUpperCase(), LEVELS));
     Duration shutdown = r.get(Setting.SHUTDOWN_TIMEOUT, GoDuration::parse);
+    Boolean capture = r.get(Setting.CAPTURE_ENABLED, OperatorConfig::bool);
+    RetryPolicy capturePolicy =
+        r.get(
+            Setting.CAPTURE_DEFAULT_RETRY_POLICY, v -> v.isEmpty() ? null : RetryPolicies.parse(v));
     if (Boolean.TRUE.equals(leader)
         && leaseNamespace != null
         && !DNS_LABEL.matcher(leaseNamespace).matches()) {
@@ -127,7 +138,9 @@ public record OperatorConfig(
         port,
         format,
         level,
-        shutdown);
+        shutdown,
+        capture,
+        capturePolicy);
   }
 
   /** Collects parse errors instead of stopping at the first. */

@@ -1,5 +1,6 @@
 package dev.deadletter.operator;
 
+import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
 import dev.deadletter.reconciler.TaskEventRecorder;
@@ -79,6 +80,15 @@ public final class OperatorFactory {
             o.withLabelSelector(config.taskLabelSelector());
           }
         });
+    if (config.capture()) {
+      operator.register(
+          new CaptureReconciler(events, config.captureDefaultPolicy()),
+          o -> {
+            if (!config.watchNamespaces().isEmpty()) {
+              o.settingNamespaces(config.watchNamespaces());
+            }
+          });
+    }
     return operator;
   }
 

@@ -11,7 +11,7 @@ import java.util.List;
 public record Decision(Action action, DeadLetterTaskStatus status, List<TaskEvent> events) {
 
   /** The one side effect a pass may have on attempt Jobs. */
-  public sealed interface Action permits StartAttempt, WaitUntil, Idle {}
+  public sealed interface Action permits StartAttempt, WaitUntil, Idle, DeleteTask {}
 
   /** Create attempt Job {@code number}; the status to write then already counts it. */
   public record StartAttempt(int number, Integer previousExitCode, String previousReason)
@@ -22,4 +22,7 @@ public record Decision(Action action, DeadLetterTaskStatus status, List<TaskEven
 
   /** Nothing to do until something changes (a Job ends, the spec or an annotation is edited). */
   public record Idle() implements Action {}
+
+  /** The task succeeded longer ago than its ttlAfterSucceeded: delete it (its Jobs follow). */
+  public record DeleteTask() implements Action {}
 }

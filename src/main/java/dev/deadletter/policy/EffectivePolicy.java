@@ -18,7 +18,8 @@ public record EffectivePolicy(
     List<RetryRule> rules,
     boolean suspended,
     int keepSucceeded,
-    int keepFailed) {
+    int keepFailed,
+    Optional<Duration> ttlAfterSucceeded) {
 
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(10);
@@ -61,7 +62,8 @@ public record EffectivePolicy(
         policy.getRules() == null ? List.of() : List.copyOf(policy.getRules()),
         Boolean.TRUE.equals(spec.getSuspend()),
         orDefault(limits.getSucceeded(), DEFAULT_KEEP_SUCCEEDED),
-        orDefault(limits.getFailed(), DEFAULT_KEEP_FAILED));
+        orDefault(limits.getFailed(), DEFAULT_KEEP_FAILED),
+        optionalDuration("ttlAfterSucceeded", spec.getTtlAfterSucceeded()));
   }
 
   private static Duration duration(String field, String text, Duration fallback) {

@@ -6,7 +6,9 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.api.v1alpha1.TaskSource;
 import dev.deadletter.policy.Decision.Action;
+import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
@@ -135,6 +137,7 @@ public final class RetryDecider {
 
     Decision decide() {
       adoptUnrecordedStarts();
+      recordCapturedFailure();
       recordFinishedAttempts();
       Action action = next();
       status.setObservedGeneration(task.getMetadata().getGeneration());
@@ -181,6 +184,26 @@ public final class RetryDecider {
         }
       }
       status.setAttempts(newest);
+    }
+
+    /**
+     * A captured task starts from its source Job's failure: attempt 0, not counted against
+     * maxAttempts.
+     */
+    private void recordCapturedFailure() {
+      TaskSource source = task.getSpec().getSource();
+      if (source == null || status.getAttempts() > 0 || recorded(0)) {
+        return;
+      }
+      Map<String, Integer> exitCodes =
+          source.getExitCode() == null ? Map.of() : Map.of("", source.getExitCode());
+      List<String> reasons = source.getReason() == null ? List.of() : List.of(source.getReason());
+      FailureDetails failure =
+          new FailureDetails(
+              exitCodes, reasons, List.of(), source.getExitCode(), source.getMessage(), null);
+      record(
+          ObservedAttempt.failed(
+              0, source.getName(), null, Timestamps.parse(source.getFailedAt()), failure));
     }
 
     /** Adds a history record, once, for every attempt that ended since the last pass. */
@@ -264,7 +287,7 @@ public final class RetryDecider {
         }
         return runningAttempt(running);
       }
-      AttemptRecord last = latest == 0 ? null : findRecord(latest);
+      AttemptRecord last = findRecord(latest); // attempt 0: the captured failure, if any
       if (last != null && last.getOutcome() == Outcome.Succeeded) {
         if (newRequest) {
           handled(request, "ignored: the task succeeded");
@@ -355,7 +378,12 @@ public final class RetryDecider {
       if (transition) {
         events.add(TaskEvent.normal(TaskEvent.SUCCEEDED, status.getMessage()));
       }
-      return new Idle();
+      Instant succeededAt = Timestamps.parse(last.getFinishTime());
+      if (policy.ttlAfterSucceeded().isEmpty() || succeededAt == null) {
+        return new Idle();
+      }
+      Instant expires = succeededAt.plus(policy.ttlAfterSucceeded().get());
+      return now.isBefore(expires) ? new WaitUntil(expires) : new DeleteTask();
     }
 
     private Action firstAttempt() {

@@ -8,6 +8,7 @@ import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
 import dev.deadletter.policy.EffectivePolicy;
@@ -15,6 +16,7 @@ import dev.deadletter.policy.HistoryRetention;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.RetryDecider;
 import dev.deadletter.policy.TaskEvent;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -128,6 +130,15 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     if (decision.action() instanceof StartAttempt start) {
       decision = startAttempt(task, context.getClient(), start, decision, now);
       createdAt = decision.action() instanceof StartAttempt ? clock.instant() : null;
+    }
+    if (decision.action() instanceof DeleteTask) {
+      log.info("deleting the task: it succeeded longer ago than its ttlAfterSucceeded");
+      context
+          .getClient()
+          .resource(task)
+          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+          .delete();
+      return UpdateControl.noUpdate();
     }
     writeStatus(task, decision.status(), context);
     metrics.record(task.getStatus(), decision, createdAt);
@@ -293,7 +304,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
           .jobs()
           .inNamespace(task.getMetadata().getNamespace())
           .withName(jobName)
-          .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
           .delete();
     }
   }

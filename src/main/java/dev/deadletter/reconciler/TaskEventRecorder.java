@@ -1,7 +1,7 @@
 package dev.deadletter.reconciler;
 
-import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.policy.TaskEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
@@ -36,25 +36,25 @@ public class TaskEventRecorder {
     this.instance = instance;
   }
 
-  public void record(DeadLetterTask task, TaskEvent event) {
+  public void record(HasMetadata regarding, TaskEvent event) {
     var now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     Event e =
         new EventBuilder()
             .withNewMetadata()
             // Named like client-go's recorder does: <object>.<timestamp in hex>.
             .withName(
-                task.getMetadata().getName()
+                regarding.getMetadata().getName()
                     + "."
                     + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()))
-            .withNamespace(task.getMetadata().getNamespace())
+            .withNamespace(regarding.getMetadata().getNamespace())
             .endMetadata()
             .withRegarding(
                 new ObjectReferenceBuilder()
-                    .withApiVersion(task.getApiVersion())
-                    .withKind(task.getKind())
-                    .withName(task.getMetadata().getName())
-                    .withNamespace(task.getMetadata().getNamespace())
-                    .withUid(task.getMetadata().getUid())
+                    .withApiVersion(regarding.getApiVersion())
+                    .withKind(regarding.getKind())
+                    .withName(regarding.getMetadata().getName())
+                    .withNamespace(regarding.getMetadata().getNamespace())
+                    .withUid(regarding.getMetadata().getUid())
                     .build())
             .withType(event.warning() ? "Warning" : "Normal")
             .withReason(event.reason())

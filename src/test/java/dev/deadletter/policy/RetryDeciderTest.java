@@ -13,6 +13,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.api.v1alpha1.TaskSource;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
@@ -667,5 +668,78 @@ class RetryDeciderTest {
     assertThat(condition(refused.status(), "Stalled").getReason()).isEqualTo("InvalidJobTemplate");
     assertThat(refused.events()).extracting(TaskEvent::reason).contains("AttemptFailed", "Stalled");
     assertThat(refused.action()).isInstanceOf(WaitUntil.class);
+  }
+
+  @Test
+  void capturedTaskRecordsTheOriginalFailureAsAttemptZeroAndRetriesAfterTheBackoff() {
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(2).backoff("10s", 2, "10m", 0));
+    run.task().getSpec().setSource(capturedSource(T0.minusSeconds(4), 3));
+
+    Decision waiting = run.decide();
+
+    AttemptRecord original = waiting.status().getHistory().get(0);
+    assertThat(original.getAttempt()).isZero();
+    assertThat(original.getJob()).isEqualTo("nightly-29");
+    assertThat(original.getExitCode()).isEqualTo(3);
+    assertThat(original.getFinishTime()).isEqualTo(T0.minusSeconds(4).toString());
+    assertThat(waiting.status().getPhase()).isEqualTo(TaskPhase.BackingOff);
+    assertThat(waiting.action()).isEqualTo(new WaitUntil(T0.plusSeconds(6)));
+
+    Decision first = run.at(T0.plusSeconds(6)).decide();
+    assertThat(first.action()).isInstanceOf(StartAttempt.class);
+    assertThat(((StartAttempt) first.action()).number()).isEqualTo(1);
+    assertThat(((StartAttempt) first.action()).previousExitCode()).isEqualTo(3);
+    assertThat(first.status().getCountedAttempts())
+        .as("the original failure does not use up the budget")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void capturedFailureMatchingADeadLetterRuleIsDeadLetteredWithoutAnAttempt() {
+    TaskRun run =
+        TaskRun.of(
+            Tasks.task().maxAttempts(3).rules(Tasks.onExitCodes(RetryAction.DeadLetter, In, 3)));
+    run.task().getSpec().setSource(capturedSource(T0, 3));
+
+    Decision d = run.decide();
+
+    assertThat(d.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
+    assertThat(d.status().getAttempts()).isZero();
+  }
+
+  @Test
+  void succeededTaskIsDeletedOnceItsTtlHasPassed() {
+    TaskRun run = TaskRun.of(Tasks.task());
+    run.task().getSpec().setTtlAfterSucceeded("1h");
+    run.decide();
+    run.after(ATTEMPT_RUNTIME).succeed(1);
+
+    Decision kept = run.decide();
+    assertThat(kept.status().getPhase()).isEqualTo(TaskPhase.Succeeded);
+    assertThat(kept.action()).isEqualTo(new WaitUntil(T0.plus(ATTEMPT_RUNTIME).plusSeconds(3600)));
+
+    assertThat(run.after(Duration.ofHours(1)).decide().action())
+        .isEqualTo(new Decision.DeleteTask());
+  }
+
+  @Test
+  void deadLetteredTaskIsNeverExpired() {
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(1));
+    run.task().getSpec().setTtlAfterSucceeded("1s");
+    run.decide();
+    run.after(ATTEMPT_RUNTIME).fail(1, exitCode(1));
+
+    assertThat(run.after(Duration.ofDays(30)).decide().action()).isEqualTo(new Idle());
+  }
+
+  private static TaskSource capturedSource(Instant failedAt, int exitCode) {
+    TaskSource source = new TaskSource();
+    source.setKind("Job");
+    source.setName("nightly-29");
+    source.setUid("0d5a");
+    source.setFailedAt(failedAt.toString());
+    source.setReason("Error");
+    source.setExitCode(exitCode);
+    return source;
   }
 }

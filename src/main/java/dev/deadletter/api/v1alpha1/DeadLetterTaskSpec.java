@@ -2,6 +2,7 @@ package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
 
@@ -25,6 +26,32 @@ public class DeadLetterTaskSpec {
 
   @JsonPropertyDescription("How many finished attempt Jobs to keep, by outcome.")
   private HistoryLimits historyLimits;
+
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription(
+      "Delete the task this long after it succeeded (e.g. 24h); unset: keep it. Dead-lettered tasks are"
+          + " never deleted: they wait for a redrive or for someone to look.")
+  private String ttlAfterSucceeded;
+
+  @JsonPropertyDescription(
+      "The failed Job this task was captured from (set by capture); its failure is attempt 0 in the history.")
+  private TaskSource source;
+
+  public String getTtlAfterSucceeded() {
+    return ttlAfterSucceeded;
+  }
+
+  public void setTtlAfterSucceeded(String ttlAfterSucceeded) {
+    this.ttlAfterSucceeded = ttlAfterSucceeded;
+  }
+
+  public TaskSource getSource() {
+    return source;
+  }
+
+  public void setSource(TaskSource source) {
+    this.source = source;
+  }
 
   public JobTemplateSpec getJobTemplate() {
     return jobTemplate;

@@ -1,0 +1,150 @@
+package dev.deadletter.capture;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.RetryPolicy;
+import dev.deadletter.jobs.AttemptLabels;
+import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.policy.FailureDetails;
+import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.policy.TaskEvent;
+import dev.deadletter.reconciler.TaskEventRecorder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.net.HttpURLConnection;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Turns a failed Job labelled deadletter.dev/capture=true into a DeadLetterTask, once. The Job
+ * itself is left to its owner; it only gets the annotation deadletter.dev/captured-as, so the
+ * capture is not repeated.
+ */
+@ControllerConfiguration(
+    name = "capture",
+    // A Job fails by a status change, which does not change its generation.
+    generationAwareEventProcessing = false,
+    // Only opted-in Jobs are cached, and never the operator's own attempt Jobs (no capture loops).
+    informer =
+        @Informer(labelSelector = CapturedTask.CAPTURE_LABEL + "=true,!" + AttemptLabels.TASK))
+public class CaptureReconciler implements Reconciler<Job> {
+
+  private static final Logger log = LoggerFactory.getLogger(CaptureReconciler.class);
+
+  private final TaskEventRecorder events;
+  private final RetryPolicy defaultPolicy;
+
+  /**
+   * @param defaultPolicy the policy of tasks whose Job has no (valid) retry-policy annotation; may
+   *     be null for the built-in defaults
+   */
+  public CaptureReconciler(TaskEventRecorder events, RetryPolicy defaultPolicy) {
+    this.events = events;
+    this.defaultPolicy = defaultPolicy;
+  }
+
+  @Override
+  public UpdateControl<Job> reconcile(Job job, Context<Job> context) {
+    Map<String, String> annotations = job.getMetadata().getAnnotations();
+    if (annotations != null && annotations.containsKey(CapturedTask.CAPTURED_AS_ANNOTATION)) {
+      return UpdateControl.noUpdate();
+    }
+    if (AttemptReader.read(0, job, List.of()).state() != ObservedAttempt.State.FAILED) {
+      return UpdateControl.noUpdate();
+    }
+    ObservedAttempt observed = AttemptReader.read(0, job, pods(context.getClient(), job));
+    try (var ignored =
+        MDC.putCloseable(
+            "job", job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+      String taskName =
+          capture(context.getClient(), job, observed.failure(), observed.finishTime());
+      // Marks the Job so that the capture happens once; a crash before this finds the task on the
+      // next pass.
+      context
+          .getClient()
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(job.getMetadata().getNamespace())
+          .withName(job.getMetadata().getName())
+          .edit(
+              j -> {
+                if (j.getMetadata().getAnnotations() == null) {
+                  j.getMetadata().setAnnotations(new java.util.HashMap<>());
+                }
+                j.getMetadata().getAnnotations().put(CapturedTask.CAPTURED_AS_ANNOTATION, taskName);
+                return j;
+              });
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  private String capture(
+      KubernetesClient client, Job job, FailureDetails failure, Instant failedAt) {
+    RetryPolicy policy = defaultPolicy;
+    String policyText =
+        job.getMetadata().getAnnotations() == null
+            ? null
+            : job.getMetadata().getAnnotations().get(CapturedTask.RETRY_POLICY_ANNOTATION);
+    if (policyText != null) {
+      try {
+        policy = RetryPolicies.parse(policyText);
+      } catch (IllegalArgumentException e) {
+        invalidPolicy(job, e.getMessage());
+      }
+    }
+    DeadLetterTask task = CapturedTask.build(job, failure, failedAt, policy);
+    try {
+      client.resource(task).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 422 && policy != defaultPolicy) {
+        // The schema rejected the annotation's policy: say so on the Job, capture with the default
+        // one.
+        invalidPolicy(job, e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
+        task.getSpec().setRetryPolicy(defaultPolicy);
+        client.resource(task).create();
+      } else if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      } // AlreadyExists: captured by a pass that died before marking the Job
+    }
+    String name = task.getMetadata().getName();
+    log.info("captured failed Job as DeadLetterTask {}", name);
+    events.record(job, new TaskEvent(false, "Captured", "captured as DeadLetterTask " + name));
+    return name;
+  }
+
+  private void invalidPolicy(Job job, String why) {
+    log.warn("invalid {} annotation: {}", CapturedTask.RETRY_POLICY_ANNOTATION, why);
+    events.record(
+        job,
+        new TaskEvent(
+            true,
+            "InvalidRetryPolicy",
+            "annotation "
+                + CapturedTask.RETRY_POLICY_ANNOTATION
+                + " ignored, the default policy applies: "
+                + why));
+  }
+
+  /**
+   * The failed Job's pods, for the exit code; read once per captured failure, so not worth a cache.
+   */
+  private static List<Pod> pods(KubernetesClient client, Job job) {
+    return client
+        .pods()
+        .inNamespace(job.getMetadata().getNamespace())
+        .withLabel("batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
+        .list()
+        .getItems();
+  }
+}

@@ -1,0 +1,146 @@
+package dev.deadletter.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.policy.FailureDetails;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CapturedTaskTest {
+
+  static Job failedJob(String name, String uid) {
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("batch")
+        .withUid(uid)
+        .withLabels(
+            Map.of(
+                "app",
+                "export",
+                "deadletter.dev/capture",
+                "true",
+                "controller-uid",
+                uid,
+                "batch.kubernetes.io/controller-uid",
+                uid,
+                "job-name",
+                name,
+                "batch.kubernetes.io/job-name",
+                name))
+        .withAnnotations(
+            Map.of(
+                "deadletter.dev/retry-policy",
+                "{maxAttempts: 5}",
+                "team",
+                "data",
+                "batch.kubernetes.io/cronjob-scheduled-timestamp",
+                "2026-11-28T12:00:00Z"))
+        .addNewOwnerReference()
+        .withApiVersion("batch/v1")
+        .withKind("CronJob")
+        .withName("nightly")
+        .withUid("cron-uid")
+        .withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(2)
+        .withTtlSecondsAfterFinished(0)
+        .withManualSelector(false)
+        .withNewSelector()
+        .withMatchLabels(Map.of("batch.kubernetes.io/controller-uid", uid))
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(
+            Map.of(
+                "app",
+                "export",
+                "controller-uid",
+                uid,
+                "batch.kubernetes.io/controller-uid",
+                uid,
+                "job-name",
+                name,
+                "batch.kubernetes.io/job-name",
+                name))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .addNewContainer()
+        .withName("main")
+        .withImage("busybox")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  static final FailureDetails EXIT_3 =
+      new FailureDetails(
+          Map.of("main", 3), List.of("Error", "BackoffLimitExceeded"), List.of(), 3, "boom", "n1");
+
+  @Test
+  void taskNameIsDeterministicUniquePerJobAndFitsAttemptJobNames() {
+    String longName = "x".repeat(63);
+    Job a = failedJob(longName, "uid-a");
+    Job b = failedJob(longName, "uid-b");
+
+    assertThat(CapturedTask.taskName(a))
+        .isEqualTo(CapturedTask.taskName(failedJob(longName, "uid-a")));
+    assertThat(CapturedTask.taskName(a)).isNotEqualTo(CapturedTask.taskName(b));
+    assertThat(CapturedTask.taskName(a))
+        .hasSizeLessThanOrEqualTo(DeadLetterTask.MAX_NAME_LENGTH)
+        .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    assertThat(CapturedTask.taskName(failedJob("export-2911", "u"))).startsWith("export-2911-");
+  }
+
+  @Test
+  void templateDropsWhatTheJobControllerGeneratedAndKeepsTheRest() {
+    Job job = failedJob("export-1", "u1");
+    String before = Serialization.asJson(job);
+
+    var template = CapturedTask.template(job);
+
+    assertThat(Serialization.asJson(job)).as("the original is not changed").isEqualTo(before);
+    assertThat(template.getMetadata().getLabels()).containsExactly(Map.entry("app", "export"));
+    assertThat(template.getMetadata().getAnnotations()).containsExactly(Map.entry("team", "data"));
+    assertThat(template.getSpec().getSelector()).isNull();
+    assertThat(template.getSpec().getManualSelector()).isNull();
+    assertThat(template.getSpec().getTtlSecondsAfterFinished()).isNull();
+    assertThat(template.getSpec().getBackoffLimit())
+        .as("the original's own limit is kept")
+        .isEqualTo(2);
+    assertThat(template.getSpec().getTemplate().getMetadata().getLabels())
+        .containsExactly(Map.entry("app", "export"));
+  }
+
+  @Test
+  void sourceRecordsTheJobItsOwnerAndItsFailure() {
+    DeadLetterTask task =
+        CapturedTask.build(
+            failedJob("export-1", "u1"), EXIT_3, Instant.parse("2026-11-28T12:01:02Z"), null);
+
+    var source = task.getSpec().getSource();
+    assertThat(source.getKind()).isEqualTo("Job");
+    assertThat(source.getName()).isEqualTo("export-1");
+    assertThat(source.getUid()).isEqualTo("u1");
+    assertThat(source.getOwnerKind()).isEqualTo("CronJob");
+    assertThat(source.getOwnerName()).isEqualTo("nightly");
+    assertThat(source.getFailedAt()).isEqualTo("2026-11-28T12:01:02Z");
+    assertThat(source.getReason()).isEqualTo("Error");
+    assertThat(source.getExitCode()).isEqualTo(3);
+    assertThat(source.getMessage()).isEqualTo("boom");
+    assertThat(task.getMetadata().getNamespace()).isEqualTo("batch");
+    assertThat(task.getMetadata().getLabels())
+        .containsEntry(CapturedTask.CAPTURED_FROM_LABEL, "export-1");
+  }
+}
