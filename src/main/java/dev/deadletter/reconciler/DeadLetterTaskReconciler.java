@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -38,6 +37,7 @@ import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,17 +118,18 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     }
     String namespace = task.getMetadata().getNamespace();
     String name = task.getMetadata().getName();
-    List<Job> jobs = cached(context, Job.class, JOBS, namespace, name);
+    AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task);
     List<Pod> pods = cached(context, Pod.class, PODS, namespace, name);
     Map<Integer, ObservedAttempt> observed =
-        new HashMap<>(AttemptObservations.of(task, jobs, pods));
-    confirmLatestAttempt(task, context.getClient(), observed, pods);
+        new HashMap<>(
+            AttemptObservations.of(task, cached(context, Job.class, JOBS, namespace, name), pods));
+    confirmLatestAttempt(task, attemptJobs, observed, pods);
 
     Instant now = clock.instant();
     Decision decision = RetryDecider.decide(task, observed, now);
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
-      decision = startAttempt(task, context.getClient(), start, decision, now);
+      decision = startAttempt(task, attemptJobs, start, decision, now);
       createdAt = decision.action() instanceof StartAttempt ? clock.instant() : null;
     }
     if (decision.action() instanceof DeleteTask) {
@@ -143,7 +144,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     writeStatus(task, decision.status(), context);
     metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));
-    pruneHistory(task, context.getClient(), observed, decision.status());
+    pruneHistory(task, attemptJobs, observed, decision.status());
 
     if (decision.action() instanceof WaitUntil wait) {
       Duration delay = Duration.between(clock.instant(), wait.when());
@@ -160,34 +161,27 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
    */
   private static void confirmLatestAttempt(
       DeadLetterTask task,
-      KubernetesClient client,
+      AttemptJobs attemptJobs,
       Map<Integer, ObservedAttempt> observed,
       List<Pod> pods) {
     DeadLetterTaskStatus status = task.getStatus();
     if (status == null || status.getAttempts() == 0 || observed.containsKey(status.getAttempts())) {
       return;
     }
-    boolean recorded =
-        status.getHistory().stream().anyMatch(r -> r.getAttempt() == status.getAttempts());
-    if (recorded) {
+    int latest = status.getAttempts();
+    if (status.getHistory().stream().anyMatch(r -> r.getAttempt() == latest)) {
       return;
     }
-    String jobName = AttemptLabels.jobName(task.getMetadata().getName(), status.getAttempts());
-    Job job =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(task.getMetadata().getNamespace())
-            .withName(jobName)
-            .get();
-    if (job != null && AttemptObservations.controlledBy(job, task.getMetadata().getUid())) {
-      List<Pod> own =
-          pods.stream()
-              .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
-              .toList();
-      observed.put(status.getAttempts(), AttemptReader.read(status.getAttempts(), job, own));
-    }
+    attemptJobs
+        .read(latest)
+        .ifPresent(
+            job -> {
+              List<Pod> own =
+                  pods.stream()
+                      .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
+                      .toList();
+              observed.put(latest, AttemptReader.read(latest, job, own));
+            });
   }
 
   /**
@@ -197,7 +191,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
    */
   private Decision startAttempt(
       DeadLetterTask task,
-      KubernetesClient client,
+      AttemptJobs attemptJobs,
       StartAttempt start,
       Decision decision,
       Instant now) {
@@ -208,20 +202,32 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     String jobName = job.getMetadata().getName();
     try (var a = MDC.putCloseable("attempt", String.valueOf(start.number()));
         var j = MDC.putCloseable("job", jobName)) {
-      client.resource(job).create();
-      log.info("created attempt {} as Job {}", start.number(), jobName);
-      List<TaskEvent> withStart = new java.util.ArrayList<>(decision.events());
-      withStart.add(
-          new TaskEvent(
-              false,
-              TaskEvent.ATTEMPT_STARTED,
-              "attempt %d/%d started as Job %s"
-                  .formatted(start.number(), policy.maxAttempts(), jobName)));
-      return new Decision(decision.action(), decision.status(), withStart);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return alreadyExists(task, client, jobName, decision, now);
+      switch (attemptJobs.create(job)) {
+        case CREATED -> {
+          log.info("created attempt {} as Job {}", start.number(), jobName);
+          List<TaskEvent> withStart = new ArrayList<>(decision.events());
+          withStart.add(
+              new TaskEvent(
+                  false,
+                  TaskEvent.ATTEMPT_STARTED,
+                  "attempt %d/%d started as Job %s"
+                      .formatted(start.number(), policy.maxAttempts(), jobName)));
+          return new Decision(decision.action(), decision.status(), withStart);
+        }
+        case ALREADY_OURS -> {
+          log.info(
+              "attempt Job {} already exists and is ours: created by an earlier pass", jobName);
+          return decision;
+        }
+        default -> {
+          String message =
+              ("Job %s exists and belongs to another owner (perhaps a deleted task of the same"
+                      + " name); waiting for it to be deleted")
+                  .formatted(jobName);
+          return RetryDecider.startRefused(task, decision, "JobNameTaken", message, now);
+        }
       }
+    } catch (KubernetesClientException e) {
       if (e.getCode() == 422
           || e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST
           || e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
@@ -242,32 +248,6 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     }
   }
 
-  private static Decision alreadyExists(
-      DeadLetterTask task,
-      KubernetesClient client,
-      String jobName,
-      Decision decision,
-      Instant now) {
-    Job existing =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(task.getMetadata().getNamespace())
-            .withName(jobName)
-            .get();
-    if (existing != null
-        && AttemptObservations.controlledBy(existing, task.getMetadata().getUid())) {
-      log.info("attempt Job {} already exists and is ours: created by an earlier pass", jobName);
-      return decision;
-    }
-    String message =
-        "Job %s exists and belongs to another owner (perhaps a deleted task of the same name);"
-                .formatted(jobName)
-            + " waiting for it to be deleted";
-    return RetryDecider.startRefused(task, decision, "JobNameTaken", message, now);
-  }
-
   /** One status write per pass, and none when nothing changed. */
   private static void writeStatus(
       DeadLetterTask task, DeadLetterTaskStatus status, Context<DeadLetterTask> context) {
@@ -285,7 +265,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   private static void pruneHistory(
       DeadLetterTask task,
-      KubernetesClient client,
+      AttemptJobs attemptJobs,
       Map<Integer, ObservedAttempt> observed,
       DeadLetterTaskStatus written) {
     EffectivePolicy policy;
@@ -298,14 +278,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
         HistoryRetention.jobsToDelete(
             observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
       log.info("deleting Job {} beyond the history limits", jobName);
-      client
-          .batch()
-          .v1()
-          .jobs()
-          .inNamespace(task.getMetadata().getNamespace())
-          .withName(jobName)
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-          .delete();
+      attemptJobs.delete(jobName);
     }
   }
 

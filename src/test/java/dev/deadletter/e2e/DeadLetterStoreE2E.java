@@ -87,12 +87,14 @@ class DeadLetterStoreE2E {
   }
 
   @Test
-  void unlabelledFailedJobIsIgnored() throws InterruptedException {
+  void unlabelledFailedJobIsIgnored() {
     Job job = client.resource(failingJob("not-opted-in", false, Map.of())).create();
     await().atMost(Duration.ofSeconds(60)).until(() -> failed(job.getMetadata().getName()));
-    Thread.sleep(3000); // time enough for a wrong capture to appear
-
-    assertThat(tasksCapturedFrom("not-opted-in")).isEmpty();
+    // Long enough for a wrong capture to appear: none may, at any moment.
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> tasksCapturedFrom("not-opted-in").isEmpty());
   }
 
   @Test
@@ -158,10 +160,16 @@ class DeadLetterStoreE2E {
     DeadLetterTask task = awaitCaptured(job);
 
     assertThat(task.getSpec().getRetryPolicy()).isNull();
+    // The Captured event follows the task's creation: wait for it rather than race it.
     List<Event> events =
-        client.events().v1().events().inNamespace(ns).list().getItems().stream()
-            .filter(e -> "bad-policy".equals(e.getRegarding().getName()))
-            .toList();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    client.events().v1().events().inNamespace(ns).list().getItems().stream()
+                        .filter(e -> "bad-policy".equals(e.getRegarding().getName()))
+                        .toList(),
+                l -> l.stream().anyMatch(e -> "Captured".equals(e.getReason())));
     assertThat(events).extracting(Event::getReason).contains("InvalidRetryPolicy", "Captured");
     assertThat(events)
         .filteredOn(e -> "InvalidRetryPolicy".equals(e.getReason()))

@@ -95,8 +95,7 @@ class RetryLifecycleE2E {
         .containsEntry(AttemptJobFactory.ENV_PREVIOUS_EXIT_CODE, "3")
         .containsEntry(AttemptJobFactory.ENV_PREVIOUS_REASON, "Error")
         .containsEntry(AttemptJobFactory.ENV_TASK_UID, done.getMetadata().getUid());
-    assertThat(eventReasons("twice"))
-        .contains("AttemptStarted", "AttemptFailed", "BackingOff", "Succeeded");
+    awaitEvents("twice", "AttemptStarted", "AttemptFailed", "BackingOff", "Succeeded");
   }
 
   @Test
@@ -133,15 +132,18 @@ class RetryLifecycleE2E {
     DeadLetterTask redriven = awaitPhase("redrive", TaskPhase.Succeeded);
     assertThat(redriven.getStatus().getAttempts()).isEqualTo(3);
     assertThat(redriven.getStatus().getLastHandledRetryRequest()).isEqualTo("fixed-at-noon");
-    assertThat(eventReasons("redrive")).contains("DeadLettered", "RetryRequested");
+    awaitEvents("redrive", "DeadLettered", "RetryRequested");
   }
 
   @Test
-  void suspendedTaskStartsNothingUntilResumed() throws InterruptedException {
+  void suspendedTaskStartsNothingUntilResumed() {
     create(task("suspended").exitCodes("0").suspended(true).build());
     awaitPhase("suspended", TaskPhase.Suspended);
-    Thread.sleep(2000); // long enough for a wrongly started attempt Job to show up
-    assertThat(jobNames()).noneMatch(n -> n.startsWith("suspended-"));
+    // Long enough for a wrongly started attempt Job to show up: none may, at any moment.
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> jobNames().stream().noneMatch(n -> n.startsWith("suspended-")));
 
     taskResource("suspended")
         .edit(
@@ -242,8 +244,9 @@ class RetryLifecycleE2E {
         .orElse(null);
   }
 
-  private static List<String> eventReasons(String taskName) {
-    return await()
+  /** Fails unless the task gets Events with all these reasons (Events follow status writes). */
+  private static void awaitEvents(String taskName, String... expected) {
+    await()
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
@@ -251,6 +254,6 @@ class RetryLifecycleE2E {
                     .filter(e -> taskName.equals(e.getRegarding().getName()))
                     .map(Event::getReason)
                     .toList(),
-            l -> !l.isEmpty());
+            l -> l.containsAll(List.of(expected)));
   }
 }

@@ -192,7 +192,7 @@ class ReconcilerIT {
   }
 
   @Test
-  void templateTheJobApiRejectsStallsTheTaskWithoutALoop() throws InterruptedException {
+  void templateTheJobApiRejectsStallsTheTaskWithoutALoop() {
     startOperator();
     DeadLetterTask bad = task("bad-template").build();
     bad.getSpec()
@@ -212,16 +212,19 @@ class ReconcilerIT {
     assertThat(jobs()).isEmpty();
     // No hot loop: nothing rewrites the task while nothing changes.
     String version = stalled.getMetadata().getResourceVersion();
-    Thread.sleep(3000);
-    assertThat(
-            client
-                .resources(DeadLetterTask.class)
-                .inNamespace(ns)
-                .withName("bad-template")
-                .get()
-                .getMetadata()
-                .getResourceVersion())
-        .isEqualTo(version);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                client
+                    .resources(DeadLetterTask.class)
+                    .inNamespace(ns)
+                    .withName("bad-template")
+                    .get()
+                    .getMetadata()
+                    .getResourceVersion()
+                    .equals(version));
     assertThat(client.events().v1().events().inNamespace(ns).list().getItems())
         .filteredOn(e -> "Stalled".equals(e.getReason()))
         .hasSize(1);
