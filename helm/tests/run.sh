@@ -167,6 +167,15 @@ common_rules() {
 same_rules() { diff -u "$2" <(rules "$1") >"$work/diff" || { sed 's/^/  /' "$work/diff"; return 1; }; }
 check "RBAC rules exactly as expected (all namespaces)" same_rules "$d" "$work/expected-default.txt"
 check "RBAC rules exactly as expected (namespaced)" same_rules "$n" "$work/expected-namespaced.txt"
+# rule_count PATTERN [HELM ARGS...]: how many rendered RBAC resource lines match (e.g. "pods/log").
+rule_count() { local p=$1; shift; render "$@" | grep -cE "^ *resources: \[$p\]" || true; }
+check "forensics off (default): no pods/log rule" test "$(rule_count pods/log)" = 0
+check "forensics on: get on pods/log, once" test "$(rule_count pods/log --set forensics.enabled=true)" = 1
+check "labelled namespaces off (default): no rule on namespaces" test "$(rule_count namespaces)" = 0
+check "labelled namespaces: get on the watched namespaces only" bash -c \
+  "$(declare -f render); release=$release chart=$chart sys_ns=$sys_ns
+   render --set capture.labelledNamespaces=true --set 'watchNamespaces={$ns_a,$ns_b}' |
+     grep -A2 -E '^ *resources: \[namespaces\]' | grep -q 'resourceNames: \[\"$ns_a\",\"$ns_b\"\]'"
 check "RBAC: no wildcard, secrets, pods/create, tokens, impersonate, escalate or bind" q "$d" '
   [.[] | select(.kind == "Role" or .kind == "ClusterRole") | .rules[]
    | select((.verbs + .resources + .apiGroups | index("*"))

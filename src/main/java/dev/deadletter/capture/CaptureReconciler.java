@@ -8,6 +8,7 @@ import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.TaskEvent;
 import dev.deadletter.reconciler.TaskEventRecorder;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,9 +27,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Turns a failed Job labelled deadletter.dev/capture=true into a DeadLetterTask, once. The Job
- * itself is left to its owner; it only gets the annotation deadletter.dev/captured-as, so the
- * capture is not repeated.
+ * Turns a failed Job that opted in into a DeadLetterTask, once. A Job opts in with the label
+ * deadletter.dev/capture=true, or (when labelled namespaces are enabled) by being in a namespace
+ * labelled so and not labelled deadletter.dev/capture=false itself. The Job itself is left to its
+ * owner; it only gets the annotation deadletter.dev/captured-as, so the capture is not repeated.
  */
 @ControllerConfiguration(
     name = "capture",
@@ -41,16 +43,24 @@ public class CaptureReconciler implements Reconciler<Job> {
 
   private static final Logger log = LoggerFactory.getLogger(CaptureReconciler.class);
 
+  /** With labelled namespaces, every Job but the operator's own must be watched. */
+  public static final String ALL_BUT_ATTEMPTS_SELECTOR = "!" + AttemptLabels.TASK;
+
   private final TaskEventRecorder events;
   private final RetryPolicy defaultPolicy;
+  private final boolean labelledNamespaces;
 
   /**
    * @param defaultPolicy the policy of tasks whose Job has no (valid) retry-policy annotation; may
    *     be null for the built-in defaults
+   * @param labelledNamespaces also capture Jobs of namespaces labelled deadletter.dev/capture=true;
+   *     register the controller with {@link #ALL_BUT_ATTEMPTS_SELECTOR} then
    */
-  public CaptureReconciler(TaskEventRecorder events, RetryPolicy defaultPolicy) {
+  public CaptureReconciler(
+      TaskEventRecorder events, RetryPolicy defaultPolicy, boolean labelledNamespaces) {
     this.events = events;
     this.defaultPolicy = defaultPolicy;
+    this.labelledNamespaces = labelledNamespaces;
   }
 
   @Override
@@ -59,7 +69,8 @@ public class CaptureReconciler implements Reconciler<Job> {
     if (annotations != null && annotations.containsKey(CapturedTask.CAPTURED_AS_ANNOTATION)) {
       return UpdateControl.noUpdate();
     }
-    if (AttemptReader.read(0, job, List.of()).state() != ObservedAttempt.State.FAILED) {
+    if (AttemptReader.read(0, job, List.of()).state() != ObservedAttempt.State.FAILED
+        || !optedIn(context.getClient(), job)) {
       return UpdateControl.noUpdate();
     }
     ObservedAttempt observed = AttemptReader.read(0, job, pods(context.getClient(), job));
@@ -134,6 +145,19 @@ public class CaptureReconciler implements Reconciler<Job> {
                 + CapturedTask.RETRY_POLICY_ANNOTATION
                 + " ignored, the default policy applies: "
                 + why));
+  }
+
+  /** Asked only of failed, uncaptured Jobs, so the namespace read is rare. */
+  private boolean optedIn(KubernetesClient client, Job job) {
+    Map<String, String> labels = job.getMetadata().getLabels();
+    String own = labels == null ? null : labels.get(CapturedTask.CAPTURE_LABEL);
+    if (own != null || !labelledNamespaces) {
+      return "true".equals(own);
+    }
+    Namespace namespace = client.namespaces().withName(job.getMetadata().getNamespace()).get();
+    return namespace != null
+        && namespace.getMetadata().getLabels() != null
+        && "true".equals(namespace.getMetadata().getLabels().get(CapturedTask.CAPTURE_LABEL));
   }
 
   /**

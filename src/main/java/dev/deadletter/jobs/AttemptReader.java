@@ -133,6 +133,24 @@ public final class AttemptReader {
         exitCodes, reasons.stream().distinct().toList(), conditions, exitCode, message, node);
   }
 
+  /** A container of a pod, e.g. the one whose failure ended an attempt. */
+  public record ContainerRef(String pod, String container) {}
+
+  /** The container that failed in the last failed pod: where its log tail is read from. */
+  public static Optional<ContainerRef> failedContainer(List<Pod> pods) {
+    return lastFailedPod(pods)
+        .flatMap(
+            p ->
+                containerStatuses(p).stream()
+                    .filter(
+                        cs -> {
+                          ContainerStateTerminated t = terminated(cs);
+                          return t != null && t.getExitCode() != null && t.getExitCode() != 0;
+                        })
+                    .findFirst()
+                    .map(cs -> new ContainerRef(p.getMetadata().getName(), cs.getName())));
+  }
+
   private static Optional<Pod> lastFailedPod(List<Pod> pods) {
     Comparator<Pod> byCreation =
         Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp()));

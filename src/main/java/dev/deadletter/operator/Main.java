@@ -118,11 +118,19 @@ public final class Main {
 
   /** Starts an operator in this process for the given namespaces, with defaults; for tests. */
   public static Operator start(KubernetesClient client, Set<String> namespaces, Clock clock) {
-    Map<String, String> env =
-        namespaces.isEmpty() ? Map.of() : Map.of("WATCH_NAMESPACES", String.join(",", namespaces));
+    return start(
+        client,
+        namespaces.isEmpty() ? Map.of() : Map.of("WATCH_NAMESPACES", String.join(",", namespaces)),
+        clock);
+  }
+
+  /**
+   * Starts an operator in this process with these settings (as environment variables); for tests.
+   */
+  public static Operator start(KubernetesClient client, Map<String, String> settings, Clock clock) {
     Operator operator =
         OperatorFactory.create(
-            client, OperatorConfig.fromEnv(env), clock, new SimpleMeterRegistry(), () -> {});
+            client, OperatorConfig.fromEnv(settings), clock, new SimpleMeterRegistry(), () -> {});
     operator.start();
     return operator;
   }

@@ -31,6 +31,7 @@ public record OperatorConfig(
     String logLevel,
     Duration shutdownTimeout,
     boolean capture,
+    boolean captureLabelledNamespaces,
     RetryPolicy captureDefaultPolicy) {
 
   /** How log lines are written. */
@@ -58,6 +59,10 @@ public record OperatorConfig(
     LOG_LEVEL("INFO", "TRACE, DEBUG, INFO, WARN or ERROR"),
     SHUTDOWN_TIMEOUT("30s", "how long SIGTERM waits for running reconciles"),
     CAPTURE_ENABLED("true", "capture failed Jobs labelled deadletter.dev/capture=true as tasks"),
+    CAPTURE_LABELLED_NAMESPACES(
+        "false",
+        "also capture every failed Job of namespaces labelled deadletter.dev/capture=true; caches all"
+            + " Jobs of the watched namespaces instead of only labelled ones"),
     CAPTURE_DEFAULT_RETRY_POLICY(
         "", "retry policy (JSON or YAML) of captured tasks whose Job names none");
 
@@ -111,6 +116,7 @@ public record OperatorConfig(
     String level = r.get(Setting.LOG_LEVEL, v -> oneOf(v.toUpperCase(), LEVELS));
     Duration shutdown = r.get(Setting.SHUTDOWN_TIMEOUT, GoDuration::parse);
     Boolean capture = r.get(Setting.CAPTURE_ENABLED, OperatorConfig::bool);
+    Boolean captureNamespaces = r.get(Setting.CAPTURE_LABELLED_NAMESPACES, OperatorConfig::bool);
     RetryPolicy capturePolicy =
         r.get(
             Setting.CAPTURE_DEFAULT_RETRY_POLICY, v -> v.isEmpty() ? null : RetryPolicies.parse(v));
@@ -140,6 +146,7 @@ public record OperatorConfig(
         level,
         shutdown,
         capture,
+        captureNamespaces,
         capturePolicy);
   }
 

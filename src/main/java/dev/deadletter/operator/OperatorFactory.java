@@ -82,10 +82,14 @@ public final class OperatorFactory {
         });
     if (config.capture()) {
       operator.register(
-          new CaptureReconciler(events, config.captureDefaultPolicy()),
+          new CaptureReconciler(
+              events, config.captureDefaultPolicy(), config.captureLabelledNamespaces()),
           o -> {
             if (!config.watchNamespaces().isEmpty()) {
               o.settingNamespaces(config.watchNamespaces());
+            }
+            if (config.captureLabelledNamespaces()) {
+              o.withLabelSelector(CaptureReconciler.ALL_BUT_ATTEMPTS_SELECTOR);
             }
           });
     }

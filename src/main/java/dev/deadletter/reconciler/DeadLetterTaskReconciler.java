@@ -141,6 +141,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
           .delete();
       return UpdateControl.noUpdate();
     }
+    LogTails.attach(context.getClient(), task, task.getStatus(), decision.status(), pods);
     writeStatus(task, decision.status(), context);
     metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));

@@ -258,6 +258,56 @@ class DeadLetterStoreE2E {
                                 && t.getStatus().getPhase() == TaskPhase.Succeeded));
   }
 
+  @Test
+  void everyFailedJobOfALabelledNamespaceIsCapturedUnlessItOptsOut() {
+    String labelled = LocalCluster.createNamespace(client, "e2e-capture-ns");
+    client
+        .namespaces()
+        .withName(labelled)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put(CapturedTask.CAPTURE_LABEL, "true");
+              return n;
+            });
+    Operator namespaceOperator =
+        Main.start(
+            client,
+            Map.of("WATCH_NAMESPACES", labelled, "CAPTURE_LABELLED_NAMESPACES", "true"),
+            Clock.systemUTC());
+    try {
+      Job plain = failingJob("plain", false, Map.of());
+      plain.getMetadata().setNamespace(labelled);
+      Job optedOut = failingJob("opted-out", false, Map.of());
+      optedOut.getMetadata().setNamespace(labelled);
+      optedOut.getMetadata().setLabels(Map.of(CapturedTask.CAPTURE_LABEL, "false"));
+      client.resource(optedOut).create();
+      String name = CapturedTask.taskName(client.resource(plain).create());
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  client.resources(DeadLetterTask.class).inNamespace(labelled).withName(name).get(),
+              t -> t != null);
+      await().atMost(Duration.ofSeconds(60)).until(() -> failedIn(labelled, "opted-out"));
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  client
+                      .resources(DeadLetterTask.class)
+                      .inNamespace(labelled)
+                      .withLabel(CapturedTask.CAPTURED_FROM_LABEL, "opted-out")
+                      .list()
+                      .getItems()
+                      .isEmpty());
+    } finally {
+      namespaceOperator.stop();
+      client.namespaces().withName(labelled).delete();
+    }
+  }
+
   /**
    * A Job labelled for capture or not, whose pod exits 3 on its first run and 0 in later attempts.
    */
@@ -293,7 +343,11 @@ class DeadLetterStoreE2E {
   }
 
   private static boolean failed(String job) {
-    Job j = client.batch().v1().jobs().inNamespace(ns).withName(job).get();
+    return failedIn(ns, job);
+  }
+
+  private static boolean failedIn(String namespace, String job) {
+    Job j = client.batch().v1().jobs().inNamespace(namespace).withName(job).get();
     return j != null
         && j.getStatus() != null
         && j.getStatus().getConditions() != null

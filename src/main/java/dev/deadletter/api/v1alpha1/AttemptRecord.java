@@ -39,6 +39,10 @@ public class AttemptRecord {
       "The container's termination message or the Job's condition message, truncated.")
   private String message;
 
+  @JsonPropertyDescription(
+      "The last lines of the failed container's log (spec.forensics.logTailLines), at most 4 KiB.")
+  private String logTail;
+
   @JsonPropertyDescription("The node the failed pod ran on.")
   private String node;
 
@@ -114,6 +118,14 @@ public class AttemptRecord {
     this.message = message;
   }
 
+  public String getLogTail() {
+    return logTail;
+  }
+
+  public void setLogTail(String logTail) {
+    this.logTail = logTail;
+  }
+
   public String getNode() {
     return node;
   }
@@ -152,6 +164,7 @@ public class AttemptRecord {
         && Objects.equals(reason, r.reason)
         && Objects.equals(message, r.message)
         && Objects.equals(node, r.node)
+        && Objects.equals(logTail, r.logTail)
         && Objects.equals(matchedRule, r.matchedRule)
         && action == r.action;
   }

@@ -37,6 +37,17 @@ public class DeadLetterTaskSpec {
       "The failed Job this task was captured from (set by capture); its failure is attempt 0 in the history.")
   private TaskSource source;
 
+  @JsonPropertyDescription("Opt-in evidence kept with failed attempts, e.g. the tail of the log.")
+  private Forensics forensics;
+
+  public Forensics getForensics() {
+    return forensics;
+  }
+
+  public void setForensics(Forensics forensics) {
+    this.forensics = forensics;
+  }
+
   public String getTtlAfterSucceeded() {
     return ttlAfterSucceeded;
   }

@@ -1,0 +1,148 @@
+package dev.deadletter.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.Forensics;
+import dev.deadletter.testing.TaskBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodListBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Log tails of failed attempts. KWOK pods have no logs, so the pods/log endpoint is Fabric8's mock
+ * server: the one place here where a real API server cannot answer.
+ */
+class LogTailsTest {
+
+  static final String LOG_PATH =
+      "/api/v1/namespaces/batch/pods/export-1-x7k2p/log?pretty=false&container=main&tailLines=3&limitBytes=4096";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  @BeforeEach
+  void start() {
+    server = new KubernetesMockServer(false);
+    server.init();
+    client = server.createClient();
+    // Fabric8 looks the pod up before reading its log, as it would on a real API server.
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/batch/pods?fieldSelector=metadata.name%3Dexport-1-x7k2p")
+        .andReturn(200, new PodListBuilder().withItems(failedPod()).build())
+        .always();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.destroy();
+  }
+
+  @Test
+  void failedAttemptGetsTheTailOfItsFailedContainersLog() {
+    server
+        .expect()
+        .get()
+        .withPath(LOG_PATH)
+        .andReturn(200, "line 8\nline 9\npanic: disk full\n")
+        .once();
+    DeadLetterStatusPair pair = pairWithNewFailure();
+
+    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+
+    assertThat(pair.after.getHistory().get(0).getLogTail())
+        .isEqualTo("line 8\nline 9\npanic: disk full\n");
+  }
+
+  @Test
+  void noLogIsReadUnlessAskedFor() {
+    DeadLetterStatusPair pair = pairWithNewFailure();
+
+    LogTails.attach(client, task(null), pair.before, pair.after, List.of(failedPod()));
+
+    assertThat(pair.after.getHistory().get(0).getLogTail()).isNull();
+    assertThat(server.getRequestCount()).as("no request to the API server").isZero();
+  }
+
+  @Test
+  void aLongLogIsCutTo4KiBOnACharacterBoundary() {
+    String huge = "é".repeat(5000); // 2 bytes each
+    server.expect().get().withPath(LOG_PATH).andReturn(200, huge).once();
+    DeadLetterStatusPair pair = pairWithNewFailure();
+
+    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+
+    String tail = pair.after.getHistory().get(0).getLogTail();
+    assertThat(tail.getBytes(StandardCharsets.UTF_8).length)
+        .isLessThanOrEqualTo(Forensics.MAX_LOG_BYTES);
+    assertThat(tail).matches("é+");
+  }
+
+  @Test
+  void anUnreadableLogLeavesTheRecordWithoutIt() {
+    server.expect().get().withPath(LOG_PATH).andReturn(403, "forbidden").once();
+    DeadLetterStatusPair pair = pairWithNewFailure();
+
+    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+
+    assertThat(pair.after.getHistory().get(0).getLogTail()).isNull();
+  }
+
+  record DeadLetterStatusPair(DeadLetterTaskStatus before, DeadLetterTaskStatus after) {}
+
+  private static DeadLetterStatusPair pairWithNewFailure() {
+    AttemptRecord failed = new AttemptRecord();
+    failed.setAttempt(1);
+    failed.setJob("export-1");
+    failed.setOutcome(AttemptRecord.Outcome.Failed);
+    DeadLetterTaskStatus after = new DeadLetterTaskStatus();
+    after.setHistory(new ArrayList<>(List.of(failed)));
+    return new DeadLetterStatusPair(new DeadLetterTaskStatus(), after);
+  }
+
+  private static DeadLetterTask task(Integer logTailLines) {
+    DeadLetterTask task = TaskBuilder.task("export").build();
+    task.getMetadata().setNamespace("batch");
+    if (logTailLines != null) {
+      Forensics forensics = new Forensics();
+      forensics.setLogTailLines(logTailLines);
+      task.getSpec().setForensics(forensics);
+    }
+    return task;
+  }
+
+  private static Pod failedPod() {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName("export-1-x7k2p")
+        .withCreationTimestamp("2026-11-28T12:00:00Z")
+        .withLabels(Map.of("batch.kubernetes.io/job-name", "export-1"))
+        .endMetadata()
+        .withNewStatus()
+        .withPhase("Failed")
+        .addNewContainerStatus()
+        .withName("main")
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(2)
+        .endTerminated()
+        .endState()
+        .endContainerStatus()
+        .endStatus()
+        .build();
+  }
+}
