@@ -21,4 +21,6 @@ fi
 
 hack/cluster/smoke-test.sh
 helm/tests/run.sh
+# The benchmark harness's smoke scenario: about 10 tasks, all converge, none starts before its schedule.
+bench/run.sh --smoke
 mvn -B -ntp verify "$@"

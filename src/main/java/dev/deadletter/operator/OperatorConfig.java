@@ -48,8 +48,9 @@ public record OperatorConfig(
     TASK_LABEL_SELECTOR(
         "", "only tasks matching this label selector (to shard tasks across installs)"),
     RECONCILE_THREADS("10", "tasks reconciled in parallel"),
-    KUBE_CLIENT_QPS("20", "sustained Kubernetes API requests per second"),
-    KUBE_CLIENT_BURST("40", "Kubernetes API requests allowed in a burst"),
+    KUBE_CLIENT_QPS(
+        "50", "sustained Kubernetes API requests per second (Events and watches exempt)"),
+    KUBE_CLIENT_BURST("100", "Kubernetes API requests allowed in a burst"),
     LEADER_ELECTION_ENABLED(
         "false", "true: only the holder of a Lease reconciles (run several replicas)"),
     LEADER_ELECTION_LEASE_NAME("deadletter-operator", "the Lease's name"),

@@ -3,6 +3,7 @@ package dev.deadletter.operator;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +21,9 @@ final class RateLimitInterceptor implements Interceptor {
 
   @Override
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+    if (exempt(request.uri())) {
+      return;
+    }
     long wait = bucket.reserve();
     if (wait > 0) {
       try {
@@ -28,5 +32,12 @@ final class RateLimitInterceptor implements Interceptor {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  static boolean exempt(URI uri) {
+    String path = uri.getRawPath();
+    String query = uri.getRawQuery();
+    return path.startsWith("/apis/events.k8s.io/")
+        || (query != null && (query.contains("watch=true") || query.startsWith("watch=1")));
   }
 }

@@ -64,6 +64,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   static final String JOBS = "attempt-jobs";
   static final String PODS = "attempt-pods";
+  static final String BY_TASK = "by-task";
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
@@ -98,6 +99,10 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
                 .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
                 .build(),
             context);
+    // Each pass reads one task's Jobs and pods: an index keeps that independent of the namespace's
+    // size.
+    jobs.addIndexers(Map.of(BY_TASK, DeadLetterTaskReconciler::taskKey));
+    pods.addIndexers(Map.of(BY_TASK, DeadLetterTaskReconciler::taskKey));
     return List.of(jobs, pods);
   }
 
@@ -293,9 +298,12 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     var informer =
         (InformerEventSource<R, DeadLetterTask>)
             context.eventSourceRetriever().getEventSourceFor(type, source);
-    return informer
-        .list(namespace, r -> taskName.equals(labels(r).get(AttemptLabels.TASK)))
-        .toList();
+    return informer.byIndex(BY_TASK, namespace + "/" + taskName);
+  }
+
+  private static List<String> taskKey(HasMetadata child) {
+    String task = labels(child).get(AttemptLabels.TASK);
+    return task == null ? List.of() : List.of(child.getMetadata().getNamespace() + "/" + task);
   }
 
   private static Set<ResourceID> taskOf(HasMetadata child) {

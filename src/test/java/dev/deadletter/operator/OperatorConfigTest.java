@@ -17,8 +17,8 @@ class OperatorConfigTest {
     assertThat(config.watchNamespaces()).isEmpty();
     assertThat(config.taskLabelSelector()).isEmpty();
     assertThat(config.reconcileThreads()).isEqualTo(10);
-    assertThat(config.clientQps()).isEqualTo(20.0);
-    assertThat(config.clientBurst()).isEqualTo(40);
+    assertThat(config.clientQps()).isEqualTo(50.0);
+    assertThat(config.clientBurst()).isEqualTo(100);
     assertThat(config.leaderElection()).isFalse();
     assertThat(config.httpPort()).isEqualTo(8080);
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);

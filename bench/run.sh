@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Benchmarks of deadletter-operator (issue 7); see docs/benchmarks.md.
+#
+#   bench/run.sh                 full run: builds the jar into bench/.build, starts a PRIVATE local cluster
+#                                (its own dir and ports), runs every scenario, writes bench/results/<date>/,
+#                                regenerates docs/benchmarks.md and docs/bench-*.png, stops the cluster
+#   bench/run.sh --smoke         ~10 tasks: all must converge with 0 early starts; last line
+#                                `bench: N passed, N failed`, non-zero exit on failure. With KUBECONFIG set it
+#                                uses that cluster (which must run KWOK with hack/cluster/kwok-stages.yaml),
+#                                else it starts (or reuses) the private bench cluster and leaves it running.
+#   bench/run.sh --report DIR    only regenerate docs/benchmarks.md and the plots from bench/results/DIR
+#
+# Options (or env): --latency-n 1,100,300 (BENCH_LATENCY_N)  --delays 0s,1s (BENCH_DELAYS)
+#   --repeats 2 (BENCH_REPEATS; runs with N > --repeat-max-n 100 run once)  --throughput-k 500,500 (BENCH_THROUGHPUT_K: batches, cumulative for footprint)
+#   --restart-n 100 (BENCH_RESTART_N, 0 = skip)  --jfr  --keep-cluster  --existing (use $KUBECONFIG, not a
+#   private cluster)  --operator-env KEY=VALUE (repeatable, e.g. KUBE_CLIENT_QPS=100)
+#   --variant-env KEY=VALUE --variant-k 500: one more throughput batch with that operator setting (cause tests)
+set -euo pipefail
+
+bench=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$bench/.." && pwd)
+export DEADLETTER_CLUSTER_DIR=${BENCH_CLUSTER_DIR:-$HOME/.cache/deadletter-operator/bench-cluster}
+export DEADLETTER_API_PORT=${BENCH_API_PORT:-17443} DEADLETTER_ETCD_PORT=${BENCH_ETCD_PORT:-24790}
+export DEADLETTER_KCM_PORT=${BENCH_KCM_PORT:-21257} DEADLETTER_SCHEDULER_PORT=${BENCH_SCHEDULER_PORT:-21259}
+export DEADLETTER_KWOK_PORT=${BENCH_KWOK_PORT:-21247}
+
+mode=full existing="" keep_cluster=0 report_dir="" py_args=()
+while (($#)); do
+  case $1 in
+    --smoke) mode=smoke ;;
+    --report) mode=report report_dir=$2; shift ;;
+    --existing) existing=1 ;;
+    --own-cluster) existing=0 ;;
+    --keep-cluster) keep_cluster=1 ;;
+    --jfr) py_args+=(--jfr) ;;
+    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats)
+      py_args+=("$1" "$2"); shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+# --smoke with KUBECONFIG set (CI) uses that cluster; full runs use the private one unless --existing.
+[[ -z "$existing" ]] && { [[ $mode == smoke && -n "${KUBECONFIG:-}" ]] && existing=1 || existing=0; }
+for v in LATENCY_N:latency-n DELAYS:delays REPEATS:repeats THROUGHPUT_K:throughput-k RESTART_N:restart-n; do
+  name=BENCH_${v%%:*}
+  [[ -n "${!name:-}" ]] && py_args+=("--${v#*:}" "${!name}")
+done
+
+log() { echo "bench: $*" >&2; }
+
+venv() {
+  if [[ ! -x "$bench/.venv/bin/python" ]] || ! "$bench/.venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    log "creating bench/.venv with matplotlib"
+    python3 -m venv "$bench/.venv"
+    "$bench/.venv/bin/pip" install -q matplotlib
+  fi
+}
+
+if [[ $mode == report ]]; then
+  venv
+  exec "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$report_dir" "$repo/docs"
+fi
+
+# A private copy of the sources, so a build never touches (or races) the working tree's target/.
+build() {
+  local b="$bench/.build"
+  mkdir -p "$b/src"
+  (cd "$repo" && tar --exclude=./target --exclude=./.git --exclude=./bench -cf - .) | (cd "$b/src" && tar -xf -)
+  log "building the operator jar in bench/.build"
+  (cd "$b/src" && mvn -B -q -ntp package -Dmaven.test.skip=true)
+  jar="$b/src/target/deadletter-operator.jar"
+}
+
+cluster() {
+  if [[ $existing == 1 ]]; then
+    kubeconfig=${KUBECONFIG:?--existing needs KUBECONFIG}
+    kubectl=$(command -v kubectl || true)
+    [[ -z "$kubectl" ]] && kubectl=$(ls -d "$HOME"/.cache/deadletter-operator/k8s/*/bin/kubectl | head -1)
+    audit=""
+    [[ -r "$HOME/.cache/deadletter-operator/cluster/logs/audit.log" && "$kubeconfig" == "$HOME/.cache/deadletter-operator/cluster/kubeconfig" ]] &&
+      audit="$HOME/.cache/deadletter-operator/cluster/logs/audit.log"
+  else
+    if ! "$repo/hack/cluster.sh" status 2>/dev/null | grep -q '^api: ready'; then
+      "$repo/hack/cluster.sh" up
+      started_cluster=1
+    fi
+    eval "$("$repo/hack/cluster.sh" env)"
+    kubeconfig=$KUBECONFIG
+    kubectl=$(command -v kubectl)
+    audit="$DEADLETTER_CLUSTER_DIR/logs/audit.log"
+  fi
+  "$kubectl" --kubeconfig "$kubeconfig" apply --server-side --force-conflicts --field-manager=deadletter-bench \
+    -f "$repo/crds/" >/dev/null
+}
+
+started_cluster=0
+build
+cluster
+date=$(date -u +%Y-%m-%d)
+if [[ $mode == smoke ]]; then
+  out=$(mktemp -d "${TMPDIR:-/tmp}/deadletter-bench-smoke.XXXXXX")
+  log "smoke: results in $out"
+  exec python3 "$bench/bench.py" --smoke --kubeconfig "$kubeconfig" --kubectl "$kubectl" --jar "$jar" --out "$out" \
+    --audit-log "$audit" --http-port "${BENCH_HTTP_PORT:-18082}" --run-id "smoke$(date +%s | tail -c 6)" "${py_args[@]}"
+fi
+
+venv
+out="$bench/results/$date"
+[[ -e "$out" ]] && out="$bench/results/$date-$(date -u +%H%M)"
+mkdir -p "$out"
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr)"
+  echo "java: $(java -version 2>&1 | head -1)"
+  echo "kubernetes: $("$kubectl" --kubeconfig "$kubeconfig" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
+  echo "operator: $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$repo" && git diff --quiet -- src pom.xml 2>/dev/null || echo ' (+ uncommitted changes in src/)')"
+  echo "command: bench/run.sh ${py_args[*]}"
+} > "$out/environment.txt"
+# What was benchmarked when the tree had local changes (read-only git commands).
+(cd "$repo" && git diff --stat -- src pom.xml 2>/dev/null) > "$out/src-diffstat.txt" || true
+cat "$out/environment.txt" >&2
+rc=0
+python3 "$bench/bench.py" --kubeconfig "$kubeconfig" --kubectl "$kubectl" --jar "$jar" --out "$out" \
+  --audit-log "$audit" --run-id "r$(date +%H%M)" "${py_args[@]}" || rc=$?
+for jfr in "$out"/*.jfr; do
+  [[ -e "$jfr" ]] || continue
+  jfr print --stack-depth 64 --events jdk.ExecutionSample,jdk.ThreadSleep "$jfr" | "$bench/.venv/bin/python" "$bench/jfr_top.py" > "${jfr%.jfr}-hot-methods.txt" || true
+done
+"$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs"
+if [[ $started_cluster == 1 && $keep_cluster == 0 ]]; then
+  "$repo/hack/cluster.sh" down
+fi
+exit $rc
