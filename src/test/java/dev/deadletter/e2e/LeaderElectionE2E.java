@@ -4,7 +4,6 @@ import static dev.deadletter.testing.TaskBuilder.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
@@ -12,12 +11,9 @@ import dev.deadletter.testing.LocalCluster;
 import dev.deadletter.testing.OperatorProcess;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,7 +112,7 @@ class LeaderElectionE2E {
               .extracting(AttemptRecord::getAttempt)
               .containsExactly(1, 2, 3);
         }
-        Map<String, Long> creates = jobCreates();
+        Map<String, Long> creates = LocalCluster.jobCreates(ns);
         List<String> expected =
             IntStream.rangeClosed(1, TASKS)
                 .boxed()
@@ -180,28 +176,5 @@ class LeaderElectionE2E {
   private static String holder(String leaseName) {
     Lease lease = client.leases().inNamespace(ns).withName(leaseName).get();
     return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-  }
-
-  /** Job name to the number of creates the API server accepted (201) in this test's namespace. */
-  private static Map<String, Long> jobCreates() throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    return Files.readAllLines(LocalCluster.auditLog()).stream()
-        .map(
-            line -> {
-              try {
-                return json.readTree(line);
-              } catch (IOException e) {
-                throw new IllegalStateException(e);
-              }
-            })
-        .filter(
-            e ->
-                "create".equals(e.path("verb").asText())
-                    && "jobs".equals(e.path("objectRef").path("resource").asText())
-                    && ns.equals(e.path("objectRef").path("namespace").asText())
-                    && e.path("responseStatus").path("code").asInt() == 201)
-        .collect(
-            Collectors.groupingBy(
-                e -> e.path("objectRef").path("name").asText(), Collectors.counting()));
   }
 }

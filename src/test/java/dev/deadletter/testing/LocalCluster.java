@@ -2,6 +2,7 @@ package dev.deadletter.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -13,7 +14,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
  * The cluster of $KUBECONFIG, normally the local one started by hack/cluster.sh (hack/test.sh
@@ -80,6 +83,36 @@ public final class LocalCluster {
               + ": this test needs the local cluster of hack/cluster.sh");
     }
     return log;
+  }
+
+  /**
+   * Job name to the number of creates the API server accepted (HTTP 201) in a namespace, from the
+   * audit log: it counts creates of Jobs that were deleted since, which listing Jobs cannot.
+   */
+  public static Map<String, Long> jobCreates(String namespace) {
+    ObjectMapper json = new ObjectMapper();
+    try {
+      return Files.readAllLines(auditLog()).stream()
+          .map(
+              line -> {
+                try {
+                  return json.readTree(line);
+                } catch (IOException e) {
+                  throw new IllegalStateException("not an audit event: " + line, e);
+                }
+              })
+          .filter(
+              e ->
+                  "create".equals(e.path("verb").asText())
+                      && "jobs".equals(e.path("objectRef").path("resource").asText())
+                      && namespace.equals(e.path("objectRef").path("namespace").asText())
+                      && e.path("responseStatus").path("code").asInt() == 201)
+          .collect(
+              Collectors.groupingBy(
+                  e -> e.path("objectRef").path("name").asText(), Collectors.counting()));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the audit log", e);
+    }
   }
 
   public static String createNamespace(KubernetesClient client, String prefix) {
