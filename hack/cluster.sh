@@ -7,6 +7,7 @@
 #   hack/cluster.sh status           what runs, and whether the API answers
 #   hack/cluster.sh env              print `export KUBECONFIG=... PATH=...` for this cluster
 #   hack/cluster.sh user NAME [GROUP]  write a kubeconfig for a non-admin user (client cert signed by the CA)
+#   hack/cluster.sh restart kube-apiserver   stop and start the API server (etcd and its data stay)
 #
 # Layout: binaries in $DEADLETTER_CACHE/k8s/<version>/bin, the cluster (certs, data, logs, pids,
 # kubeconfigs) in $DEADLETTER_CLUSTER_DIR. Nothing is written to the repository.
@@ -125,12 +126,12 @@ running() { [[ -f "$dir/pids/$1.pid" ]] && kill -0 "$(cat "$dir/pids/$1.pid")" 2
 # wait_for WHAT TIMEOUT COMMAND...: until COMMAND succeeds; fails early when a started process died.
 wait_for() {
   local what=$1 timeout=$2; shift 2
-  local deadline=$((SECONDS + timeout)) pidfile
+  local deadline=$((SECONDS + timeout)) name
   until "$@" >/dev/null 2>&1; do
-    for pidfile in "$dir"/pids/*.pid; do
-      if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-        log "$(basename "$pidfile" .pid) exited while waiting for $what:"
-        tail -n 20 "$dir/logs/$(basename "$pidfile" .pid).log" >&2
+    for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+      if [[ -f "$dir/pids/$name.pid" ]] && ! running "$name"; then
+        log "$name exited while waiting for $what:"
+        tail -n 20 "$dir/logs/$name.log" >&2
         return 1
       fi
     done
@@ -141,6 +142,23 @@ wait_for() {
     fi
     sleep 0.3
   done
+}
+
+start_apiserver() {
+  start kube-apiserver "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+    --client-ca-file "$dir/pki/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 \
+    --endpoint-reconciler-type none \
+    --authorization-mode Node,RBAC \
+    --enable-admission-plugins NodeRestriction \
+    --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/logs/audit.log" \
+    --audit-log-maxsize 200 \
+    --profiling=false
 }
 
 cmd_up() {
@@ -167,20 +185,7 @@ cmd_up() {
     --initial-cluster "local=http://127.0.0.1:$((etcd_port + 10))" \
     --unsafe-no-fsync --quota-backend-bytes 4294967296 --log-level warn
 
-  start kube-apiserver "$bin/kube-apiserver" \
-    --etcd-servers "http://127.0.0.1:$etcd_port" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
-    --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
-    --client-ca-file "$dir/pki/ca.crt" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 \
-    --endpoint-reconciler-type none \
-    --authorization-mode Node,RBAC \
-    --enable-admission-plugins NodeRestriction \
-    --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/logs/audit.log" \
-    --audit-log-maxsize 200 \
-    --profiling=false
+  start_apiserver
 
   wait_for "etcd" 30 curl -sf "http://127.0.0.1:$etcd_port/health"
   wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
@@ -234,6 +239,23 @@ cmd_down() {
   log "down"
 }
 
+# restart kube-apiserver: stop it (SIGTERM) and start it again with its data kept, as in an upgrade or a
+# crash of the control plane; waits until it is ready again.
+cmd_restart() {
+  local name=${1:-}
+  [[ "$name" == kube-apiserver ]] || { log "restart supports kube-apiserver"; exit 2; }
+  running kube-apiserver || { log "kube-apiserver is not running"; exit 1; }
+  local pid
+  pid=$(cat "$dir/pids/kube-apiserver.pid")
+  kill "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  mv "$dir/logs/kube-apiserver.log" "$dir/logs/kube-apiserver.log.$(date +%s)"
+  start_apiserver
+  wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+  log "kube-apiserver restarted"
+}
+
 cmd_status() {
   local name
   for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
@@ -264,5 +286,6 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   user) shift; cmd_user "$@" ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  restart) shift; cmd_restart "$@" ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac
