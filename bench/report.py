@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Regenerates docs/benchmarks.md and docs/bench-*.png from one results directory of bench/run.sh.
 
-Usage: report.py bench/results/<date> docs/
+Usage: report.py bench/results/<date> docs/ [--after bench/results/<other>]
 Every number in the page is computed here from the raw files of that directory; the discussion is
-bench/notes.md, included verbatim.
+bench/notes.md, included verbatim. With --after, the headline goals of a second (later) results directory are
+computed with the same functions and added as a before/after section; the main tables stay those of the first.
 """
 import csv
 import glob
@@ -19,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 res_dir, docs = sys.argv[1], sys.argv[2]
+after_dir = sys.argv[sys.argv.index("--after") + 1] if "--after" in sys.argv else None
 rel = os.path.relpath(res_dir, os.path.join(docs, ".."))
 S = json.load(open(os.path.join(res_dir, "summary.json")))
 ENV = open(os.path.join(res_dir, "environment.txt")).read().strip()
@@ -91,8 +93,8 @@ def overhead(x):
     return num(x["next_seen"]) - max(num(x["failed_seen"]), iso(x["failed_api"]) + num(x["delay_s"]))
 
 
-def lat_rows(label):
-    data = rows(os.path.join(res_dir, label + ".csv"))
+def lat_rows(label, d=None):
+    data = rows(os.path.join(d or res_dir, label + ".csv"))
     for x in data:
         x["overhead_s"] = overhead(x)
         x["visible_lag_s"] = (num(x["failed_seen"]) - iso(x["failed_api"])
@@ -100,39 +102,49 @@ def lat_rows(label):
     return data
 
 
-def per_run(run, controller, field):
-    data = [num(x[field]) for x in lat_rows(run["label"]) if x["controller"] == controller]
+def per_run(run, controller, field, d=None):
+    data = [num(x[field]) for x in lat_rows(run["label"], d) if x["controller"] == controller]
     return [pct(data, p) for p in PCTS], len([d for d in data if d is not None])
 
 
-lat_table = []
-for (n, delay), runs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-    line = {"n": n, "delay": delay, "repeats": len(runs)}
-    for ctl, field, key in (("operator", "overhead_s", "op_seen"), ("operator", "audit_lateness_s", "op_audit"),
-                            ("operator", "api_gap_s", "op_api"), ("job-controller", "overhead_s", "jc_seen"),
-                            ("job-controller", "api_gap_s", "jc_api"), ("operator", "visible_lag_s", "op_vis")):
-        per = [per_run(r, ctl, field) for r in runs]
-        line[key] = [med([p[0][i] for p in per]) for i in range(len(PCTS))]
-        line[key + "_n"] = sum(p[1] for p in per)
-    for mname, key in (("deadletter_attempt_start_lateness_seconds", "m_late"),
-                       ("deadletter_retry_latency_seconds", "m_retry")):
-        hs = [r["metrics"][mname] for r in runs]
-        line[key] = [med([hist_quantile(h, q / 100) for h in hs]) for q in (50, 99)]
-        line[key + "_n"] = sum(h["count"] for h in hs)
-    lat_table.append(line)
+def latency_table(groups, d=None):
+    lat_table = []
+    for (n, delay), runs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        line = {"n": n, "delay": delay, "repeats": len(runs)}
+        for ctl, field, key in (("operator", "overhead_s", "op_seen"), ("operator", "audit_lateness_s", "op_audit"),
+                                ("operator", "api_gap_s", "op_api"), ("job-controller", "overhead_s", "jc_seen"),
+                                ("job-controller", "api_gap_s", "jc_api"), ("operator", "visible_lag_s", "op_vis")):
+            per = [per_run(r, ctl, field, d) for r in runs]
+            line[key] = [med([p[0][i] for p in per]) for i in range(len(PCTS))]
+            line[key + "_n"] = sum(p[1] for p in per)
+        for mname, key in (("deadletter_attempt_start_lateness_seconds", "m_late"),
+                           ("deadletter_retry_latency_seconds", "m_retry")):
+            hs = [r["metrics"][mname] for r in runs]
+            line[key] = [med([hist_quantile(h, q / 100) for h in hs]) for q in (50, 99)]
+            line[key + "_n"] = sum(h["count"] for h in hs)
+        lat_table.append(line)
+    return lat_table
+
+
+lat_table = latency_table(groups)
 
 # ------------------------------------------------------------------ scenario 4: accuracy
-acc = []
-for r in S["latency"]:
-    data = [x for x in lat_rows(r["label"]) if x["controller"] == "operator"]
-    late = [num(x["audit_lateness_s"]) for x in data]
-    ovh = [x["overhead_s"] for x in data if x["overhead_s"] is not None]
-    acc.append({"label": r["label"], "n": r["n"], "delay": r["delay"], "restart": r.get("restart"),
-                "retries": len(data), "early_api": sum(int(x["early_api"]) for x in data),
-                "early_audit": sum(1 for v in late if v is not None and v < 0),
-                "over2": sum(1 for v in late if v is not None and v > 2), "ovh_over2": sum(1 for v in ovh if v > 2),
-                "ovh_max": max(ovh) if ovh else None,
-                "p": [pct(late, p) for p in PCTS], "succeeded": r["succeeded"]})
+def accuracy(S, d=None):
+    acc = []
+    for r in S["latency"]:
+        data = [x for x in lat_rows(r["label"], d) if x["controller"] == "operator"]
+        late = [num(x["audit_lateness_s"]) for x in data]
+        ovh = [x["overhead_s"] for x in data if x["overhead_s"] is not None]
+        acc.append({"label": r["label"], "n": r["n"], "delay": r["delay"], "restart": r.get("restart"),
+                    "retries": len(data), "early_api": sum(int(x["early_api"]) for x in data),
+                    "early_audit": sum(1 for v in late if v is not None and v < 0),
+                    "over2": sum(1 for v in late if v is not None and v > 2), "ovh_over2": sum(1 for v in ovh if v > 2),
+                    "ovh_max": max(ovh) if ovh else None,
+                    "p": [pct(late, p) for p in PCTS], "succeeded": r["succeeded"]})
+    return acc
+
+
+acc = accuracy(S)
 
 # ------------------------------------------------------------------ scenario 2: throughput
 tp_runs = [dict(t, _dir=res_dir) for t in S["throughput"]]
@@ -144,12 +156,13 @@ for vdir in sorted(glob.glob(os.path.join(res_dir, "variant-*"))):  # extra batc
                                 label=os.path.basename(vdir) + "/" + t["label"]))
 oom_logs = sorted(os.path.relpath(p, res_dir) for p in glob.glob(os.path.join(res_dir, "**", "operator-*.log"), recursive=True)
                   if "OutOfMemoryError" in open(p, errors="replace").read())
-tp_table = []
-for t in tp_runs:
+def tp_row(t):
     jobrows = rows(os.path.join(t["_dir"], t["label"].split("/")[-1] + "-jobs.csv"))
     created = [num(x["created"]) for x in jobrows]
     firsts = sorted(num(x["created"]) for x in jobrows if x.get("job", "").endswith("-1"))
     first_rate = (len(firsts) - 1) / (firsts[-1] - firsts[0]) if len(firsts) > 1 and firsts[-1] > firsts[0] else None
+    seconds = sorted(num(x["created"]) for x in jobrows if x.get("job", "").endswith("-2"))
+    second_rate = (len(seconds) - 1) / (seconds[-1] - seconds[0]) if len(seconds) > 1 and seconds[-1] > seconds[0] else None
     peak = 0.0
     j = 0
     for i, c in enumerate(created):  # best 10 s window
@@ -169,10 +182,13 @@ for t in tp_runs:
     gets = count({"GET"}, "jobs")
     task_gets = count({"GET"}, "deadlettertasks") + count({"GET"}, "deadlettertasks", "status")
     ev = t["operator_events"]
-    tp_table.append({**t, "peak": peak, "first_rate": first_rate, "job_posts": job_posts, "status": status, "job_deletes": job_deletes,
+    return ({**t, "peak": peak, "first_rate": first_rate, "second_rate": second_rate, "job_posts": job_posts, "status": status, "job_deletes": job_deletes,
                      "events": ev, "writes_pa": (job_posts + status + job_deletes) / a,
                      "writes_ev_pa": (job_posts + status + job_deletes + ev) / a, "gets_pa": (gets + task_gets) / a,
                      "cpu_pa": t["cpu_s"] / a, "created": created})
+
+
+tp_table = [tp_row(t) for t in tp_runs]
 
 # ------------------------------------------------------------------ scenario 3: footprint
 fp = S["footprint"]
@@ -274,7 +290,9 @@ out = []
 w = out.append
 w("# Benchmarks")
 w("")
-w("<!-- Generated by bench/report.py from " + rel + "; edit bench/notes.md or the script, not this file. -->")
+w("<!-- Generated by bench/report.py from " + rel
+  + (" (before/after: " + os.path.relpath(after_dir, os.path.join(docs, "..")) + ", bench/notes-after.md)" if after_dir else "")
+  + "; edit bench/notes.md or the script, not this file. -->")
 w("")
 w(f"Produced by `bench/run.sh` (command as run: `{ENVD.get('command', '')}`) on {ENVD.get('date', '')}: "
   f"{ENVD.get('machine', '')}; {ENVD.get('java', '')}; Kubernetes {ENVD.get('kubernetes', '')} (local control "
@@ -302,13 +320,18 @@ if tp_table:
       f"{s1(best_tp['first_rate'])} for the {best_tp['k']} first attempts (no pod in the way)"
       + "".join(f"; {s1(t['first_rate'])} first attempts/s with {', '.join(t['operator_env'])}" for t in tp_table if t.get('operator_env'))
       + f" | {verdict(best_tp['jobs_per_s'] >= 20)} |")
-fit = None
-pts_fp = [(f["tasks"], f["heap_used_mib"]) for f in fp if f["heap_used_mib"] is not None]
-if len({p[0] for p in pts_fp}) >= 2:  # least squares, heap against tasks (each with 2 Jobs and 2 pods)
+def heap_fit(fp):
+    """Least squares, heap after GC (MiB) against tasks (each with 2 Jobs and 2 pods): (slope, intercept) or None."""
+    pts_fp = [(f["tasks"], f["heap_used_mib"]) for f in fp if f["heap_used_mib"] is not None]
+    if len({p[0] for p in pts_fp}) < 2:
+        return None
     mx = statistics.mean(p[0] for p in pts_fp)
     my = statistics.mean(p[1] for p in pts_fp)
     slope = sum((x - mx) * (y - my) for x, y in pts_fp) / sum((x - mx) ** 2 for x, _ in pts_fp)
-    fit = (slope, my - slope * mx)
+    return slope, my - slope * mx
+
+
+fit = heap_fit(fp)
 if largest:
     extra = (f"; linear fit {fit[0] * 1024:.0f} KiB per task with its 2 Jobs and 2 pods, so ≈ {fit[1] + 5000 * fit[0]:.0f} MiB "
              f"at 5000 tasks (not run)") if fit else ""
@@ -472,6 +495,9 @@ w("                                  # this page and docs/bench-*.png regenerate
 w("bench/run.sh --smoke              # CI: ~10 tasks, asserts all converged and 0 early starts, < 90 s")
 w("bench/run.sh --report <date>      # only regenerate this page and the plots from bench/results/<date>/")
 w("bench/run.sh --latency-n 1,100,1000 --throughput-k 5000 --repeats 3   # the issue's full sizes")
+if after_dir:
+    w("bench/run.sh --results NAME --compare <date> ...   # a later run into bench/results/NAME/, shown above as")
+    w("                                  # before/after of the headline; --report NAME --compare <date> redoes the page")
 w("```")
 w("")
 w("`bench/run.sh` builds the jar from a copy of the working tree into `bench/.build/` (never touching `target/`), "
@@ -485,6 +511,126 @@ w("`bench/run.sh` builds the jar from a copy of the working tree into `bench/.bu
   "tasks carry a run label and its operator only reconciles those, but another operator watching the same "
   "namespaces without a label selector would also act on them. Options: `bench/run.sh --help`.")
 w("")
+
+
+def headline(d):
+    """The headline goals of one results directory, with the same functions and definitions as the page's tables."""
+    Sd = json.load(open(os.path.join(d, "summary.json")))
+    envd = dict(line.split(": ", 1) for line in open(os.path.join(d, "environment.txt")).read().strip().splitlines())
+    gr = {}
+    for r in Sd["latency"]:
+        if not r.get("restart"):
+            gr.setdefault((r["n"], r["delay"]), []).append(r)
+    lt = {(line["n"], line["delay"]): line for line in latency_table(gr, d)}
+    tps = [tp_row(dict(t, _dir=d)) for t in Sd["throughput"]]
+    ac = accuracy(Sd, d)
+    st, st_all = {}, {}
+    for x in Sd["startup"]:
+        (st_all if x.get("mode") == "all namespaces" else st).setdefault(x["tasks"], []).append(x["ready_s"])
+    fpd = Sd["footprint"]
+    lg = max(fpd, key=lambda f: f["tasks"]) if fpd else None
+    ooms = sorted(os.path.relpath(p, d) for p in glob.glob(os.path.join(d, "**", "operator-*.log"), recursive=True)
+                  if "OutOfMemoryError" in open(p, errors="replace").read())
+    return {"dir": d, "env": envd, "S": Sd, "lat": lt, "tp": tps, "acc": ac, "startup": st, "startup_all": st_all,
+            "largest": lg, "ooms": ooms, "namespaces": len(Sd.get("namespaces", []))}
+
+
+if after_dir:
+    B, A = headline(res_dir), headline(after_dir)
+    rel_a = os.path.relpath(after_dir, os.path.join(docs, ".."))
+    common = sorted(set(B["lat"]) & set(A["lat"]), key=lambda k: (k[1], k[0]))
+    ks = sorted({t["k"] for t in A["tp"]} & {t["k"] for t in B["tp"] if not t.get("operator_env")})
+    sec = []
+    v = sec.append
+    v("## After 511eae7 (events and watches exempt from the rate limit, 50/100 QPS, indexed reads)")
+    v("")
+    v(f"The same harness and definitions, run again on {A['env'].get('date', '')} with operator "
+      f"{A['env'].get('operator', '')} at its new defaults (`KUBE_CLIENT_QPS`/`BURST` 50/100; Events and watch "
+      f"requests no longer take tokens; each pass reads its task's Jobs and pods through an informer index), at "
+      f"reduced size to fit a time box (command: `{A['env'].get('command', '')}`; no JFR). Raw data: "
+      f"[`{rel_a}/`](../{rel_a}/). Same machine: {A['env'].get('machine', '')}, again shared with another "
+      "engineer's test runs, so single figures are noisy. 'Before' is the run above; each row compares the same "
+      "metric computed the same way, and says where the sizes differ.")
+    v("")
+    v(f"| goal | target | before ({B['env'].get('date', '')[:10]}, {B['env'].get('operator', '').split()[0]}, 20/40 QPS) | "
+      f"after ({A['env'].get('operator', '').split()[0]}, 50/100 QPS) | |")
+    v("|---|---|---|---|---|")
+    for k in common:
+        b, a_ = B["lat"][k], A["lat"][k]
+        v(f"| overhead beyond the delay, p50, N={k[0]} delay {k[1]} | ≤ 100 ms | {ms(b['op_seen'][0])} ms | "
+          f"{ms(a_['op_seen'][0])} ms | {verdict(a_['op_seen'][0] <= 0.1)} |")
+        v(f"| overhead beyond the delay, p99, N={k[0]} delay {k[1]} | ≤ 1 s | {ms(b['op_seen'][2])} ms | "
+          f"{ms(a_['op_seen'][2])} ms | {verdict(a_['op_seen'][2] <= 1)} |")
+        v(f"| overhead max, N={k[0]} delay {k[1]} | (report) | {ms(b['op_seen'][3])} ms | {ms(a_['op_seen'][3])} ms | |")
+        v(f"| Job controller's gap beyond its backoff, p50, same run, N={k[0]} | (peer) | {ms(b['jc_seen'][0])} ms | "
+          f"{ms(a_['jc_seen'][0])} ms | |")
+        v(f"| `Failed` condition seen − its timestamp, p99, N={k[0]} delay {k[1]} | (context) | {ms(b['op_vis'][2])} ms | "
+          f"{ms(a_['op_vis'][2])} ms | |")
+    for k in ks:
+        bt = [t for t in B["tp"] if t["k"] == k and not t.get("operator_env")]
+        at = [t for t in A["tp"] if t["k"] == k]
+        b0, a0 = bt[0], at[0]  # the first batch of that size in each run: same position (after the latency runs)
+        v(f"| attempt Jobs created per second, sustained ({k} tasks due at once, batch {b0['label']}) | ≥ 20 | "
+          f"{s1(b0['jobs_per_s'])} | {s1(a0['jobs_per_s'])} | {verdict(a0['jobs_per_s'] >= 20)} |")
+        v(f"| … best 10 s | ≥ 20 | {s1(b0['peak'])} | {s1(a0['peak'])} | |")
+        v(f"| … the {k} first attempts (no pod in the way) | ≥ 20 | {s1(b0['first_rate'])} | {s1(a0['first_rate'])} | "
+          f"{verdict(a0['first_rate'] is not None and a0['first_rate'] >= 20)} |")
+        v(f"| … the {k} second attempts (each waits for the Job controller's `Failed` on the first) | (report) | "
+          f"{s1(b0['second_rate'])} | {s1(a0['second_rate'])} | |")
+        v(f"| … batch converged after (from process start) | (report) | {s1(b0['converged_s'])} s | {s1(a0['converged_s'])} s | |")
+        v(f"| API writes per attempt (Job create + status + Job deletes) | ≤ 3 | {s1(b0['writes_pa'], 2)} | "
+          f"{s1(a0['writes_pa'], 2)} | {verdict(a0['writes_pa'] <= 3)} |")
+        v(f"| … with the operator's Events | ≤ 3 | {s1(b0['writes_ev_pa'], 2)} | {s1(a0['writes_ev_pa'], 2)} | "
+          f"{verdict(a0['writes_ev_pa'] <= 3)} |")
+        v(f"| … 429s from the API server | (report) | {b0['api_429']:.0f} | {a0['api_429']:.0f} | |")
+        v(f"| … operator CPU per attempt | (report) | {s1(b0['cpu_pa'] * 1000, 0)} ms | {s1(a0['cpu_pa'] * 1000, 0)} ms | |")
+        earlier = [sum(r["n"] for r in H["S"]["latency"]) for H in (B, A)]
+        v(f"| ready after start with this batch due (+ the run's earlier latency tasks) | ≤ 10 s | {s1(b0.get('ready_s'), 2)} s "
+          f"(+ {earlier[0]} in {B['namespaces']} namespaces) | {s1(a0.get('ready_s'), 2)} s (+ {earlier[1]} in {A['namespaces']} namespaces) | {verdict(a0.get('ready_s') is not None and a0['ready_s'] <= 10)} |")
+
+    def ready_cell(H, tasks, table):
+        xs = table.get(tasks, [])
+        return (f"{s1(med(xs), 2)} s with {tasks} tasks in {H['namespaces']} listed namespaces (median of {len(xs)})"
+                if xs else "–")
+
+    v(f"| ready after start, 0 tasks | ≤ 10 s | {ready_cell(B, 0, B['startup'])} | {ready_cell(A, 0, A['startup'])} | "
+      f"{verdict(med(A['startup'].get(0, [])) is not None and med(A['startup'][0]) <= 10)} |")
+    bl, al = B["largest"], A["largest"]
+    if bl and al:
+        ra = med(A["startup"].get(al["tasks"], []))
+        v(f"| ready after start, largest size of the run | ≤ 10 s | {ready_cell(B, bl['tasks'], B['startup'])} | "
+          f"{ready_cell(A, al['tasks'], A['startup'])} | {verdict(ra is not None and ra <= 10)}"
+          f"{' (sizes differ: not like for like)' if (bl['tasks'], B['namespaces']) != (al['tasks'], A['namespaces']) else ''} |")
+
+        def all_cell(H, lgst):
+            xs = H["startup_all"].get(lgst["tasks"], [])
+            if xs:
+                return f"{s1(med(xs), 2)} s with {lgst['tasks']} tasks (median of {len(xs)})"
+            return f"OutOfMemoryError at -Xmx{H['S']['config']['xmx']} ({', '.join(H['ooms'])})" if H["ooms"] else "–"
+
+        xa = A["startup_all"].get(al["tasks"], [])
+        v(f"| ready after start watching all namespaces | ≤ 10 s | {all_cell(B, bl)} | {all_cell(A, al)} | "
+          f"{verdict(bool(xa) and med(xa) <= 10)} |")
+        v(f"| heap after GC at the largest size | ≤ 256 MiB | {s1(bl['heap_used_mib'])} MiB at {bl['tasks']} tasks | "
+          f"{s1(al['heap_used_mib'])} MiB at {al['tasks']} tasks | {verdict(al['heap_used_mib'] <= 256)} at {al['tasks']} tasks |")
+        fb, fa = heap_fit(B["S"]["footprint"]), heap_fit(A["S"]["footprint"])
+        if fb and fa:
+            v(f"| … heap per task (linear fit) and extrapolated to 5000 tasks | ≤ 256 MiB | {fb[0] * 1024:.0f} KiB, "
+              f"≈ {fb[1] + 5000 * fb[0]:.0f} MiB | {fa[0] * 1024:.0f} KiB, ≈ {fa[1] + 5000 * fa[0]:.0f} MiB | "
+              f"{verdict(fa[1] + 5000 * fa[0] <= 256)} at 5000 by extrapolation |")
+    v(f"| attempts started before nextAttemptAt (API / audit view) | 0 | {sum(x['early_api'] for x in B['acc'])} / "
+      f"{sum(x['early_audit'] for x in B['acc'])} of {sum(x['retries'] for x in B['acc'])} | "
+      f"{sum(x['early_api'] for x in A['acc'])} / {sum(x['early_audit'] for x in A['acc'])} of "
+      f"{sum(x['retries'] for x in A['acc'])} | {verdict(sum(x['early_api'] + x['early_audit'] for x in A['acc']) == 0)} |")
+    v("")
+    an = os.path.join(os.path.dirname(__file__), "notes-after.md")
+    if os.path.exists(an):
+        v(open(an).read().strip())
+        v("")
+    # The section goes after the headline of the original run, before its detailed tables.
+    at_i = out.index("## 1. Reaction latency, beside the Job controller")
+    out[at_i:at_i] = sec
+
 notes = os.path.join(os.path.dirname(__file__), "notes.md")
 if os.path.exists(notes):
     w(open(notes).read().strip())

@@ -15,6 +15,9 @@
 #   --restart-n 100 (BENCH_RESTART_N, 0 = skip)  --jfr  --keep-cluster  --existing (use $KUBECONFIG, not a
 #   private cluster)  --operator-env KEY=VALUE (repeatable, e.g. KUBE_CLIENT_QPS=100)
 #   --variant-env KEY=VALUE --variant-k 500: one more throughput batch with that operator setting (cause tests)
+#   --results NAME (BENCH_RESULTS): write to bench/results/NAME/ instead of bench/results/<date>/ (must not exist)
+#   --compare NAME (BENCH_COMPARE): the page's main tables come from bench/results/NAME/, and this run (or --report
+#                                DIR) is added as a before/after section (e.g. --compare 2026-11-28)
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +28,7 @@ export DEADLETTER_KCM_PORT=${BENCH_KCM_PORT:-21257} DEADLETTER_SCHEDULER_PORT=${
 export DEADLETTER_KWOK_PORT=${BENCH_KWOK_PORT:-21247}
 
 mode=full existing="" keep_cluster=0 report_dir="" py_args=()
+results_name=${BENCH_RESULTS:-} compare=${BENCH_COMPARE:-}
 while (($#)); do
   case $1 in
     --smoke) mode=smoke ;;
@@ -32,6 +36,8 @@ while (($#)); do
     --existing) existing=1 ;;
     --own-cluster) existing=0 ;;
     --keep-cluster) keep_cluster=1 ;;
+    --results) results_name=$2; shift ;;
+    --compare) compare=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
     --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats)
       py_args+=("$1" "$2"); shift ;;
@@ -59,6 +65,9 @@ venv() {
 
 if [[ $mode == report ]]; then
   venv
+  if [[ -n "$compare" ]]; then
+    exec "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$compare" "$repo/docs" --after "$bench/results/$report_dir"
+  fi
   exec "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$report_dir" "$repo/docs"
 fi
 
@@ -106,8 +115,13 @@ if [[ $mode == smoke ]]; then
 fi
 
 venv
-out="$bench/results/$date"
-[[ -e "$out" ]] && out="$bench/results/$date-$(date -u +%H%M)"
+if [[ -n "$results_name" ]]; then
+  out="$bench/results/$results_name"
+  [[ -e "$out" ]] && { log "$out exists; choose another --results"; exit 2; }
+else
+  out="$bench/results/$date"
+  [[ -e "$out" ]] && out="$bench/results/$date-$(date -u +%H%M)"
+fi
 mkdir -p "$out"
 {
   echo "date: $(date -u +%FT%TZ)"
@@ -115,7 +129,7 @@ mkdir -p "$out"
   echo "java: $(java -version 2>&1 | head -1)"
   echo "kubernetes: $("$kubectl" --kubeconfig "$kubeconfig" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
   echo "operator: $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$repo" && git diff --quiet -- src pom.xml 2>/dev/null || echo ' (+ uncommitted changes in src/)')"
-  echo "command: bench/run.sh ${py_args[*]}"
+  echo "command: bench/run.sh ${py_args[*]}${results_name:+ --results $results_name}${compare:+ --compare $compare}"
 } > "$out/environment.txt"
 # What was benchmarked when the tree had local changes (read-only git commands).
 (cd "$repo" && git diff --stat -- src pom.xml 2>/dev/null) > "$out/src-diffstat.txt" || true
@@ -127,7 +141,11 @@ for jfr in "$out"/*.jfr; do
   [[ -e "$jfr" ]] || continue
   jfr print --stack-depth 64 --events jdk.ExecutionSample,jdk.ThreadSleep "$jfr" | "$bench/.venv/bin/python" "$bench/jfr_top.py" > "${jfr%.jfr}-hot-methods.txt" || true
 done
-"$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs"
+if [[ -n "$compare" ]]; then
+  "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$compare" "$repo/docs" --after "$out" || rc=$?
+else
+  "$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs" || rc=$?
+fi
 if [[ $started_cluster == 1 && $keep_cluster == 0 ]]; then
   "$repo/hack/cluster.sh" down
 fi
