@@ -6,21 +6,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
-import dev.deadletter.operator.Main;
 import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The API server restarts (etcd and its data stay) while retries are due. The operator is not
@@ -29,25 +26,17 @@ import org.junit.jupiter.api.Test;
 class ApiServerRestartE2E {
 
   static final int TASKS = 10;
+
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.withOperator("e2e-apiserver");
+
   static KubernetesClient client;
-  static Operator operator;
   static String ns;
 
   @BeforeAll
-  static void startOperator() {
-    client = LocalCluster.connect();
-    LocalCluster.installCrd(client);
-    ns = LocalCluster.createNamespace(client, "e2e-apiserver");
-    operator = Main.start(client, Set.of(ns), Clock.systemUTC());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.stop();
-    }
-    client.namespaces().withName(ns).delete();
-    client.close();
+  static void bind() {
+    client = namespace.client();
+    ns = namespace.name();
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.OperatorProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -16,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The promise a retry controller must keep: killed with SIGKILL at random moments, again and again,
@@ -45,20 +46,15 @@ class CrashRestartE2E {
   static final int TASKS = Integer.getInteger("crash.tasks", envInt("DEADLETTER_CRASH_TASKS", 25));
   static final int KILLS = Integer.getInteger("crash.kills", envInt("DEADLETTER_CRASH_KILLS", 8));
 
+  @RegisterExtension static final LocalNamespace namespace = LocalNamespace.of("e2e-crash");
+
   static KubernetesClient client;
   static String ns;
 
   @BeforeAll
-  static void cluster() {
-    client = LocalCluster.connect();
-    LocalCluster.installCrd(client);
-    ns = LocalCluster.createNamespace(client, "e2e-crash");
-  }
-
-  @AfterAll
-  static void cleanUp() {
-    client.namespaces().withName(ns).delete();
-    client.close();
+  static void bind() {
+    client = namespace.client();
+    ns = namespace.name();
   }
 
   @Test

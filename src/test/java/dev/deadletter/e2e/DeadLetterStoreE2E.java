@@ -10,6 +10,7 @@ import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.capture.CapturedTask;
 import dev.deadletter.operator.Main;
 import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -25,35 +26,25 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Capture of failed Jobs into the dead-letter store, and the kubectl plugin that operates it. */
 class DeadLetterStoreE2E {
 
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.withOperator("e2e-store");
+
   static KubernetesClient client;
-  static Operator operator;
   static String ns;
 
   @BeforeAll
-  static void startOperator() {
-    client = LocalCluster.connect();
-    LocalCluster.installCrd(client);
-    ns = LocalCluster.createNamespace(client, "e2e-store");
-    operator = Main.start(client, Set.of(ns), Clock.systemUTC());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.stop();
-    }
-    client.namespaces().withName(ns).delete();
-    client.close();
+  static void bind() {
+    client = namespace.client();
+    ns = namespace.name();
   }
 
   @Test

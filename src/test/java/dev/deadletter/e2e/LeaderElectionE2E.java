@@ -8,6 +8,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.OperatorProcess;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,9 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two operator processes share a Lease; the leader is killed with SIGKILL while attempts are in
@@ -27,20 +28,15 @@ import org.junit.jupiter.api.Test;
 class LeaderElectionE2E {
 
   static final int TASKS = 6;
+  @RegisterExtension static final LocalNamespace namespace = LocalNamespace.of("e2e-leader");
+
   static KubernetesClient client;
   static String ns;
 
   @BeforeAll
-  static void cluster() {
-    client = LocalCluster.connect();
-    LocalCluster.installCrd(client);
-    ns = LocalCluster.createNamespace(client, "e2e-leader");
-  }
-
-  @AfterAll
-  static void cleanUp() {
-    client.namespaces().withName(ns).delete();
-    client.close();
+  static void bind() {
+    client = namespace.client();
+    ns = namespace.name();
   }
 
   @Test

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.OperatorProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -16,29 +16,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The packaged operator as a process: configuration errors, metrics, probes, JSON logs and SIGTERM.
  */
 class OperatorProcessE2E {
 
+  @RegisterExtension static final LocalNamespace namespace = LocalNamespace.of("e2e-process");
+
   static KubernetesClient client;
   static String ns;
 
   @BeforeAll
-  static void cluster() {
-    client = LocalCluster.connect();
-    LocalCluster.installCrd(client);
-    ns = LocalCluster.createNamespace(client, "e2e-process");
-  }
-
-  @AfterAll
-  static void cleanUp() {
-    client.namespaces().withName(ns).delete();
-    client.close();
+  static void bind() {
+    client = namespace.client();
+    ns = namespace.name();
   }
 
   @Test

@@ -10,25 +10,21 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.jobs.AttemptJobFactory;
-import dev.deadletter.operator.Main;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator in-process against the full local cluster: the real Job controller, KWOK pods whose
@@ -36,27 +32,16 @@ import org.junit.jupiter.api.Test;
  */
 class RetryLifecycleE2E {
 
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.withOperator("e2e-retry");
+
   static KubernetesClient client;
-  static Operator operator;
   static String ns;
 
   @BeforeAll
-  static void startOperator() {
-    client = LocalCluster.connect();
-    LocalCluster.installCrd(client);
-    ns = LocalCluster.createNamespace(client, "e2e-retry");
-    operator = Main.start(client, Set.of(ns), Clock.systemUTC());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (operator != null) {
-      operator.stop();
-    }
-    if (client != null) {
-      client.namespaces().withName(ns).delete();
-      client.close();
-    }
+  static void bind() {
+    client = namespace.client();
+    ns = namespace.name();
   }
 
   @Test
