@@ -131,10 +131,12 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     confirmLatestAttempt(task, attemptJobs, observed, pods);
 
     Instant now = clock.instant();
+    Optional<EffectivePolicy> policy = parsedPolicy(task);
     Decision decision = RetryDecider.decide(task, observed, now);
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
-      decision = startAttempt(task, attemptJobs, start, decision, now);
+      // A start is only decided for a spec that parses.
+      decision = startAttempt(task, policy.orElseThrow(), attemptJobs, start, decision, now);
       createdAt = decision.action() instanceof StartAttempt ? clock.instant() : null;
     }
     if (decision.action() instanceof DeleteTask) {
@@ -150,7 +152,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     writeStatus(task, decision.status(), context);
     metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));
-    pruneHistory(task, attemptJobs, observed, decision.status());
+    if (policy.isPresent()) {
+      pruneHistory(policy.get(), attemptJobs, observed, decision.status());
+    }
 
     if (decision.action() instanceof WaitUntil wait) {
       Duration delay = Duration.between(clock.instant(), wait.when());
@@ -197,11 +201,11 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
    */
   private Decision startAttempt(
       DeadLetterTask task,
+      EffectivePolicy policy,
       AttemptJobs attemptJobs,
       StartAttempt start,
       Decision decision,
       Instant now) {
-    EffectivePolicy policy = EffectivePolicy.of(task.getSpec());
     Job job =
         AttemptJobFactory.build(
             task, policy, start.number(), start.previousExitCode(), start.previousReason());
@@ -270,21 +274,24 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   private static void pruneHistory(
-      DeadLetterTask task,
+      EffectivePolicy policy,
       AttemptJobs attemptJobs,
       Map<Integer, ObservedAttempt> observed,
       DeadLetterTaskStatus written) {
-    EffectivePolicy policy;
-    try {
-      policy = EffectivePolicy.of(task.getSpec());
-    } catch (IllegalArgumentException e) {
-      return;
-    }
     for (String jobName :
         HistoryRetention.jobsToDelete(
             observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
       log.info("deleting Job {} beyond the history limits", jobName);
       attemptJobs.delete(jobName);
+    }
+  }
+
+  /** Empty when the spec does not parse; the decider reports that in status. */
+  private static Optional<EffectivePolicy> parsedPolicy(DeadLetterTask task) {
+    try {
+      return Optional.of(EffectivePolicy.of(task.getSpec()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
     }
   }
 

@@ -206,23 +206,7 @@ class DeadLetterStoreE2E {
               t.getMetadata().setLabels(Map.of("batch", "nightly"));
               client.resource(t).inNamespace(ns).create();
             });
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .until(
-            () ->
-                client
-                        .resources(DeadLetterTask.class)
-                        .inNamespace(ns)
-                        .withLabel("batch", "nightly")
-                        .list()
-                        .getItems()
-                        .stream()
-                        .filter(
-                            t ->
-                                t.getStatus() != null
-                                    && t.getStatus().getPhase() == TaskPhase.DeadLettered)
-                        .count()
-                    == 20);
+    awaitBatch(TaskPhase.DeadLettered);
 
     long start = System.nanoTime();
     String out = plugin("retry", "--all", "-l", "batch=nightly", "--rate", "5", "-n", ns);
@@ -232,21 +216,7 @@ class DeadLetterStoreE2E {
     assertThat(took)
         .as("20 requests at 5/s: 19 pauses of 200ms")
         .isGreaterThanOrEqualTo(Duration.ofMillis(3800));
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .until(
-            () ->
-                client
-                    .resources(DeadLetterTask.class)
-                    .inNamespace(ns)
-                    .withLabel("batch", "nightly")
-                    .list()
-                    .getItems()
-                    .stream()
-                    .allMatch(
-                        t ->
-                            t.getStatus() != null
-                                && t.getStatus().getPhase() == TaskPhase.Succeeded));
+    awaitBatch(TaskPhase.Succeeded);
   }
 
   @Test
@@ -297,6 +267,24 @@ class DeadLetterStoreE2E {
       namespaceOperator.stop();
       client.namespaces().withName(labelled).delete();
     }
+  }
+
+  /** Waits until all 20 tasks labelled batch=nightly are in this phase. */
+  private static void awaitBatch(TaskPhase phase) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () ->
+                client
+                    .resources(DeadLetterTask.class)
+                    .inNamespace(ns)
+                    .withLabel("batch", "nightly")
+                    .list()
+                    .getItems(),
+            l ->
+                l.size() == 20
+                    && l.stream()
+                        .allMatch(t -> t.getStatus() != null && t.getStatus().getPhase() == phase));
   }
 
   /**
