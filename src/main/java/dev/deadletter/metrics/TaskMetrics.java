@@ -106,19 +106,8 @@ public class TaskMetrics {
     if (after.getPhase() == TaskPhase.DeadLettered && before.getPhase() != TaskPhase.DeadLettered) {
       deadLettered.increment();
     }
-    if (after.getPhase() == TaskPhase.BackingOff
-        && after.getNextAttemptAt() != null
-        && !after.getNextAttemptAt().equals(before.getNextAttemptAt())) {
-      AttemptRecord last =
-          after.getHistory().isEmpty()
-              ? null
-              : after.getHistory().get(after.getHistory().size() - 1);
-      if (last != null && last.getFinishTime() != null) {
-        record(
-            retryDelay,
-            Timestamps.parse(last.getFinishTime()),
-            Timestamps.parse(after.getNextAttemptAt()));
-      }
+    if (decision.chosenDelay() != null) {
+      retryDelay.record(decision.chosenDelay());
     }
     if (createdAt != null) {
       started.increment();

@@ -1,14 +1,26 @@
 package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * What to do after one look at a task: an action for the reconciler, the status to write once the
- * action is done, and the Kubernetes Events that describe the transitions.
+ * action is done, the Kubernetes Events that describe the transitions, and the backoff this pass
+ * chose after a failure it saw for the first time (null when it chose none).
  */
-public record Decision(Action action, DeadLetterTaskStatus status, List<TaskEvent> events) {
+public record Decision(
+    Action action, DeadLetterTaskStatus status, List<TaskEvent> events, Duration chosenDelay) {
+
+  public Decision(Action action, DeadLetterTaskStatus status, List<TaskEvent> events) {
+    this(action, status, events, null);
+  }
+
+  /** The same decision with other events. */
+  public Decision withEvents(List<TaskEvent> other) {
+    return new Decision(action, status, other, chosenDelay);
+  }
 
   /** The one side effect a pass may have on attempt Jobs. */
   public sealed interface Action permits StartAttempt, WaitUntil, Idle, DeleteTask {}

@@ -121,6 +121,7 @@ public final class RetryDecider {
     private final DeadLetterTaskStatus previous;
     private final DeadLetterTaskStatus status;
     private final List<TaskEvent> events = new ArrayList<>();
+    private Duration chosenDelay;
 
     Pass(
         DeadLetterTask task,
@@ -149,7 +150,7 @@ public final class RetryDecider {
               generation(task),
               previous.getConditions(),
               now));
-      return new Decision(action, status, List.copyOf(events));
+      return new Decision(action, status, List.copyOf(events), chosenDelay);
     }
 
     /**
@@ -313,6 +314,11 @@ public final class RetryDecider {
         return deadLettered(deadLetterWhy);
       }
       Instant due = nextAttemptTime(last);
+      if (previous.getHistory().stream().noneMatch(r -> r.getAttempt() == last.getAttempt())) {
+        // Chosen once per failure, whether the pass waits or (seeing the failure late) starts now.
+        Instant failedAt = Timestamps.parse(last.getFinishTime());
+        chosenDelay = failedAt == null ? Duration.ZERO : Duration.between(failedAt, due);
+      }
       if (actOnRequest) {
         handled(request, "skipping the backoff wait");
         due = now;

@@ -222,7 +222,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
                   TaskEvent.ATTEMPT_STARTED,
                   "attempt %d/%d started as Job %s"
                       .formatted(start.number(), policy.maxAttempts(), jobName)));
-          return new Decision(decision.action(), decision.status(), withStart);
+          return decision.withEvents(withStart);
         }
         case ALREADY_OURS -> {
           log.info(

@@ -9,6 +9,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,8 @@ class TaskMetricsTest {
         status(TaskPhase.BackingOff, 1, failed(1, "OOMKilled", "12:00:10"));
     after.setNextAttemptAt("2026-11-28T12:00:20Z");
 
-    metrics.record(before, decision(after), null);
+    metrics.record(
+        before, new Decision(new Decision.Idle(), after, List.of(), Duration.ofSeconds(10)), null);
     metrics.record(after, decision(after), null); // the same status seen again: nothing new
 
     assertThat(

@@ -98,6 +98,21 @@ class RetryDeciderTest {
     assertThat(record.getFinishTime()).isEqualTo("2030-01-01T00:00:30Z");
     assertThat(record.getAction()).isEqualTo(RetryAction.Retry);
     assertThat(record.getMatchedRule()).isNull();
+    assertThat(d.chosenDelay()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void failureSeenAfterItsBackoffStartsTheRetryAtOnceAndStillReportsTheChosenDelay() {
+    TaskRun run = TaskRun.of(threeAttempts());
+    run.decide();
+    run.after(ATTEMPT_RUNTIME).fail(1, exitCode(3));
+
+    // The Job's Failed condition reached the operator 15 s late, after the 10 s backoff.
+    Decision d = run.after(Duration.ofSeconds(15)).decide();
+
+    assertThat(d.action()).isEqualTo(new StartAttempt(2, 3, "Error"));
+    assertThat(d.status().getHistory()).extracting(AttemptRecord::getAttempt).containsExactly(1);
+    assertThat(d.chosenDelay()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test
@@ -116,6 +131,7 @@ class RetryDeciderTest {
     assertThat(d.status().getActiveJob()).isEqualTo(jobName(2));
     assertThat(d.status().getNextAttemptAt()).isNull();
     assertThat(d.events()).isEmpty(); // attempt 1's failure was reported on the previous pass
+    assertThat(d.chosenDelay()).as("the backoff was chosen on the previous pass").isNull();
   }
 
   @Test
