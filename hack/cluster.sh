@@ -7,7 +7,7 @@
 #   hack/cluster.sh status           what runs, and whether the API answers
 #   hack/cluster.sh env              print `export KUBECONFIG=... PATH=...` for this cluster
 #   hack/cluster.sh user NAME [GROUP]  write a kubeconfig for a non-admin user (client cert signed by the CA)
-#   hack/cluster.sh restart kube-apiserver   stop and start the API server (etcd and its data stay)
+#   hack/cluster.sh restart kube-apiserver|kwok   stop and start one (etcd keeps its data; kwok rereads its stages)
 #
 # Layout: binaries in $DEADLETTER_CACHE/k8s/<version>/bin, the cluster (certs, data, logs, pids,
 # kubeconfigs) in $DEADLETTER_CLUSTER_DIR. Nothing is written to the repository.
@@ -206,13 +206,7 @@ cmd_up() {
     --authorization-kubeconfig "$dir/kube-scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$scheduler_port" --leader-elect=false
 
-  start kwok "$bin/kwok" \
-    --kubeconfig "$dir/kwok.kubeconfig" \
-    --config "$repo/hack/cluster/kwok-stages.yaml" \
-    --manage-all-nodes=false \
-    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --server-address "127.0.0.1:$kwok_port" \
-    --node-lease-duration-seconds 40
+  start_kwok
 
   local k=("$bin/kubectl" --kubeconfig "$kubeconfig")
   for i in $(seq 0 $((nodes - 1))); do
@@ -241,19 +235,34 @@ cmd_down() {
 
 # restart kube-apiserver: stop it (SIGTERM) and start it again with its data kept, as in an upgrade or a
 # crash of the control plane; waits until it is ready again.
+# KWOK reads its stages (hack/cluster/kwok-stages.yaml) when it starts: restart it after editing them.
+start_kwok() {
+  start kwok "$bin/kwok" \
+    --kubeconfig "$dir/kwok.kubeconfig" \
+    --config "$repo/hack/cluster/kwok-stages.yaml" \
+    --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --server-address "127.0.0.1:$kwok_port" \
+    --node-lease-duration-seconds 40
+}
+
 cmd_restart() {
   local name=${1:-}
-  [[ "$name" == kube-apiserver ]] || { log "restart supports kube-apiserver"; exit 2; }
-  running kube-apiserver || { log "kube-apiserver is not running"; exit 1; }
+  [[ "$name" == kube-apiserver || "$name" == kwok ]] || { log "restart supports kube-apiserver and kwok"; exit 2; }
+  running "$name" || { log "$name is not running"; exit 1; }
   local pid
-  pid=$(cat "$dir/pids/kube-apiserver.pid")
+  pid=$(cat "$dir/pids/$name.pid")
   kill "$pid"
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
-  mv "$dir/logs/kube-apiserver.log" "$dir/logs/kube-apiserver.log.$(date +%s)"
-  start_apiserver
-  wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
-  log "kube-apiserver restarted"
+  mv "$dir/logs/$name.log" "$dir/logs/$name.log.$(date +%s)"
+  if [[ "$name" == kwok ]]; then
+    start_kwok
+  else
+    start_apiserver
+    wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+  fi
+  log "$name restarted"
 }
 
 cmd_status() {

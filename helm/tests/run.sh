@@ -152,6 +152,7 @@ operator_rules() { # operator_rules KIND NAMESPACE
     "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks/status [patch,update]" \
     "$1 $2 $release-deadletter-operator: batch jobs [get,list,watch,create,delete,patch]" \
     "$1 $2 $release-deadletter-operator:  pods [get,list,watch]" \
+    "$1 $2 $release-deadletter-operator:  events [list]" \
     "$1 $2 $release-deadletter-operator: events.k8s.io events [create]"
 }
 common_rules() {

@@ -86,6 +86,10 @@ helm/tests/run.sh compares them with an expected list, so a new rule needs a new
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch]
+# Only read for an attempt Job that has no pod after a while: the Job controller says why (FailedCreate).
+- apiGroups: [""]
+  resources: [events]
+  verbs: [list]
 {{- if .Values.forensics.enabled }}
 - apiGroups: [""]
   resources: [pods/log]

@@ -58,7 +58,7 @@ public final class AttemptReader {
           FailureDetails.jobDeleted());
     }
     return new ObservedAttempt(
-        attempt, name, ObservedAttempt.State.RUNNING, started, null, null, waitingReason(pods));
+        attempt, name, ObservedAttempt.State.RUNNING, started, null, null, blockedBy(pods));
   }
 
   private static Optional<JobCondition> finalCondition(Job job, String type) {
@@ -179,15 +179,31 @@ public final class AttemptReader {
     return cs.getLastState() == null ? null : cs.getLastState().getTerminated();
   }
 
-  private static String waitingReason(List<Pod> pods) {
+  /** Why the pods of a running Job make no progress, if they say so. */
+  private static String blockedBy(List<Pod> pods) {
     return pods.stream()
         .flatMap(p -> containerStatuses(p).stream())
         .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null)
         .map(cs -> cs.getState().getWaiting())
         .filter(w -> w.getReason() != null && !NORMAL_WAITING.contains(w.getReason()))
         .map(w -> w.getMessage() == null ? w.getReason() : w.getReason() + ": " + w.getMessage())
+        .map(w -> "its pod is waiting: " + w)
         .findFirst()
+        .or(() -> unschedulable(pods))
         .orElse(null);
+  }
+
+  private static Optional<String> unschedulable(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> p.getStatus() != null && p.getStatus().getConditions() != null)
+        .flatMap(p -> p.getStatus().getConditions().stream())
+        .filter(
+            c ->
+                "PodScheduled".equals(c.getType())
+                    && "False".equals(c.getStatus())
+                    && "Unschedulable".equals(c.getReason()))
+        .map(c -> "its pod cannot be scheduled: " + c.getMessage())
+        .findFirst();
   }
 
   private static String blankToNull(String s) {

@@ -2,6 +2,7 @@ package dev.deadletter.operator;
 
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.metrics.TaskMetrics;
+import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
 import dev.deadletter.reconciler.TaskEventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -71,7 +72,8 @@ public final class OperatorFactory {
             });
     var events = new TaskEventRecorder(client, clock, identity);
     operator.register(
-        new DeadLetterTaskReconciler(clock, events, new TaskMetrics(registry)),
+        new DeadLetterTaskReconciler(
+            clock, events, new TaskMetrics(registry), CrashPoints.fromEnv(System.getenv())),
         o -> {
           if (!config.watchNamespaces().isEmpty()) {
             o.settingNamespaces(config.watchNamespaces());

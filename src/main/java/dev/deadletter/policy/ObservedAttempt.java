@@ -7,7 +7,8 @@ import java.time.Instant;
  *
  * @param finishTime when the Job's Complete or Failed condition was set; null while running
  * @param failure what went wrong, for a failed attempt; null otherwise
- * @param waitingReason why a running attempt's container is not running yet (e.g. ImagePullBackOff)
+ * @param blockedBy why a running attempt makes no progress, as a phrase for the status message
+ *     (e.g. "its pod is waiting: ImagePullBackOff"); null when nothing is known to block it
  */
 public record ObservedAttempt(
     int number,
@@ -16,13 +17,18 @@ public record ObservedAttempt(
     Instant startTime,
     Instant finishTime,
     FailureDetails failure,
-    String waitingReason) {
+    String blockedBy) {
 
   /** How far an attempt Job got. */
   public enum State {
     RUNNING,
     SUCCEEDED,
     FAILED
+  }
+
+  /** The same running attempt, blocked for the given reason. */
+  public ObservedAttempt blocked(String reason) {
+    return new ObservedAttempt(number, jobName, state, startTime, finishTime, failure, reason);
   }
 
   public boolean finished() {

@@ -364,8 +364,11 @@ public final class RetryDecider {
       status.setActiveJob(running.jobName());
       status.setNextAttemptAt(null);
       String message = runningMessage(running.number(), running.jobName());
-      if (running.waitingReason() != null) {
-        message += "; its pod is waiting: " + running.waitingReason();
+      if (running.blockedBy() != null) {
+        message += "; " + running.blockedBy();
+        if (!message.equals(previous.getMessage())) {
+          events.add(TaskEvent.warning(TaskEvent.ATTEMPT_BLOCKED, message));
+        }
       }
       status.setMessage(message);
       return new Idle();

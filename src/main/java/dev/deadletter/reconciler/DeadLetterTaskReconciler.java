@@ -9,6 +9,7 @@ import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
+import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
 import dev.deadletter.policy.EffectivePolicy;
@@ -71,24 +72,33 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final Clock clock;
   private final TaskEventRecorder events;
   private final TaskMetrics metrics;
+  private final CrashPoints crashPoints;
   private final AtomicBoolean cacheBound = new AtomicBoolean();
 
   public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
+    this(clock, events, metrics, CrashPoints.NONE);
+  }
+
+  public DeadLetterTaskReconciler(
+      Clock clock, TaskEventRecorder events, TaskMetrics metrics, CrashPoints crashPoints) {
     this.clock = clock;
     this.events = events;
     this.metrics = metrics;
+    this.crashPoints = crashPoints;
   }
 
   @Override
   public List<EventSource<?, DeadLetterTask>> prepareEventSources(
       EventSourceContext<DeadLetterTask> context) {
-    // Label-filtered: Jobs and pods that are not attempts of some task are never cached.
+    // Label-filtered: Jobs and pods that are not attempts of some task are never cached; trimmed:
+    // only what a pass reads is kept.
     var jobs =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Job.class, DeadLetterTask.class)
                 .withName(JOBS)
                 .withLabelSelector(AttemptLabels.TASK)
                 .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
+                .withItemStore(TrimmingItemStore.forJobs())
                 .build(),
             context);
     var pods =
@@ -97,6 +107,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
                 .withName(PODS)
                 .withLabelSelector(AttemptLabels.TASK)
                 .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
+                .withItemStore(TrimmingItemStore.forPods())
                 .build(),
             context);
     // Each pass reads one task's Jobs and pods: an index keeps that independent of the namespace's
@@ -125,12 +136,15 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     String name = task.getMetadata().getName();
     AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task);
     List<Pod> pods = cached(context, Pod.class, PODS, namespace, name);
+    List<Job> jobs = cached(context, Job.class, JOBS, namespace, name);
     Map<Integer, ObservedAttempt> observed =
-        new HashMap<>(
-            AttemptObservations.of(task, cached(context, Job.class, JOBS, namespace, name), pods));
+        new HashMap<>(AttemptObservations.of(task, jobs, pods));
     confirmLatestAttempt(task, attemptJobs, observed, pods);
 
     Instant now = clock.instant();
+    int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
+    Optional<Duration> lookAgain =
+        PodCreationFailures.check(context.getClient(), latest, observed, jobs, pods, now);
     Optional<EffectivePolicy> policy = parsedPolicy(task);
     Decision decision = RetryDecider.decide(task, observed, now);
     Instant createdAt = null;
@@ -150,6 +164,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     }
     LogTails.attach(context.getClient(), task, task.getStatus(), decision.status(), pods);
     writeStatus(task, decision.status(), context);
+    crashPoints.reached(CrashPoints.Point.AFTER_STATUS);
     metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));
     if (policy.isPresent()) {
@@ -160,6 +175,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       Duration delay = Duration.between(clock.instant(), wait.when());
       return UpdateControl.<DeadLetterTask>noUpdate()
           .rescheduleAfter(delay.isNegative() ? Duration.ZERO : delay);
+    }
+    if (decision.action() instanceof Idle && lookAgain.isPresent()) {
+      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(lookAgain.get());
     }
     return UpdateControl.noUpdate();
   }
@@ -215,6 +233,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       switch (attemptJobs.create(job)) {
         case CREATED -> {
           log.info("created attempt {} as Job {}", start.number(), jobName);
+          crashPoints.reached(CrashPoints.Point.AFTER_CREATE);
           List<TaskEvent> withStart = new ArrayList<>(decision.events());
           withStart.add(
               new TaskEvent(
@@ -273,7 +292,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(task, fresh, context);
   }
 
-  private static void pruneHistory(
+  private void pruneHistory(
       EffectivePolicy policy,
       AttemptJobs attemptJobs,
       Map<Integer, ObservedAttempt> observed,
@@ -283,6 +302,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
             observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
       log.info("deleting Job {} beyond the history limits", jobName);
       attemptJobs.delete(jobName);
+      crashPoints.reached(CrashPoints.Point.WHILE_PRUNING);
     }
   }
 

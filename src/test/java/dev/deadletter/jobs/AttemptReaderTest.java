@@ -155,10 +155,32 @@ class AttemptReaderTest {
 
     assertThat(stuck.state()).isEqualTo(State.RUNNING);
     assertThat(stuck.finishTime()).isNull();
-    assertThat(stuck.waitingReason())
+    assertThat(stuck.blockedBy())
         .contains("ImagePullBackOff")
         .contains("registry.example/export:1.4");
-    assertThat(starting.waitingReason()).isNull(); // a normal start is not worth mentioning
+    assertThat(stuck.blockedBy()).startsWith("its pod is waiting: ImagePullBackOff");
+    assertThat(starting.blockedBy()).isNull(); // a normal start is not worth mentioning
+  }
+
+  @Test
+  void runningJobSaysWhyItsPodCannotBeScheduled() {
+    Pod pending =
+        new PodBuilder()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity.")
+            .endCondition()
+            .endStatus()
+            .build();
+
+    assertThat(AttemptReader.read(1, runningJob(), List.of(pending)).blockedBy())
+        .isEqualTo(
+            "its pod cannot be scheduled: 0/2 nodes are available: 2 node(s) didn't match Pod's"
+                + " node affinity.");
   }
 
   // --- builders ---

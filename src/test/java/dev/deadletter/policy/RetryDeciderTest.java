@@ -7,6 +7,7 @@ import static dev.deadletter.policy.Tasks.exitCode;
 import static dev.deadletter.policy.Tasks.jobName;
 import static dev.deadletter.policy.Tasks.reason;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
@@ -66,6 +67,33 @@ class RetryDeciderTest {
     assertThat(d.status().getActiveJob()).isEqualTo(jobName(1));
     assertThat(d.status().getAttempts()).isEqualTo(1);
     assertThat(d.events()).isEmpty();
+  }
+
+  @Test
+  void blockedAttemptSaysWhyInStatusAndOneWarningUntilTheReasonChanges() {
+    TaskRun run = TaskRun.of(threeAttempts());
+    run.decide();
+    run.block(1, "its pods cannot be created: serviceaccount \"runner\" not found");
+
+    Decision blocked = run.after(Duration.ofSeconds(15)).decide();
+    Decision again = run.after(Duration.ofSeconds(30)).decide();
+    run.block(1, null);
+    Decision unblocked = run.decide();
+
+    assertThat(blocked.action()).isEqualTo(new Idle());
+    assertThat(blocked.status().getPhase()).isEqualTo(TaskPhase.Running);
+    assertThat(blocked.status().getMessage())
+        .isEqualTo(
+            "attempt 1/3 running as Job nightly-export-1; its pods cannot be created:"
+                + " serviceaccount \"runner\" not found");
+    assertThat(blocked.events())
+        .extracting(TaskEvent::reason, TaskEvent::warning)
+        .containsExactly(tuple(TaskEvent.ATTEMPT_BLOCKED, true));
+    assertThat(again.events()).isEmpty();
+    assertThat(again.status()).isEqualTo(blocked.status());
+    assertThat(unblocked.status().getMessage())
+        .isEqualTo("attempt 1/3 running as Job nightly-export-1");
+    assertThat(unblocked.events()).isEmpty();
   }
 
   @Test

@@ -63,6 +63,11 @@ final class TaskRun {
     jobs.put(attempt, Tasks.succeeded(attempt, startOf(attempt), now));
   }
 
+  /** The running attempt makes no progress, for this reason (or again progresses, for null). */
+  void block(int attempt, String reason) {
+    jobs.put(attempt, jobs.get(attempt).blocked(reason));
+  }
+
   /** Someone deleted the Job (or history retention did). */
   void deleteJob(int attempt) {
     jobs.remove(attempt);

@@ -28,6 +28,7 @@ public final class TaskBuilder {
   private final List<RetryRule> rules = new ArrayList<>();
   private Boolean suspend;
   private HistoryLimits historyLimits;
+  private String serviceAccount;
 
   private TaskBuilder(String name) {
     this.name = name;
@@ -106,6 +107,11 @@ public final class TaskBuilder {
     return this;
   }
 
+  public TaskBuilder serviceAccount(String name) {
+    serviceAccount = name;
+    return this;
+  }
+
   public DeadLetterTask build() {
     DeadLetterTask task = new DeadLetterTask();
     task.setMetadata(new ObjectMetaBuilder().withName(name).build());
@@ -119,6 +125,7 @@ public final class TaskBuilder {
             .endMetadata()
             .withNewSpec()
             .withRestartPolicy("Never")
+            .withServiceAccountName(serviceAccount)
             .addNewContainer()
             .withName("main")
             .withImage("busybox:1.36")

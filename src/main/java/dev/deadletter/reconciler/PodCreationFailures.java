@@ -1,0 +1,100 @@
+package dev.deadletter.reconciler;
+
+import dev.deadletter.jobs.AttemptObservations;
+import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.policy.Timestamps;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An attempt Job whose pods cannot be created (a missing ServiceAccount, a quota, Pod Security
+ * admission) stays active with no pod, and the Job controller says why only in FailedCreate Events
+ * on the Job. For the latest attempt, when it has had no pod for a while, this reads them, so the
+ * task's status can say why it does not progress. Costs nothing while pods appear; one LIST per
+ * {@link #RECHECK} while they do not.
+ */
+final class PodCreationFailures {
+
+  /** How long a new Job may go without a pod before anyone asks why. */
+  static final Duration GRACE = Duration.ofSeconds(10);
+
+  /** How often to look again while a Job still has no pod. */
+  static final Duration RECHECK = Duration.ofSeconds(30);
+
+  private static final int MAX_MESSAGE = 300;
+
+  private PodCreationFailures() {}
+
+  /**
+   * Marks the latest attempt blocked when its Job has no pod and Events say why.
+   *
+   * @return when to look again, or empty when there is nothing to watch for
+   */
+  static Optional<Duration> check(
+      KubernetesClient client,
+      int latest,
+      Map<Integer, ObservedAttempt> observed,
+      List<Job> jobs,
+      List<Pod> pods,
+      Instant now) {
+    ObservedAttempt attempt = observed.get(latest);
+    if (attempt == null || attempt.finished() || attempt.blockedBy() != null) {
+      return Optional.empty();
+    }
+    Optional<Job> job =
+        jobs.stream().filter(j -> j.getMetadata().getName().equals(attempt.jobName())).findFirst();
+    if (job.isEmpty()
+        || pods.stream()
+            .anyMatch(p -> AttemptObservations.controlledBy(p, job.get().getMetadata().getUid()))) {
+      return Optional.empty();
+    }
+    Instant created = Timestamps.parse(job.get().getMetadata().getCreationTimestamp());
+    Duration age = created == null ? GRACE : Duration.between(created, now);
+    if (age.compareTo(GRACE) < 0) {
+      return Optional.of(GRACE.minus(age));
+    }
+    newestFailure(client, job.get())
+        .ifPresent(
+            message ->
+                observed.put(latest, attempt.blocked("its pods cannot be created: " + message)));
+    return Optional.of(RECHECK);
+  }
+
+  private static Optional<String> newestFailure(KubernetesClient client, Job job) {
+    try {
+      return client
+          .v1()
+          .events()
+          .inNamespace(job.getMetadata().getNamespace())
+          .withField("involvedObject.uid", job.getMetadata().getUid())
+          .withField("reason", "FailedCreate")
+          .list()
+          .getItems()
+          .stream()
+          .max(Comparator.comparing(PodCreationFailures::lastSeen))
+          .map(Event::getMessage)
+          .filter(Objects::nonNull)
+          .map(m -> m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) + "..." : m);
+    } catch (KubernetesClientException e) {
+      // Only a better message is lost: the attempt still runs into its deadline.
+      return Optional.empty();
+    }
+  }
+
+  private static String lastSeen(Event e) {
+    return Objects.requireNonNullElse(
+        e.getLastTimestamp(),
+        Objects.requireNonNullElse(
+            e.getEventTime() == null ? null : e.getEventTime().getTime(), ""));
+  }
+}

@@ -1,0 +1,77 @@
+package dev.deadletter.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.function.UnaryOperator;
+
+/**
+ * An informer store that keeps only what a pass reads of an attempt Job or pod: metadata without
+ * managedFields, the status, and the pod's node. The Job's pod template and the pod's spec are most
+ * of an object's size, and every task keeps several of each, so this bounds the operator's heap by
+ * the number of tasks rather than by the size of their templates.
+ */
+final class TrimmingItemStore<R extends HasMetadata> extends BasicItemStore<R> {
+
+  private final UnaryOperator<R> trim;
+
+  private TrimmingItemStore(UnaryOperator<R> trim) {
+    super(Cache::metaNamespaceKeyFunc);
+    this.trim = trim;
+  }
+
+  static TrimmingItemStore<Job> forJobs() {
+    return new TrimmingItemStore<>(TrimmingItemStore::trimJob);
+  }
+
+  static TrimmingItemStore<Pod> forPods() {
+    return new TrimmingItemStore<>(TrimmingItemStore::trimPod);
+  }
+
+  @Override
+  public R put(String key, R obj) {
+    return super.put(key, trim.apply(obj));
+  }
+
+  static Job trimJob(Job job) {
+    Job kept = new Job();
+    kept.setApiVersion(job.getApiVersion());
+    kept.setKind(job.getKind());
+    kept.setMetadata(metadata(job.getMetadata()));
+    kept.setStatus(job.getStatus());
+    return kept;
+  }
+
+  static Pod trimPod(Pod pod) {
+    Pod kept = new Pod();
+    kept.setApiVersion(pod.getApiVersion());
+    kept.setKind(pod.getKind());
+    kept.setMetadata(metadata(pod.getMetadata()));
+    if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+      PodSpec spec = new PodSpec();
+      spec.setNodeName(pod.getSpec().getNodeName());
+      kept.setSpec(spec);
+    }
+    kept.setStatus(pod.getStatus());
+    return kept;
+  }
+
+  private static ObjectMeta metadata(ObjectMeta m) {
+    ObjectMeta kept = new ObjectMeta();
+    kept.setName(m.getName());
+    kept.setNamespace(m.getNamespace());
+    kept.setUid(m.getUid());
+    kept.setResourceVersion(m.getResourceVersion());
+    kept.setGeneration(m.getGeneration());
+    kept.setCreationTimestamp(m.getCreationTimestamp());
+    kept.setDeletionTimestamp(m.getDeletionTimestamp());
+    kept.setLabels(m.getLabels());
+    kept.setOwnerReferences(m.getOwnerReferences());
+    kept.setFinalizers(m.getFinalizers());
+    return kept;
+  }
+}
