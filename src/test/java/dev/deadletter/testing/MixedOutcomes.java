@@ -73,21 +73,29 @@ public final class MixedOutcomes {
     return new MixedOutcomes(client, namespace, prefix, count);
   }
 
+  /** Whether every task is Succeeded or DeadLettered now. */
+  public boolean allFinal() {
+    List<DeadLetterTask> l = tasks();
+    return l.size() == count && l.stream().allMatch(MixedOutcomes::isFinal);
+  }
+
+  /** Deletes the tasks (their Jobs follow by garbage collection). */
+  public void delete() {
+    tasks().forEach(t -> client.resource(t).delete());
+  }
+
+  private static boolean isFinal(DeadLetterTask t) {
+    return t.getStatus() != null
+        && (t.getStatus().getPhase() == TaskPhase.Succeeded
+            || t.getStatus().getPhase() == TaskPhase.DeadLettered);
+  }
+
   /** Waits until every task is Succeeded or DeadLettered. */
   public List<DeadLetterTask> awaitFinal(Duration timeout) {
     return await()
         .atMost(timeout)
         .pollInterval(Duration.ofSeconds(1))
-        .until(
-            this::tasks,
-            l ->
-                l.size() == count
-                    && l.stream()
-                        .allMatch(
-                            t ->
-                                t.getStatus() != null
-                                    && (t.getStatus().getPhase() == TaskPhase.Succeeded
-                                        || t.getStatus().getPhase() == TaskPhase.DeadLettered)));
+        .until(this::tasks, l -> l.size() == count && l.stream().allMatch(MixedOutcomes::isFinal));
   }
 
   /**

@@ -82,6 +82,28 @@ public final class OperatorProcess implements AutoCloseable {
     return Files.readString(log);
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Heap in use right after a full GC (jcmd GC.run), from the operator's own /metrics. */
+  public double heapAfterGcBytes() throws IOException, InterruptedException {
+    Process gc =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid()),
+                "GC.run")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    gc.waitFor(60, TimeUnit.SECONDS);
+    return get("/metrics")
+        .lines()
+        .filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   public boolean alive() {
     return process.isAlive();
   }
