@@ -5,6 +5,7 @@ import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
 import dev.deadletter.reconciler.TaskEventRecorder;
+import dev.deadletter.reconciler.TrimmingItemStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -81,6 +82,8 @@ public final class OperatorFactory {
           if (!config.taskLabelSelector().isEmpty()) {
             o.withLabelSelector(config.taskLabelSelector());
           }
+          o.withItemStore(TrimmingItemStore.forTasks());
+          o.withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
         });
     if (config.capture()) {
       operator.register(

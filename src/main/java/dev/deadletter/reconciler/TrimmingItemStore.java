@@ -1,5 +1,6 @@
 package dev.deadletter.reconciler;
 
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -10,18 +11,28 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.function.UnaryOperator;
 
 /**
- * An informer store that keeps only what a pass reads of an attempt Job or pod: metadata without
- * managedFields, the status, and the pod's node. The Job's pod template and the pod's spec are most
- * of an object's size, and every task keeps several of each, so this bounds the operator's heap by
- * the number of tasks rather than by the size of their templates.
+ * An informer store that keeps only what a pass reads: of an attempt Job or pod, metadata without
+ * managedFields, the status, and the pod's node; of a task, everything but managedFields. The Job's
+ * pod template and the pod's spec are most of an object's size, and every task keeps several of
+ * each, so this bounds the operator's heap by the number of tasks rather than by the size of their
+ * templates.
  */
-final class TrimmingItemStore<R extends HasMetadata> extends BasicItemStore<R> {
+public final class TrimmingItemStore<R extends HasMetadata> extends BasicItemStore<R> {
 
   private final UnaryOperator<R> trim;
 
   private TrimmingItemStore(UnaryOperator<R> trim) {
     super(Cache::metaNamespaceKeyFunc);
     this.trim = trim;
+  }
+
+  /** Tasks as they are, less managedFields (which grow with every field of status.history). */
+  public static TrimmingItemStore<DeadLetterTask> forTasks() {
+    return new TrimmingItemStore<>(
+        task -> {
+          task.getMetadata().setManagedFields(null); // a fresh object from the watch: ours to edit
+          return task;
+        });
   }
 
   static TrimmingItemStore<Job> forJobs() {

@@ -2,7 +2,9 @@ package dev.deadletter.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -10,6 +12,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrimmingItemStoreTest {
@@ -47,6 +50,23 @@ class TrimmingItemStoreTest {
     assertThat(pod.getMetadata().getManagedFields()).isEmpty();
     assertThat(Serialization.asJson(job).length())
         .isLessThan(Serialization.asJson(failedJob()).length() / 2);
+  }
+
+  @Test
+  void tasksKeepEverythingButManagedFields() {
+    DeadLetterTask task = TaskBuilder.task("nightly-export").build();
+    task.getMetadata().setNamespace("ns");
+    task.getMetadata().setAnnotations(Map.of(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION, "1"));
+    task.getMetadata()
+        .setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl").build()));
+    DeadLetterTask expected = Serialization.clone(task);
+    expected.getMetadata().setManagedFields(null);
+
+    var tasks = TrimmingItemStore.forTasks();
+    tasks.put("ns/nightly-export", task);
+
+    assertThat(Serialization.asJson(tasks.get("ns/nightly-export")))
+        .isEqualTo(Serialization.asJson(expected));
   }
 
   private static Job failedJob() {
