@@ -148,6 +148,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Map<Integer, ObservedAttempt> observed =
         new HashMap<>(AttemptObservations.of(task, jobs, pods));
     confirmLatestAttempt(task, attemptJobs, observed, pods);
+    FailedPods.confirm(context.getClient(), task, observed, jobs);
 
     Instant now = clock.instant();
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -67,6 +68,11 @@ public class TaskEventRecorder {
     try {
       client.resource(e).create();
     } catch (KubernetesClientException ex) {
+      if (ex.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        // Our own create, retried after its response was lost: the Event is there.
+        log.debug("event {} {} already recorded", event.reason(), e.getMetadata().getName());
+        return;
+      }
       log.warn(
           "could not record event {}: HTTP {} {}",
           event.reason(),

@@ -1,0 +1,145 @@
+package dev.deadletter.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.jobs.AttemptLabels;
+import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.testing.TaskBuilder;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pod cache lags the Job cache: a failed attempt seen without its pod is read again with the
+ * pods of the real API server, so its exit code (and the rule it matches) is not lost.
+ */
+@EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
+class FailedPodsIT {
+
+  static final String NS = "failed-pods";
+
+  static KubernetesClient client;
+
+  @BeforeAll
+  static void podThatExitedWith2() {
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
+    Pod pod =
+        client
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("export-1-x7k2p")
+                    .withNamespace(NS)
+                    .addToLabels(AttemptLabels.TASK, "export")
+                    .addToLabels(AttemptLabels.ATTEMPT, "1")
+                    .addNewOwnerReference()
+                    .withApiVersion("batch/v1")
+                    .withKind("Job")
+                    .withName("export-1")
+                    .withUid("uid-of-export-1")
+                    .withController(true)
+                    .endOwnerReference()
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNodeName("node-a")
+                    .addNewContainer()
+                    .withName("main")
+                    .withImage("busybox")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName("main")
+            .withImage("busybox")
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(2)
+            .withReason("Error")
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.resource(pod).updateStatus();
+  }
+
+  @Test
+  void failureSeenBeforeItsPodIsReadWithThePodFromTheApiServer() {
+    Map<Integer, ObservedAttempt> observed = seenWithoutPods();
+
+    FailedPods.confirm(client, task(), observed, List.of(failedJob()));
+
+    assertThat(observed.get(1).failure().exitCode()).isEqualTo(2);
+    assertThat(observed.get(1).failure().node()).isEqualTo("node-a");
+  }
+
+  @Test
+  void failureAlreadyRecordedIsLeftAsItIs() {
+    DeadLetterTask task = task();
+    AttemptRecord recorded = new AttemptRecord();
+    recorded.setAttempt(1);
+    task.setStatus(new DeadLetterTaskStatus());
+    task.getStatus().getHistory().add(recorded);
+    Map<Integer, ObservedAttempt> observed = seenWithoutPods();
+    ObservedAttempt before = observed.get(1);
+
+    FailedPods.confirm(client, task, observed, List.of(failedJob()));
+
+    assertThat(observed.get(1)).isSameAs(before);
+  }
+
+  private static Map<Integer, ObservedAttempt> seenWithoutPods() {
+    ObservedAttempt attempt = AttemptReader.read(1, failedJob(), List.of());
+    assertThat(attempt.failure().exitCode()).as("the cache alone has no exit code").isNull();
+    return new HashMap<>(Map.of(1, attempt));
+  }
+
+  private static DeadLetterTask task() {
+    DeadLetterTask task = TaskBuilder.task("export").build();
+    task.getMetadata().setNamespace(NS);
+    return task;
+  }
+
+  private static Job failedJob() {
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName("export-1")
+        .withNamespace(NS)
+        .withUid("uid-of-export-1")
+        .withCreationTimestamp("2030-01-01T00:00:00Z")
+        .addToLabels(AttemptLabels.TASK, "export")
+        .addToLabels(AttemptLabels.ATTEMPT, "1")
+        .endMetadata()
+        .withNewStatus()
+        .addNewCondition()
+        .withType("Failed")
+        .withStatus("True")
+        .withReason("BackoffLimitExceeded")
+        .withLastTransitionTime("2030-01-01T00:01:00Z")
+        .endCondition()
+        .endStatus()
+        .build();
+  }
+}
