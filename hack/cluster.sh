@@ -11,6 +11,8 @@
 #
 # Layout: binaries in $DEADLETTER_CACHE/k8s/<version>/bin, the cluster (certs, data, logs, pids,
 # kubeconfigs) in $DEADLETTER_CLUSTER_DIR. Nothing is written to the repository.
+# Opt-in: DEADLETTER_KCM_QPS=N (read by `up`) gives kube-controller-manager --kube-api-qps N --kube-api-burst 2N;
+# unset, it keeps its own defaults (20/30). A running cluster keeps what it was started with: `down` first.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,11 +30,20 @@ scheduler_port=${DEADLETTER_SCHEDULER_PORT:-20259}
 kwok_port=${DEADLETTER_KWOK_PORT:-20247}
 nodes=${DEADLETTER_NODES:-2}
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
+tools=(faultproxy) # from hack/k8s/cmd, e.g. for the network fault tests
 
 log() { echo "cluster: $*" >&2; }
 
-# The hash of the module files names what is in the cache; a changed go.mod means a rebuild.
-module_hash() { cat "$k8s_module/go.mod" "$k8s_module/go.sum" "$k8s_module/build.sh" | sha256sum | cut -c1-16; }
+# The hash of the module files names what is in the cache; a changed go.mod means a rebuild. The block of
+# build.sh between "# >>>" and "# <<<" builds this repository's own tools and has a key of its own: a
+# change there must not rebuild Kubernetes.
+module_hash() {
+  { cat "$k8s_module/go.mod" "$k8s_module/go.sum"; sed '/^# >>>/,/^# <<</d' "$k8s_module/build.sh"; } |
+    sha256sum | cut -c1-16
+}
+tools_hash() {
+  { cat "$k8s_module"/cmd/*/*.go; sed -n '/^# >>>/,/^# <<</p' "$k8s_module/build.sh"; } | sha256sum | cut -c1-16
+}
 
 cmd_build() {
   local stamp="$bin/.built-$(module_hash)"
@@ -43,9 +54,17 @@ cmd_build() {
     local start=$SECONDS
     rm -rf "$bin" && mkdir -p "$bin"
     "$k8s_module/build.sh" "$bin"
-    touch "$stamp"
+    touch "$stamp" "$bin/.tools-$(tools_hash)"
     log "cold build took $((SECONDS - start))s; sizes:"
-    (cd "$bin" && du -h "${binaries[@]}") >&2
+    (cd "$bin" && du -h "${binaries[@]}" "${tools[@]}") >&2
+  fi
+  # A warm cache without the current tools (new, changed or deleted): build only those, in seconds.
+  local tools_stamp="$bin/.tools-$(tools_hash)" t
+  for t in "${tools[@]}"; do [[ -x "$bin/$t" ]] || rm -f "$tools_stamp"; done
+  if [[ ! -f "$tools_stamp" ]]; then
+    log "building this repository's tools (${tools[*]}) into $bin"
+    "$k8s_module/build.sh" "$bin" tools
+    rm -f "$bin"/.tools-* && touch "$tools_stamp"
   fi
   layout_kube_api_test
 }
@@ -190,6 +209,13 @@ cmd_up() {
   wait_for "etcd" 30 curl -sf "http://127.0.0.1:$etcd_port/health"
   wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
 
+  # Opt-in client rate limit of kube-controller-manager (each controller's client has its own limiter).
+  local kcm_client=()
+  if [[ -n "${DEADLETTER_KCM_QPS:-}" ]]; then
+    [[ "$DEADLETTER_KCM_QPS" =~ ^[1-9][0-9]*$ ]] || { log "DEADLETTER_KCM_QPS must be a positive integer"; exit 2; }
+    kcm_client=(--kube-api-qps "$DEADLETTER_KCM_QPS" --kube-api-burst "$((2 * DEADLETTER_KCM_QPS))")
+    log "kube-controller-manager client: ${kcm_client[*]}"
+  fi
   start kube-controller-manager "$bin/kube-controller-manager" \
     --kubeconfig "$dir/kube-controller-manager.kubeconfig" \
     --authentication-kubeconfig "$dir/kube-controller-manager.kubeconfig" \
@@ -198,7 +224,7 @@ cmd_up() {
     --use-service-account-credentials \
     --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
     --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
-    --controllers '*' --concurrent-job-syncs 20
+    --controllers '*' --concurrent-job-syncs 20 "${kcm_client[@]}"
 
   start kube-scheduler "$bin/kube-scheduler" \
     --kubeconfig "$dir/kube-scheduler.kubeconfig" \
@@ -296,5 +322,5 @@ case "${1:-}" in
   env) cmd_env ;;
   user) shift; cmd_user "$@" ;;
   restart) shift; cmd_restart "$@" ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

@@ -30,6 +30,12 @@ version_flags+=" -X helm.sh/helm/v3/internal/version.version=$helm_version"
 version_flags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 
 mkdir -p "$out"
+# >>> This repository's own tools, from cmd/ (standard library only, seconds to build). hack/cluster.sh keeps
+# this block out of the cache key of the binaries above and below; it rebuilds the tools alone, with
+# `build.sh OUT_DIR tools`, when their source changes or one is missing.
+go build -trimpath -ldflags "-s -w" -o "$out/faultproxy" ./cmd/faultproxy
+if [[ "${2:-}" == tools ]]; then echo "built faultproxy into $out"; exit 0; fi
+# <<<
 start=$(date +%s)
 go build -trimpath -ldflags "-s -w $version_flags" -o "$out/" \
   k8s.io/kubernetes/cmd/kube-apiserver \

@@ -14,6 +14,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
@@ -86,33 +88,52 @@ public final class LocalCluster {
   }
 
   /**
-   * Job name to the number of creates the API server accepted (HTTP 201) in a namespace, from the
-   * audit log: it counts creates of Jobs that were deleted since, which listing Jobs cannot.
+   * Job name to the number of creates that took effect in a namespace, from the audit log: it
+   * counts creates of Jobs that were deleted since, which listing Jobs cannot. A create answered
+   * 201 took effect. So did one answered 5xx (the connection was cut while the server worked on it)
+   * when none got 201 and another got 409: the Job was there. (Names are deterministic, so a second
+   * create of a live Job always gets 409; a duplicate shows as a second 201.)
    */
   public static Map<String, Long> jobCreates(String namespace) {
     ObjectMapper json = new ObjectMapper();
+    Map<String, List<Integer>> codes;
     try {
-      return Files.readAllLines(auditLog()).stream()
-          .map(
-              line -> {
-                try {
-                  return json.readTree(line);
-                } catch (IOException e) {
-                  throw new IllegalStateException("not an audit event: " + line, e);
-                }
-              })
-          .filter(
-              e ->
-                  "create".equals(e.path("verb").asText())
-                      && "jobs".equals(e.path("objectRef").path("resource").asText())
-                      && namespace.equals(e.path("objectRef").path("namespace").asText())
-                      && e.path("responseStatus").path("code").asInt() == 201)
-          .collect(
-              Collectors.groupingBy(
-                  e -> e.path("objectRef").path("name").asText(), Collectors.counting()));
+      codes =
+          Files.readAllLines(auditLog()).stream()
+              .map(
+                  line -> {
+                    try {
+                      return json.readTree(line);
+                    } catch (IOException e) {
+                      throw new IllegalStateException("not an audit event: " + line, e);
+                    }
+                  })
+              .filter(
+                  e ->
+                      "create".equals(e.path("verb").asText())
+                          && "jobs".equals(e.path("objectRef").path("resource").asText())
+                          && namespace.equals(e.path("objectRef").path("namespace").asText()))
+              .collect(
+                  Collectors.groupingBy(
+                      e -> e.path("objectRef").path("name").asText(),
+                      Collectors.mapping(
+                          e -> e.path("responseStatus").path("code").asInt(),
+                          Collectors.toList())));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the audit log", e);
     }
+    Map<String, Long> creates = new HashMap<>();
+    codes.forEach(
+        (job, answers) -> {
+          long created = answers.stream().filter(c -> c == 201).count();
+          if (created == 0 && answers.stream().anyMatch(c -> c >= 500) && answers.contains(409)) {
+            created = 1;
+          }
+          if (created > 0) {
+            creates.put(job, created);
+          }
+        });
+    return creates;
   }
 
   public static String createNamespace(KubernetesClient client, String prefix) {
