@@ -3,6 +3,7 @@ package dev.deadletter.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.testing.FaultProxy;
 import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.MixedOutcomes;
 import dev.deadletter.testing.OperatorProcess;
@@ -15,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,9 +48,13 @@ class SoakE2E {
     List<Double> heapMiB = new ArrayList<>();
     int batches = 0;
     int checkedJobs = 0;
-    int apiRestarts = 0;
+    Map<String, Integer> faults = new TreeMap<>();
     int edits = 0;
-    try (OperatorProcess operator = OperatorProcess.start("soak", Map.of("WATCH_NAMESPACES", ns))) {
+    try (FaultProxy proxy = FaultProxy.start();
+        OperatorProcess operator =
+            OperatorProcess.start(
+                "soak",
+                Map.of("WATCH_NAMESPACES", ns, "KUBECONFIG", proxy.kubeconfig().toString()))) {
       Instant start = Instant.now();
       Instant nextFault = start.plus(FAULT_EVERY);
       Instant nextHeap = start.plus(HEAP_EVERY);
@@ -59,8 +65,7 @@ class SoakE2E {
           edits += editSomeTask(client, ns, random);
         }
         if (Instant.now().isAfter(nextFault)) {
-          restartApiServer();
-          apiRestarts++;
+          faults.merge(injectFault(proxy, random), 1, Integer::sum);
           nextFault = Instant.now().plus(FAULT_EVERY.multipliedBy(1 + random.nextInt(2)));
         }
         if (Instant.now().isAfter(nextHeap)) {
@@ -74,12 +79,12 @@ class SoakE2E {
       }
       heapMiB.add(operator.heapAfterGcBytes() / (1 << 20));
       System.out.printf(
-          "soak: %d min, %d tasks, %d attempt Jobs each created once, %d API server restarts,"
-              + " %d user edits; heap after GC (MiB, per minute): %s%n",
+          "soak: %d min, %d tasks, %d attempt Jobs each created once, faults %s, %d user edits;"
+              + " heap after GC (MiB, per minute): %s%n",
           LENGTH.toMinutes(),
           batches * BATCH,
           checkedJobs,
-          apiRestarts,
+          faults,
           edits,
           heapMiB.stream().map(h -> String.format("%.1f", h)).toList());
       assertThat(operator.alive()).isTrue();
@@ -135,6 +140,29 @@ class SoakE2E {
         throw e;
       }
       return 0;
+    }
+  }
+
+  /** One fault, chosen at random; returns its name. The previous network fault ends first. */
+  private static String injectFault(FaultProxy proxy, Random random) throws Exception {
+    proxy.clear();
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        restartApiServer();
+        return "api-server-restart";
+      }
+      case 1 -> {
+        proxy.resetNow();
+        return "connections-cut";
+      }
+      case 2 -> {
+        proxy.loseResponses(Duration.ofSeconds(1));
+        return "responses-lost";
+      }
+      default -> {
+        proxy.latency(Duration.ofMillis(300), Duration.ofMillis(200));
+        return "slow-network";
+      }
     }
   }
 
