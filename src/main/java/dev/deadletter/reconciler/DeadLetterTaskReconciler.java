@@ -79,6 +79,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final TaskEventRecorder events;
   private final TaskMetrics metrics;
   private final CrashPoints crashPoints;
+  private final PodCreationFailures podCreationFailures = new PodCreationFailures();
   private final AtomicBoolean cacheBound = new AtomicBoolean();
 
   public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
@@ -153,7 +154,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Instant now = clock.instant();
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
     Optional<Duration> lookAgain =
-        PodCreationFailures.check(context.getClient(), latest, observed, jobs, pods, now);
+        podCreationFailures.check(context.getClient(), latest, observed, jobs, pods, now);
     Optional<EffectivePolicy> policy = parsedPolicy(task);
     Decision decision = RetryDecider.decide(task, observed, now);
     Instant createdAt = null;

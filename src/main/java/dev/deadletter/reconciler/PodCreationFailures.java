@@ -4,6 +4,7 @@ import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.Timestamps;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,32 +16,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * An attempt Job whose pods cannot be created (a missing ServiceAccount, a quota, Pod Security
  * admission) stays active with no pod, and the Job controller says why only in FailedCreate Events
  * on the Job. For the latest attempt, when it has had no pod for a while, this reads them, so the
- * task's status can say why it does not progress. Costs nothing while pods appear; one LIST per
- * {@link #RECHECK} while they do not.
+ * task's status can say why it does not progress.
+ *
+ * <p>Events have no index the API server could use, so each lookup filters every Event of the
+ * namespace. On a cluster too busy to create pods quickly, many Jobs wait for pods at once; one
+ * lookup per Job would then stall every reconcile thread on those LISTs (the benchmark saw minutes
+ * without a Job created). So: a lookup only after {@link #GRACE}, served from the API server's
+ * watch cache (resourceVersion 0), at most one at a time in the process (a pass that finds one in
+ * flight skips its own and looks again later), and again only every {@link #RECHECK}.
  */
 final class PodCreationFailures {
 
   /** How long a new Job may go without a pod before anyone asks why. */
-  static final Duration GRACE = Duration.ofSeconds(10);
+  static final Duration GRACE = Duration.ofSeconds(30);
 
   /** How often to look again while a Job still has no pod. */
-  static final Duration RECHECK = Duration.ofSeconds(30);
+  static final Duration RECHECK = Duration.ofSeconds(60);
 
   private static final int MAX_MESSAGE = 300;
 
-  private PodCreationFailures() {}
+  private final Semaphore oneAtATime = new Semaphore(1);
 
   /**
    * Marks the latest attempt blocked when its Job has no pod and Events say why.
    *
    * @return when to look again, or empty when there is nothing to watch for
    */
-  static Optional<Duration> check(
+  Optional<Duration> check(
       KubernetesClient client,
       int latest,
       Map<Integer, ObservedAttempt> observed,
@@ -63,10 +71,17 @@ final class PodCreationFailures {
     if (age.compareTo(GRACE) < 0) {
       return Optional.of(GRACE.minus(age));
     }
-    newestFailure(client, job.get())
-        .ifPresent(
-            message ->
-                observed.put(latest, attempt.blocked("its pods cannot be created: " + message)));
+    if (!oneAtATime.tryAcquire()) {
+      return Optional.of(RECHECK);
+    }
+    try {
+      newestFailure(client, job.get())
+          .ifPresent(
+              message ->
+                  observed.put(latest, attempt.blocked("its pods cannot be created: " + message)));
+    } finally {
+      oneAtATime.release();
+    }
     return Optional.of(RECHECK);
   }
 
@@ -76,9 +91,12 @@ final class PodCreationFailures {
           .v1()
           .events()
           .inNamespace(job.getMetadata().getNamespace())
-          .withField("involvedObject.uid", job.getMetadata().getUid())
-          .withField("reason", "FailedCreate")
-          .list()
+          .list(
+              new ListOptionsBuilder()
+                  .withFieldSelector(
+                      "involvedObject.uid=" + job.getMetadata().getUid() + ",reason=FailedCreate")
+                  .withResourceVersion("0")
+                  .build())
           .getItems()
           .stream()
           .max(Comparator.comparing(PodCreationFailures::lastSeen))
