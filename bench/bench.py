@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 
 TASK_LABEL = "deadletter.dev/task"
 RUN_LABEL = "bench.deadletter.dev/run"
+CLUSTER_PROCS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def log(msg):
@@ -187,6 +189,88 @@ class Recorder:
                 r["succeeded"] = t
 
 
+# ---------------------------------------------------------------- CPU accounting
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a process (all its threads), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def machine_cpu_seconds():
+    """(busy, total) CPU seconds of all cores since boot, from the first line of /proc/stat (idle and iowait are
+    not busy; guest time is already in user)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / CLK_TCK, sum(v) / CLK_TCK
+
+
+class CpuSampler:
+    """Samples, every `period` s in a thread, the cumulative CPU seconds of each process of the private cluster
+    (pid files in CLUSTER_DIR/pids), of the operator, of this harness and the machine's busy/total seconds.
+    A process's CPU in a window is the difference of two samples; the operator, started inside the window,
+    counts from 0."""
+
+    def __init__(self, cluster_dir, op, period=2.0):
+        self.pids = {}
+        for name in CLUSTER_PROCS if cluster_dir else ():
+            try:
+                with open(os.path.join(cluster_dir, "pids", f"{name}.pid")) as f:
+                    self.pids[name] = int(f.read().strip())
+            except (OSError, ValueError):
+                pass
+        self.op, self.period, self.rows = op, period, []
+        self.done = threading.Event()
+
+    def sample(self):
+        busy, total = machine_cpu_seconds()
+        t = os.times()
+        row = {"t": time.time(), "machine_busy_s": busy, "machine_total_s": total}
+        for name, pid in self.pids.items():
+            row[name] = proc_cpu_seconds(pid)
+        proc = self.op.proc
+        row["operator"] = proc_cpu_seconds(proc.pid) if proc is not None and proc.poll() is None else None
+        row["harness"] = t.user + t.system  # this process (its watch threads and polls), not its children
+        self.rows.append(row)
+
+    def start(self):
+        self.sample()
+
+        def run():
+            while not self.done.wait(self.period):
+                self.sample()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        self.sample()
+        return self
+
+    def window(self):
+        """CPU seconds per process between the first and the last sample, and the machine's share."""
+        a, b = self.rows[0], self.rows[-1]
+        procs = {}
+        for name in list(self.pids) + ["operator", "harness"]:
+            x0, x1 = a.get(name), b.get(name)
+            if name == "operator" and x0 is None:
+                x0 = 0.0  # (re)started inside the window
+            procs[name] = None if x0 is None or x1 is None else x1 - x0
+        busy = b["machine_busy_s"] - a["machine_busy_s"]
+        total = b["machine_total_s"] - a["machine_total_s"]
+        return {"wall_s": b["t"] - a["t"], "ncpu": os.cpu_count(), "machine_busy_s": busy,
+                "machine_busy_share": busy / total if total else None, "procs": procs,
+                "pids": self.pids, "samples": len(self.rows),
+                "note": "from just before the operator's start to the batch's convergence"}
+
+
 # ---------------------------------------------------------------- operator process
 
 class Operator:
@@ -199,7 +283,9 @@ class Operator:
         self.starts += 1
         self.jfr = jfr
         n = self.starts
-        cmd = ["java", f"-Xmx{self.args.xmx}", f"-Xlog:gc*:file={self.out}/gc-{n}.log:time,uptimemillis"]
+        # ExitOnOutOfMemoryError as in the chart: a JVM out of heap ends, and the harness sees it (alive()).
+        cmd = ["java", f"-Xmx{self.args.xmx}", "-XX:+ExitOnOutOfMemoryError",
+               f"-Xlog:gc*:file={self.out}/gc-{n}.log:time,uptimemillis"]
         if jfr:
             cmd.append(f"-XX:StartFlightRecording=filename={self.out}/operator-{n}.jfr,settings=profile,dumponexit=true")
         cmd += ["-jar", self.args.jar]
@@ -229,6 +315,9 @@ class Operator:
                 pass
             time.sleep(0.05)
         raise RuntimeError("operator not ready in time")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
 
     def metrics(self):
         c = http.client.HTTPConnection("127.0.0.1", self.args.http_port, timeout=10)
@@ -349,14 +438,17 @@ def ensure_namespace(kube, ns, run_id):
             raise
 
 
-def wait_tasks(kube, ns, n, timeout, want=("Succeeded",)):
+def wait_tasks(kube, ns, n, timeout, want=("Succeeded",), interval=1.0, alive=None):
     t0 = time.time()
     while time.time() - t0 < timeout:
         tasks = kube.list(f"/apis/deadletter.dev/v1alpha1/namespaces/{ns}/deadlettertasks")
         done = sum(1 for t in tasks if (t.get("status") or {}).get("phase") in want)
         if done >= n:
             return tasks, time.time()
-        time.sleep(1)
+        if alive is not None and not alive():
+            log(f"the operator exited: {done}/{n} tasks of {ns} in {want}")
+            return tasks, None
+        time.sleep(interval)
     log(f"timeout: {done}/{n} tasks of {ns} in {want}")
     return tasks, None
 
@@ -549,7 +641,8 @@ class Bench:
         return res
 
     # -- scenario 2 and 3
-    def throughput(self, op, k, label, timeout=1800, extra_env=None):
+    def throughput(self, op, k, label, timeout=None, extra_env=None):
+        timeout = timeout or max(1800, k)  # ~4 attempts/s with the Job controller at its default 20 QPS
         ns = f"bench-{self.args.run_id}-{label}"
         log(f"throughput: {k} tasks at once, 2 attempts each")
         self.watch_ns(ns)
@@ -559,13 +652,19 @@ class Bench:
         tasks = [task_manifest(ns, f"t{i}", self.args.run_id, "0s", self.args.duration) for i in range(k)]
         tc0, tc1 = create_all(self.kube, f"/apis/deadletter.dev/v1alpha1/namespaces/{ns}/deadlettertasks", tasks, 8)
         api0 = apiserver_requests(self.kube)
+        sampler = CpuSampler(self.args.cluster_dir, op).start()
         t0 = time.time()
         ready = op.start(jfr=self.args.jfr)
         cpu0 = op.cpu_seconds()
         t_created = tc1 - tc0
-        final, t_done = wait_tasks(self.kube, ns, k, timeout)
+        # A LIST of all K tasks each second costs the API server (and this harness) CPU that is then counted
+        # in the batch: poll large batches less often (at most 5 s: converged_s is that much coarser).
+        final, t_done = wait_tasks(self.kube, ns, k, timeout, interval=min(5.0, max(1.0, k / 500)), alive=op.alive)
+        sampler.stop()
+        write_csv(f"{self.out}/{label}-cpu.csv", sampler.rows)
         time.sleep(2)  # let trailing status writes and events land before the second scrape
-        cpu1 = op.cpu_seconds()
+        exited = not op.alive()
+        cpu1 = cpu0 if exited else op.cpu_seconds()
         api1 = apiserver_requests(self.kube)
         with self.rec.lock:
             added = {key: r["added"] for key, r in self.rec.jobs.items() if key.startswith(ns + "/")}
@@ -590,6 +689,7 @@ class Bench:
                "converged_api_s": (max(ready_times) - int(t0)) if ready_times else None,
                "succeeded": sum(1 for t in final if (t.get("status") or {}).get("phase") == "Succeeded"),
                "cpu_s": cpu1 - cpu0, "cpu_note": "from /readyz 200 to convergence + 2 s", "operator_events": op_events, "events_in_ns": len(ev),
+               "cpu_window": sampler.window(), "operator_exited": exited,
                "api_429": sum(r["count"] for r in diff if r["code"] == "429"),
                "clock_source": "audit" if source is audit else "watch"}
         self.summary["throughput"].append(res)
@@ -622,8 +722,13 @@ class Bench:
                           for ns in self.namespaces)
         for i in range(repeats):
             op.stop()
-            ready = op.start()
-            self.summary["startup"].append({"tasks": tasks_total, "ready_s": ready, "repeat": i + 1})
+            try:
+                ready, err = op.start(), None
+            except RuntimeError as e:  # e.g. out of heap while listing: recorded, the run goes on
+                ready, err = None, str(e)
+                log(f"startup at {tasks_total} tasks failed: {e}")
+            self.summary["startup"].append({"tasks": tasks_total, "ready_s": ready, "repeat": i + 1,
+                                            **({"error": err} if err else {})})
             self.save()
         if then_jfr:
             op.stop()
@@ -637,9 +742,13 @@ class Bench:
         try:
             for i in range(repeats):
                 op.stop()
-                ready = op.start()
+                try:
+                    ready, err = op.start(), None
+                except RuntimeError as e:
+                    ready, err = None, str(e)
+                    log(f"startup (all namespaces) at {tasks_total} tasks failed: {e}")
                 self.summary["startup"].append({"tasks": tasks_total, "ready_s": ready, "repeat": i + 1,
-                                                "mode": "all namespaces"})
+                                                "mode": "all namespaces", **({"error": err} if err else {})})
                 self.save()
         finally:
             op.stop()
@@ -745,8 +854,11 @@ def full(args):
                       restart=True, baseline=False)
         total = 0
         for i, k in enumerate(tp):
-            b.throughput(op, k, f"tp{i + 1}-{k}")
+            res = b.throughput(op, k, f"tp{i + 1}-{k}")
             total += k
+            if res["operator_exited"]:
+                log(f"the operator exited during {res['label']} (see its log); no further batches")
+                break
             time.sleep(5)
             b.footprint(op, total)
         b.startup(op, args.startup_repeats)
@@ -779,6 +891,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--run-id", default=datetime.now().strftime("%H%M%S"))
     p.add_argument("--audit-log", default="")
+    p.add_argument("--cluster-dir", default="", help="hack/cluster.sh's dir of the cluster (pids/*.pid): CPU per process")
     p.add_argument("--http-port", type=int, default=18081)
     p.add_argument("--xmx", default="256m")
     p.add_argument("--duration", default="500ms", help="simulated run time of each pod")

@@ -16,8 +16,17 @@
 #   private cluster)  --operator-env KEY=VALUE (repeatable, e.g. KUBE_CLIENT_QPS=100)
 #   --variant-env KEY=VALUE --variant-k 500: one more throughput batch with that operator setting (cause tests)
 #   --results NAME (BENCH_RESULTS): write to bench/results/NAME/ instead of bench/results/<date>/ (must not exist)
-#   --compare NAME (BENCH_COMPARE): the page's main tables come from bench/results/NAME/, and this run (or --report
-#                                DIR) is added as a before/after section (e.g. --compare 2026-11-28)
+#   --compare NAME[,NAME...] (BENCH_COMPARE): earlier runs in bench/results/ to compare with, oldest first; the
+#                                page's main tables come from this run (or --report DIR), and a before/after table
+#                                puts the headline goals of each NAME and of this run side by side
+#                                (e.g. --compare 2026-11-28,2026-11-28-after-511eae7)
+#   --kcm-qps N (BENCH_KCM_QPS): start the private cluster with kube-controller-manager --kube-api-qps N
+#                                --kube-api-burst 2N (hack/cluster.sh DEADLETTER_KCM_QPS); default: its own 20/30.
+#                                Only applies when this run starts the cluster: a bench cluster that is already up
+#                                must be stopped first (DEADLETTER_CLUSTER_DIR=~/.cache/deadletter-operator/bench-cluster
+#                                hack/cluster.sh down), else the run refuses to start.
+# Each throughput batch also records the CPU seconds of every process of the private cluster (its pid files in
+# the cluster dir, passed as --cluster-dir), of the operator and of the whole machine (bench/results/*/tp*-cpu.csv).
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +37,7 @@ export DEADLETTER_KCM_PORT=${BENCH_KCM_PORT:-21257} DEADLETTER_SCHEDULER_PORT=${
 export DEADLETTER_KWOK_PORT=${BENCH_KWOK_PORT:-21247}
 
 mode=full existing="" keep_cluster=0 report_dir="" py_args=()
-results_name=${BENCH_RESULTS:-} compare=${BENCH_COMPARE:-}
+results_name=${BENCH_RESULTS:-} compare=${BENCH_COMPARE:-} kcm_qps=${BENCH_KCM_QPS:-}
 while (($#)); do
   case $1 in
     --smoke) mode=smoke ;;
@@ -38,6 +47,7 @@ while (($#)); do
     --keep-cluster) keep_cluster=1 ;;
     --results) results_name=$2; shift ;;
     --compare) compare=$2; shift ;;
+    --kcm-qps) kcm_qps=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
     --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats)
       py_args+=("$1" "$2"); shift ;;
@@ -63,12 +73,14 @@ venv() {
   fi
 }
 
+# --compare a,b -> report.py --before bench/results/a --before bench/results/b
+before=()
+IFS=, read -ra compare_names <<< "$compare"
+for name in "${compare_names[@]}"; do before+=(--before "$bench/results/$name"); done
+
 if [[ $mode == report ]]; then
   venv
-  if [[ -n "$compare" ]]; then
-    exec "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$compare" "$repo/docs" --after "$bench/results/$report_dir"
-  fi
-  exec "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$report_dir" "$repo/docs"
+  exec "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$report_dir" "$repo/docs" "${before[@]}"
 fi
 
 # A private copy of the sources, so a build never touches (or races) the working tree's target/.
@@ -86,24 +98,38 @@ cluster() {
     kubeconfig=${KUBECONFIG:?--existing needs KUBECONFIG}
     kubectl=$(command -v kubectl || true)
     [[ -z "$kubectl" ]] && kubectl=$(ls -d "$HOME"/.cache/deadletter-operator/k8s/*/bin/kubectl | head -1)
-    audit=""
-    [[ -r "$HOME/.cache/deadletter-operator/cluster/logs/audit.log" && "$kubeconfig" == "$HOME/.cache/deadletter-operator/cluster/kubeconfig" ]] &&
-      audit="$HOME/.cache/deadletter-operator/cluster/logs/audit.log"
+    audit="" cluster_dir=""
+    if [[ "$kubeconfig" == "$HOME/.cache/deadletter-operator/cluster/kubeconfig" ]]; then
+      cluster_dir="$HOME/.cache/deadletter-operator/cluster"
+      [[ -r "$cluster_dir/logs/audit.log" ]] && audit="$cluster_dir/logs/audit.log"
+    fi
   else
     if ! "$repo/hack/cluster.sh" status 2>/dev/null | grep -q '^api: ready'; then
-      "$repo/hack/cluster.sh" up
+      DEADLETTER_KCM_QPS=$kcm_qps "$repo/hack/cluster.sh" up
       started_cluster=1
+    elif [[ -n "$kcm_qps" && "$(kcm_client)" != "--kube-api-qps $kcm_qps" ]]; then
+      log "--kcm-qps $kcm_qps: the bench cluster in $DEADLETTER_CLUSTER_DIR is already up with kube-controller-manager"
+      log "client '$(kcm_client)'; stop it first: DEADLETTER_CLUSTER_DIR=$DEADLETTER_CLUSTER_DIR hack/cluster.sh down"
+      exit 2
     fi
     eval "$("$repo/hack/cluster.sh" env)"
     kubeconfig=$KUBECONFIG
     kubectl=$(command -v kubectl)
     audit="$DEADLETTER_CLUSTER_DIR/logs/audit.log"
+    cluster_dir=$DEADLETTER_CLUSTER_DIR
   fi
   "$kubectl" --kubeconfig "$kubeconfig" apply --server-side --force-conflicts --field-manager=deadletter-bench \
     -f "$repo/crds/" >/dev/null
 }
 
-started_cluster=0
+# The client QPS the running kube-controller-manager of $DEADLETTER_CLUSTER_DIR was started with ("" = defaults).
+kcm_client() {
+  local pid
+  pid=$(cat "$DEADLETTER_CLUSTER_DIR/pids/kube-controller-manager.pid" 2>/dev/null) || return 0
+  tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -A1 -x -- --kube-api-qps | paste -sd' ' || true
+}
+
+started_cluster=0 cluster_dir=""
 build
 cluster
 date=$(date -u +%Y-%m-%d)
@@ -129,23 +155,29 @@ mkdir -p "$out"
   echo "java: $(java -version 2>&1 | head -1)"
   echo "kubernetes: $("$kubectl" --kubeconfig "$kubeconfig" version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
   echo "operator: $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$repo" && git diff --quiet -- src pom.xml 2>/dev/null || echo ' (+ uncommitted changes in src/)')"
-  echo "command: bench/run.sh ${py_args[*]}${results_name:+ --results $results_name}${compare:+ --compare $compare}"
+  # The defaults of the jar as built (the operator process gets no other setting unless --operator-env).
+  echo "operator defaults: $(for k in RECONCILE_THREADS KUBE_CLIENT_QPS KUBE_CLIENT_BURST; do
+    printf '%s=%s ' "$k" "$(tr -d '\n' < "$bench/.build/src/src/main/java/dev/deadletter/operator/OperatorConfig.java" |
+      grep -o "$k( *\"[^\"]*\"" | grep -o '"[^"]*"' | tr -d '"')"; done)"
+  if [[ $existing == 0 ]]; then
+    c=$(kcm_client)
+    echo "kube-controller-manager: client ${c:-defaults (--kube-api-qps 20, --kube-api-burst 30)}"
+  fi
+  echo "command: bench/run.sh ${py_args[*]}${results_name:+ --results $results_name}${compare:+ --compare $compare}${kcm_qps:+ --kcm-qps $kcm_qps}"
 } > "$out/environment.txt"
 # What was benchmarked when the tree had local changes (read-only git commands).
 (cd "$repo" && git diff --stat -- src pom.xml 2>/dev/null) > "$out/src-diffstat.txt" || true
 cat "$out/environment.txt" >&2
 rc=0
 python3 "$bench/bench.py" --kubeconfig "$kubeconfig" --kubectl "$kubectl" --jar "$jar" --out "$out" \
-  --audit-log "$audit" --run-id "r$(date +%H%M)" "${py_args[@]}" || rc=$?
+  --audit-log "$audit" --cluster-dir "$cluster_dir" --run-id "r$(date +%H%M)" "${py_args[@]}" || rc=$?
+# kube-controller-manager's log shows its own client-side throttling ("Waited before sending request").
+[[ -n "$cluster_dir" && $existing == 0 ]] && cp "$cluster_dir/logs/kube-controller-manager.log" "$out/" 2>/dev/null || true
 for jfr in "$out"/*.jfr; do
   [[ -e "$jfr" ]] || continue
   jfr print --stack-depth 64 --events jdk.ExecutionSample,jdk.ThreadSleep "$jfr" | "$bench/.venv/bin/python" "$bench/jfr_top.py" > "${jfr%.jfr}-hot-methods.txt" || true
 done
-if [[ -n "$compare" ]]; then
-  "$bench/.venv/bin/python" "$bench/report.py" "$bench/results/$compare" "$repo/docs" --after "$out" || rc=$?
-else
-  "$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs" || rc=$?
-fi
+"$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs" "${before[@]}" || rc=$?
 if [[ $started_cluster == 1 && $keep_cluster == 0 ]]; then
   "$repo/hack/cluster.sh" down
 fi
