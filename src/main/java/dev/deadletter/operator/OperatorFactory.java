@@ -83,7 +83,6 @@ public final class OperatorFactory {
             o.withLabelSelector(config.taskLabelSelector());
           }
           o.withItemStore(TrimmingItemStore.forTasks());
-          o.withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
         });
     if (config.capture()) {
       operator.register(

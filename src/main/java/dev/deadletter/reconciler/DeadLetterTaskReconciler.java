@@ -67,12 +67,6 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   static final String PODS = "attempt-pods";
   static final String BY_TASK = "by-task";
 
-  /**
-   * Informers list in pages of this size: thousands of Jobs or pods in one response would be parsed
-   * at once, and that peak, not the cache, is what exhausts a small heap at startup.
-   */
-  public static final long LIST_PAGE = 500;
-
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
   private final Clock clock;
@@ -106,7 +100,6 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
                 .withLabelSelector(AttemptLabels.TASK)
                 .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
                 .withItemStore(TrimmingItemStore.forJobs())
-                .withInformerListLimit(LIST_PAGE)
                 .build(),
             context);
     var pods =
@@ -116,7 +109,6 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
                 .withLabelSelector(AttemptLabels.TASK)
                 .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
                 .withItemStore(TrimmingItemStore.forPods())
-                .withInformerListLimit(LIST_PAGE)
                 .build(),
             context);
     // Each pass reads one task's Jobs and pods: an index keeps that independent of the namespace's
