@@ -1,6 +1,7 @@
 package dev.deadletter.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.testing.FaultProxy;
@@ -50,46 +51,65 @@ class SoakE2E {
     int checkedJobs = 0;
     Map<String, Integer> faults = new TreeMap<>();
     int edits = 0;
-    try (FaultProxy proxy = FaultProxy.start();
-        OperatorProcess operator =
-            OperatorProcess.start(
-                "soak",
-                Map.of("WATCH_NAMESPACES", ns, "KUBECONFIG", proxy.kubeconfig().toString()))) {
-      Instant start = Instant.now();
-      Instant nextFault = start.plus(FAULT_EVERY);
-      Instant nextHeap = start.plus(HEAP_EVERY);
-      while (Instant.now().isBefore(start.plus(LENGTH))) {
-        open.add(MixedOutcomes.create(client, ns, "soak" + batches++, BATCH, "1s"));
-        checkedJobs += checkAndDeleteFinished(open);
-        if (random.nextInt(3) == 0) {
-          edits += editSomeTask(client, ns, random);
+    try (FaultProxy proxy = FaultProxy.start()) {
+      Map<String, String> env =
+          Map.of("WATCH_NAMESPACES", ns, "KUBECONFIG", proxy.kubeconfig().toString());
+      OperatorProcess operator = startReady(env, 0);
+      int starts = 1;
+      try {
+        Instant start = Instant.now();
+        Instant nextFault = start.plus(FAULT_EVERY);
+        Instant nextHeap = start.plus(HEAP_EVERY);
+        while (Instant.now().isBefore(start.plus(LENGTH))) {
+          open.add(MixedOutcomes.create(client, ns, "soak" + batches++, BATCH, "1s"));
+          checkedJobs += checkAndDeleteFinished(open);
+          if (random.nextInt(3) == 0) {
+            edits += editSomeTask(client, ns, random);
+          }
+          if (Instant.now().isAfter(nextFault)) {
+            String fault = random.nextInt(5) == 0 ? "operator-killed" : injectFault(proxy, random);
+            if (fault.equals("operator-killed")) {
+              proxy.clear();
+              operator.kill();
+              operator = startReady(env, starts++);
+            }
+            faults.merge(fault, 1, Integer::sum);
+            nextFault = Instant.now().plus(FAULT_EVERY.multipliedBy(1 + random.nextInt(2)));
+          }
+          if (Instant.now().isAfter(nextHeap)) {
+            heapMiB.add(operator.heapAfterGcBytes() / (1 << 20));
+            nextHeap = Instant.now().plus(HEAP_EVERY);
+          }
+          Thread.sleep(BATCH_EVERY.toMillis());
         }
-        if (Instant.now().isAfter(nextFault)) {
-          faults.merge(injectFault(proxy, random), 1, Integer::sum);
-          nextFault = Instant.now().plus(FAULT_EVERY.multipliedBy(1 + random.nextInt(2)));
+        for (MixedOutcomes batch : open) {
+          checkedJobs += batch.assertEachAttemptRanOnce(batch.awaitFinal(Duration.ofMinutes(3)));
         }
-        if (Instant.now().isAfter(nextHeap)) {
-          heapMiB.add(operator.heapAfterGcBytes() / (1 << 20));
-          nextHeap = Instant.now().plus(HEAP_EVERY);
-        }
-        Thread.sleep(BATCH_EVERY.toMillis());
+        heapMiB.add(operator.heapAfterGcBytes() / (1 << 20));
+        System.out.printf(
+            "soak: %d min, %d tasks, %d attempt Jobs each created once, faults %s, %d user edits;"
+                + " heap after GC (MiB, per minute, across %d operator processes): %s%n",
+            LENGTH.toMinutes(),
+            batches * BATCH,
+            checkedJobs,
+            faults,
+            edits,
+            starts,
+            heapMiB.stream().map(h -> String.format("%.1f", h)).toList());
+        assertThat(operator.alive()).isTrue();
+        // A restart starts the heap afresh, so growth within any one process shows as late samples
+        // above the early ones.
+        assertLevel(heapMiB);
+      } finally {
+        operator.close();
       }
-      for (MixedOutcomes batch : open) {
-        checkedJobs += batch.assertEachAttemptRanOnce(batch.awaitFinal(Duration.ofMinutes(3)));
-      }
-      heapMiB.add(operator.heapAfterGcBytes() / (1 << 20));
-      System.out.printf(
-          "soak: %d min, %d tasks, %d attempt Jobs each created once, faults %s, %d user edits;"
-              + " heap after GC (MiB, per minute): %s%n",
-          LENGTH.toMinutes(),
-          batches * BATCH,
-          checkedJobs,
-          faults,
-          edits,
-          heapMiB.stream().map(h -> String.format("%.1f", h)).toList());
-      assertThat(operator.alive()).isTrue();
-      assertLevel(heapMiB);
     }
+  }
+
+  private static OperatorProcess startReady(Map<String, String> env, int n) throws Exception {
+    OperatorProcess operator = OperatorProcess.start("soak-" + n, env);
+    await().atMost(Duration.ofSeconds(90)).until(() -> operator.status("/readyz") == 200);
+    return operator;
   }
 
   /** The heap after GC late in the soak is not above its early level (beyond noise). */
