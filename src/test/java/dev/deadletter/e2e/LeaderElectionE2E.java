@@ -41,16 +41,7 @@ class LeaderElectionE2E {
 
   @Test
   void standbyTakesOverAfterTheLeaderIsKilledWithoutDuplicatingOrLosingAttempts() throws Exception {
-    Map<String, String> env =
-        Map.of(
-            "WATCH_NAMESPACES",
-            ns,
-            "LEADER_ELECTION_ENABLED",
-            "true",
-            "LEADER_ELECTION_LEASE_NAMESPACE",
-            ns,
-            "LEADER_ELECTION_LEASE_NAME",
-            "deadletter-operator");
+    Map<String, String> env = leaderElectionEnv(ns, "deadletter-operator");
     try (OperatorProcess a = OperatorProcess.start("op-a", env)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> "op-a".equals(holder()));
       try (OperatorProcess b = OperatorProcess.start("op-b", env)) {
@@ -125,16 +116,7 @@ class LeaderElectionE2E {
 
   @Test
   void leaderThatLosesItsLeaseExitsInsteadOfReconcilingOn() throws Exception {
-    Map<String, String> env =
-        Map.of(
-            "WATCH_NAMESPACES",
-            ns,
-            "LEADER_ELECTION_ENABLED",
-            "true",
-            "LEADER_ELECTION_LEASE_NAMESPACE",
-            ns,
-            "LEADER_ELECTION_LEASE_NAME",
-            "stolen");
+    Map<String, String> env = leaderElectionEnv(ns, "stolen");
     try (OperatorProcess c = OperatorProcess.start("op-c", env)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> "op-c".equals(holder("stolen")));
 
@@ -163,6 +145,19 @@ class LeaderElectionE2E {
       assertThat(c.exitCode(Duration.ofSeconds(40))).isEqualTo(1);
       assertThat(c.log()).contains("lost the leader Lease");
     }
+  }
+
+  /** Operator settings for leader election on a Lease of this name in namespace {@code ns}. */
+  static Map<String, String> leaderElectionEnv(String ns, String lease) {
+    return Map.of(
+        "WATCH_NAMESPACES",
+        ns,
+        "LEADER_ELECTION_ENABLED",
+        "true",
+        "LEADER_ELECTION_LEASE_NAMESPACE",
+        ns,
+        "LEADER_ELECTION_LEASE_NAME",
+        lease);
   }
 
   private static String holder() {

@@ -27,18 +27,8 @@ class LeaderKillsE2E {
   void leaderKilledRepeatedlyNeverLeadsToADuplicateOrLostAttempt() throws Exception {
     var client = namespace.client();
     String ns = namespace.name();
-    Map<String, String> env =
-        Map.of(
-            "WATCH_NAMESPACES",
-            ns,
-            "LEADER_ELECTION_ENABLED",
-            "true",
-            "LEADER_ELECTION_LEASE_NAMESPACE",
-            ns,
-            "LEADER_ELECTION_LEASE_NAME",
-            "repeated",
-            "HTTP_PORT",
-            "0");
+    Map<String, String> env = new HashMap<>(LeaderElectionE2E.leaderElectionEnv(ns, "repeated"));
+    env.put("HTTP_PORT", "0");
     MixedOutcomes tasks = MixedOutcomes.create(client, ns, "repeat", 15, "3s");
     Map<String, OperatorProcess> replicas = new HashMap<>();
     int started = 0;
