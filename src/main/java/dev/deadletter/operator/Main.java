@@ -49,6 +49,7 @@ public final class Main {
   private static void run(OperatorConfig config, Logger log) throws Exception {
     KubernetesClient client =
         new KubernetesClientBuilder()
+            .withKubernetesSerialization(LeanSerialization.create())
             .withHttpClientBuilderConsumer(
                 b ->
                     b.addOrReplaceInterceptor(
