@@ -276,6 +276,7 @@ class CpuSampler:
 class Operator:
     def __init__(self, args, namespaces, out):
         self.args, self.namespaces, self.out = args, namespaces, out
+        self.jar = args.jar  # the startup comparison swaps in --baseline-jar
         self.proc = None
         self.starts = 0
 
@@ -288,7 +289,7 @@ class Operator:
                f"-Xlog:gc*:file={self.out}/gc-{n}.log:time,uptimemillis"]
         if jfr:
             cmd.append(f"-XX:StartFlightRecording=filename={self.out}/operator-{n}.jfr,settings=profile,dumponexit=true")
-        cmd += ["-jar", self.args.jar]
+        cmd += ["-jar", self.jar]
         env = dict(os.environ, WATCH_NAMESPACES=",".join(self.namespaces), HTTP_PORT=str(self.args.http_port),
                    KUBECONFIG=self.args.kubeconfig, TASK_LABEL_SELECTOR=f"{RUN_LABEL}={self.args.run_id}")
         self.extra_env = extra_env if extra_env is not None else getattr(self, "extra_env", [])
@@ -819,6 +820,91 @@ def startup_only(args):
     return 0
 
 
+def gc_peaks(path):
+    """(largest heap after a collection, largest heap before one) in MiB, from a -Xlog:gc log."""
+    after = before = None
+    if os.path.exists(path):
+        for m in re.finditer(r"(\d+)M->(\d+)M\(\d+M\)", open(path).read()):
+            before, after = max(before or 0, int(m.group(1))), max(after or 0, int(m.group(2)))
+    return after, before
+
+
+def reconciles(op):
+    """Successful reconciles so far, from JOSDK's Micrometer counters on /metrics."""
+    total = 0.0
+    for line in op.metrics().splitlines():
+        if line.startswith("operator_sdk_reconciliations_success_total"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def startup_ab(args):
+    """Starts with K existing tasks (each with its Jobs and pods), alternating --baseline-jar and this jar on the
+    same objects: ready time, time until every task was reconciled once, heap peaks from the GC log, and heap
+    after a full GC once settled. Then the latency runs asked for, with this jar and the K tasks present."""
+    b = Bench(args)
+    lat = [int(x) for x in args.latency_n.split(",") if x]
+    delays = [d for d in args.delays.split(",") if d]
+    plan_lat = [(n, d, r) for r in range(1, args.repeats + 1) for n in lat for d in delays
+                if r == 1 or n <= args.repeat_max_n]
+    for n, d, r in plan_lat:
+        b.ns(f"lat-{n}-{d}-r{r}")
+    k, attempts = args.startup_k, args.startup_attempts
+    st_ns = b.ns(f"st-{k}x{attempts}")
+    for ns in b.namespaces:
+        ensure_namespace(b.kube, ns, args.run_id)
+    op = Operator(args, b.namespaces, args.out)
+    b.summary["config"] = vars(args)
+    b.summary["namespaces"] = b.namespaces
+    b.summary["startup_ab"] = []
+    try:
+        exit_codes = ",".join(["1"] * (attempts - 1) + ["0"])
+        tasks = [task_manifest(st_ns, f"t{i}", args.run_id, "0s", args.duration, exit_codes) for i in range(k)]
+        create_all(b.kube, f"/apis/deadletter.dev/v1alpha1/namespaces/{st_ns}/deadlettertasks", tasks, 8)
+        op.start()
+        _, done = wait_tasks(b.kube, st_ns, k, max(3600, 2 * k), interval=5.0, alive=op.alive)
+        if done is None:
+            raise RuntimeError(f"the {k} tasks of {st_ns} did not all succeed")
+        time.sleep(5)
+        fp = b.footprint(op, k)
+        for r in range(1, args.startup_repeats + 1):
+            order = [("baseline", args.baseline_jar), ("this", args.jar)]
+            for label, jar in (order if r % 2 else order[::-1]):  # alternate which jar starts first
+                op.stop()
+                op.jar = jar
+                row = {"jar": label, "repeat": r, "tasks": fp["tasks"], "jobs": fp["jobs"], "pods": fp["pods"]}
+                t0 = time.time()
+                try:
+                    row["ready_s"] = op.start()
+                    while reconciles(op) < k and time.time() - t0 < 300:
+                        time.sleep(0.2)
+                    row["all_reconciled_s"] = time.time() - t0 if reconciles(op) >= k else None
+                    row.update(op.footprint())
+                except RuntimeError as e:  # e.g. out of heap while listing: recorded, the run goes on
+                    row["error"] = str(e)
+                    log(f"start of the {label} jar with {k} tasks failed: {e}")
+                row["gc_max_after_mib"], row["gc_max_before_mib"] = gc_peaks(f"{args.out}/gc-{op.starts}.log")
+                row["log"] = f"operator-{op.starts}.log"
+                b.summary["startup_ab"].append(row)
+                b.save()
+                log(f"start {label} #{r}: ready {row.get('ready_s')}, all reconciled {row.get('all_reconciled_s')}, "
+                    f"heap after GC {row.get('heap_used_mib')}, GC peaks {row['gc_max_after_mib']}/{row['gc_max_before_mib']} MiB")
+        # Then the latency runs, with this jar and the K tasks still present.
+        op.stop()
+        op.jar = args.jar
+        op.start(jfr=args.jfr)
+        for n, d, r in plan_lat:
+            res = b.latency(op, n, d, f"lat-{n}-{d}-r{r}")
+            res["repeat"] = r
+            b.save()
+    finally:
+        b.stop.set()
+        op.stop()
+        b.summary["finished"] = datetime.now(timezone.utc).isoformat()
+        b.save()
+    return 0
+
+
 def full(args):
     b = Bench(args)
     lat = [int(x) for x in args.latency_n.split(",") if x]
@@ -912,11 +998,15 @@ def main():
     p.add_argument("--variant-env", action="append", help="KEY=VALUE: one more throughput batch with this setting")
     p.add_argument("--variant-k", type=int, default=0)
     p.add_argument("--startup-only", action="store_true", help="only the startup measurements, into --out")
+    p.add_argument("--startup-k", type=int, default=0, help="start comparison with K existing tasks (startup_ab)")
+    p.add_argument("--startup-attempts", type=int, default=1, help="attempt Jobs per task for --startup-k")
+    p.add_argument("--baseline-jar", help="the jar --startup-k compares this one with")
     args = p.parse_args()
     # SIGTERM (e.g. from a CI timeout) runs the finally blocks, which stop the operator child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.run_id = re.sub(r"[^a-z0-9-]", "", args.run_id.lower())
-    sys.exit(smoke(args) if args.smoke else startup_only(args) if args.startup_only else full(args))
+    sys.exit(smoke(args) if args.smoke else startup_only(args) if args.startup_only
+             else startup_ab(args) if args.startup_k else full(args))
 
 
 if __name__ == "__main__":

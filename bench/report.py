@@ -22,12 +22,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 res_dir, docs = sys.argv[1], sys.argv[2]
 before_dirs = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--before"]
+followup_dirs = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--followup"]
 rel = os.path.relpath(res_dir, os.path.join(docs, ".."))
 S = json.load(open(os.path.join(res_dir, "summary.json")))
 ENV = open(os.path.join(res_dir, "environment.txt")).read().strip()
 ENVD = dict(line.split(": ", 1) for line in ENV.splitlines())
 # The notes on what changed in a run, by results directory (later runs of a before/after table).
-NOTES = {"2026-11-28-after-511eae7": "notes-after.md", "2026-11-28-after-trim": "notes-after-trim.md"}
+NOTES = {"2026-11-28-after-511eae7": "notes-after.md", "2026-11-28-after-trim": "notes-after-trim.md",
+         "2026-11-28-start-lean": "notes-start-lean.md"}
 # Runs made before environment.txt recorded the jar's defaults: RECONCILE_THREADS, KUBE_CLIENT_QPS, _BURST.
 OLD_DEFAULTS = {"0cb7f85": ("10", "20", "40"), "511eae7": ("10", "50", "100")}
 
@@ -516,20 +518,32 @@ w("- **metric**: the operator's `deadletter_attempt_start_lateness_seconds` and 
   "(bucket upper bound of p50 / p99). The lateness histogram is only recorded for attempts that went through "
   "`BackingOff` with a `nextAttemptAt` (none at delay 0s: the retry starts in the pass that sees the failure).")
 w("")
-w("| N | delay | retries | operator overhead p50 / p90 / p99 / max | operator sched p50 / p99 / max | operator API p50 / max (s) | "
-  "Job controller overhead p50 / p90 / p99 / max | Job ctl API p50 / max (s) | ratio p50 (JC/op) | metric lateness p50/p99 (n) | "
-  "metric retry latency − delay p50/p99 | Failed condition seen − its timestamp p50 / p99 (ms) |")
-w("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for line in lat_table:
-    d = float(line["delay"].rstrip("s"))
-    o, a, api, j, japi = line["op_seen"], line["op_audit"], line["op_api"], line["jc_seen"], line["jc_api"]
-    ratio = j[0] / o[0] if o[0] and j[0] and o[0] > 0 else None
-    mr = [None if v is None else v - d for v in line["m_retry"]]
-    w(f"| {line['n']} | {line['delay']} | {line['op_seen_n']} | {' / '.join(ms(v) for v in o)} | "
-      f"{ms(a[0])} / {ms(a[2])} / {ms(a[3])} | {s1(api[0], 0)} / {s1(api[3], 0)} | "
-      f"{' / '.join(ms(v) for v in j)} | {s1(japi[0], 0)} / {s1(japi[3], 0)} | {s1(ratio)} | "
-      f"{ms(line['m_late'][0])} / {ms(line['m_late'][1])} ({line['m_late_n']:.0f}) | {ms(mr[0])} / {ms(mr[1])} | "
-      f"{ms(line['op_vis'][0])} / {ms(line['op_vis'][2])} |")
+LATENCY_HEADER = (
+    "| N | delay | retries | operator overhead p50 / p90 / p99 / max | operator sched p50 / p99 / max | operator API p50 / max (s) | "
+    "Job controller overhead p50 / p90 / p99 / max | Job ctl API p50 / max (s) | ratio p50 (JC/op) | metric lateness p50/p99 (n) | "
+    "metric retry latency − delay p50/p99 | Failed condition seen − its timestamp p50 / p99 (ms) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def latency_md(table):
+    """The latency table's lines (header included), for this page's run or a follow-up run."""
+    lines = list(LATENCY_HEADER)
+    for line in table:
+        d = float(line["delay"].rstrip("s"))
+        o, a, api, j, japi = line["op_seen"], line["op_audit"], line["op_api"], line["jc_seen"], line["jc_api"]
+        ratio = j[0] / o[0] if o[0] and j[0] and o[0] > 0 else None
+        mr = [None if v is None else v - d for v in line["m_retry"]]
+        lines.append(
+            f"| {line['n']} | {line['delay']} | {line['op_seen_n']} | {' / '.join(ms(v) for v in o)} | "
+            f"{ms(a[0])} / {ms(a[2])} / {ms(a[3])} | {s1(api[0], 0)} / {s1(api[3], 0)} | "
+            f"{' / '.join(ms(v) for v in j)} | {s1(japi[0], 0)} / {s1(japi[3], 0)} | {s1(ratio)} | "
+            f"{ms(line['m_late'][0])} / {ms(line['m_late'][1])} ({line['m_late_n']:.0f}) | {ms(mr[0])} / {ms(mr[1])} | "
+            f"{ms(line['op_vis'][0])} / {ms(line['op_vis'][2])} |")
+    return lines
+
+
+for text in latency_md(lat_table):
+    w(text)
 w("")
 w("![latency CDF](bench-latency.png)")
 w("")
@@ -861,6 +875,72 @@ if before_dirs:
     # The section goes after the headline of this page's run, before its detailed tables.
     at_i = out.index("## 1. Reaction latency, beside the Job controller")
     out[at_i:at_i] = sec
+
+# ------------------------------------------------------------------ follow-up runs (--followup)
+def followup_section(d):
+    """A later, smaller run (bench/run.sh --startup-k): its start comparison and latency runs, with its notes."""
+    Sd = json.load(open(os.path.join(d, "summary.json")))
+    envd = dict(line.split(": ", 1) for line in open(os.path.join(d, "environment.txt")).read().strip().splitlines())
+    name, rel_d = os.path.basename(d.rstrip("/")), os.path.relpath(d, os.path.join(docs, ".."))
+    operator = envd.get("operator", "?").split()[0]
+    command = envd.get("command", "")
+    baseline = command.split("--baseline-rev ", 1)[1].split()[0] if "--baseline-rev " in command else "baseline"
+    lines = [f"## Follow-up run {name}", "",
+             f"{envd.get('date', '')}, {envd.get('machine', '')}, operator {envd.get('operator', '')}, "
+             f"kube-controller-manager {kcm_note(envd)}, `-Xmx{Sd['config']['xmx']}`; "
+             f"`{command.replace(' --baseline-jar ' + str(Sd['config'].get('baseline_jar')), '')}`; "
+             f"raw data [`{rel_d}/`](../{rel_d}/). Its figures are newer than this page's main run's.", ""]
+    ab = Sd.get("startup_ab", [])
+    if ab:
+        size = ab[0]
+        lines += ["### Start with the tasks present, before and after side by side", "",
+                  f"{size['tasks']} tasks with {size['jobs']} attempt Jobs and {size['pods']} pods, every one finished. "
+                  f"The operator was restarted on them with the jar of {baseline} (before) and of {operator} (after), "
+                  "alternately, the same objects each time. 'every task reconciled' is the time from the process start "
+                  "until JOSDK's `operator_sdk_reconciliations_success_total` reached the number of tasks; the heap "
+                  "figures are the largest occupancy after any collection and before any collection in the start's "
+                  "GC log (`gc-N.log`, until the full GC for the settled figure), and the heap after that full GC "
+                  "(`jcmd GC.run`) once every task was reconciled.", "",
+                  "| jar | starts | did not start | ready after start (s), median (all) | every task reconciled (s), median | "
+                  "largest heap after a GC (MiB) | largest heap before a GC (MiB) | heap after full GC, settled (MiB), median | RSS (MiB), median |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for label, title_ in (("baseline", f"{baseline} (before)"), ("this", f"{operator} (after)")):
+            xs = [x for x in ab if x["jar"] == label]
+            ok_ = [x for x in xs if not x.get("error")]
+            failed = [x for x in xs if x.get("error")]
+            ready = [x["ready_s"] for x in ok_]
+            fail_cell = (f"{len(failed)}: " + ", ".join(f"`{rel_d}/{x['log']}`" for x in failed)) if failed else "0"
+            lines.append(
+                f"| {title_} | {len(xs)} | {fail_cell} | {s1(med(ready), 2)} ({', '.join(s1(r, 2) for r in ready)}) | "
+                f"{s1(med([x.get('all_reconciled_s') for x in ok_]), 1)} | "
+                f"{s1(max([x['gc_max_after_mib'] for x in xs if x.get('gc_max_after_mib')] or [None]) if xs else None, 0)} | "
+                f"{s1(max([x['gc_max_before_mib'] for x in xs if x.get('gc_max_before_mib')] or [None]) if xs else None, 0)} | "
+                f"{s1(med([x.get('heap_used_mib') for x in ok_]))} | {s1(med([x.get('rss_mib') for x in ok_]), 0)} |")
+        lines.append("")
+    gr = {}
+    for r in Sd["latency"]:
+        gr.setdefault((r["n"], r["delay"]), []).append(r)
+    if gr:
+        lines += ["### Reaction latency", "",
+                  "Definitions as in section 1 below; the latency runs came after the start comparison, with the "
+                  "tasks above still present.", ""]
+        lines += latency_md(latency_table(gr, d)) + [""]
+        lines += ["| run | retries | early (API) | early (audit) | lateness p50 / p90 / p99 / max (ms, audit) | > 2 s late | overhead > 2 s | overhead max (ms) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for a in accuracy(Sd, d):
+            lines.append(f"| {a['label']} | {a['retries']} | {a['early_api']} | {a['early_audit']} | "
+                         f"{' / '.join(ms(v) for v in a['p'])} | {a['over2']} | {a['ovh_over2']} | {ms(a['ovh_max'])} |")
+        lines.append("")
+    nf = os.path.join(os.path.dirname(os.path.abspath(__file__)), NOTES.get(name, "-"))
+    if os.path.exists(nf):
+        lines += [open(nf).read().strip(), ""]
+    return lines
+
+
+if followup_dirs:
+    fsec = [line for d in followup_dirs for line in followup_section(d)]
+    at_i = out.index("## 1. Reaction latency, beside the Job controller")
+    out[at_i:at_i] = fsec
 
 notes = os.path.join(os.path.dirname(__file__), "notes.md")
 if os.path.exists(notes):

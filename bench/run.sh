@@ -25,6 +25,15 @@
 #                                Only applies when this run starts the cluster: a bench cluster that is already up
 #                                must be stopped first (DEADLETTER_CLUSTER_DIR=~/.cache/deadletter-operator/bench-cluster
 #                                hack/cluster.sh down), else the run refuses to start.
+#   --startup-k K --baseline-rev REV [--startup-attempts 1] [--startup-repeats 3]: instead of the scenarios above,
+#                                a start comparison: K tasks (each succeeding at attempt --startup-attempts, so
+#                                with that many Jobs and pods) are run to the end, then the operator is restarted
+#                                on them --startup-repeats times with the jar of git revision REV (built into
+#                                bench/.build-baseline) and with this tree's jar, alternately; then the --latency-n
+#                                runs with this jar and the K tasks present. Results: summary.json "startup_ab"; the
+#                                page is not regenerated from such a run alone: --report MAIN --followup NAME puts it
+#                                in a section of its own beside the tables of the full run MAIN.
+#   --followup NAME[,NAME...]: with --report, the sections of those --startup-k runs
 # Each throughput batch also records the CPU seconds of every process of the private cluster (its pid files in
 # the cluster dir, passed as --cluster-dir), of the operator and of the whole machine (bench/results/*/tp*-cpu.csv).
 set -euo pipefail
@@ -36,7 +45,7 @@ export DEADLETTER_API_PORT=${BENCH_API_PORT:-17443} DEADLETTER_ETCD_PORT=${BENCH
 export DEADLETTER_KCM_PORT=${BENCH_KCM_PORT:-21257} DEADLETTER_SCHEDULER_PORT=${BENCH_SCHEDULER_PORT:-21259}
 export DEADLETTER_KWOK_PORT=${BENCH_KWOK_PORT:-21247}
 
-mode=full existing="" keep_cluster=0 report_dir="" py_args=()
+mode=full existing="" keep_cluster=0 report_dir="" py_args=() baseline_rev="" followup=""
 results_name=${BENCH_RESULTS:-} compare=${BENCH_COMPARE:-} kcm_qps=${BENCH_KCM_QPS:-}
 while (($#)); do
   case $1 in
@@ -48,8 +57,10 @@ while (($#)); do
     --results) results_name=$2; shift ;;
     --compare) compare=$2; shift ;;
     --kcm-qps) kcm_qps=$2; shift ;;
+    --baseline-rev) baseline_rev=$2; shift ;;
+    --followup) followup=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
-    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats)
+    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
@@ -77,6 +88,8 @@ venv() {
 before=()
 IFS=, read -ra compare_names <<< "$compare"
 for name in "${compare_names[@]}"; do before+=(--before "$bench/results/$name"); done
+IFS=, read -ra followup_names <<< "$followup"
+for name in "${followup_names[@]}"; do before+=(--followup "$bench/results/$name"); done
 
 if [[ $mode == report ]]; then
   venv
@@ -129,8 +142,22 @@ kcm_client() {
   tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -A1 -x -- --kube-api-qps | paste -sd' ' || true
 }
 
+# The jar of an earlier revision, for the start comparison (--startup-k).
+build_baseline() {
+  local b="$bench/.build-baseline"
+  rm -rf "$b" && mkdir -p "$b/src"
+  (cd "$repo" && git archive "$baseline_rev") | (cd "$b/src" && tar -xf -)
+  log "building the baseline jar of $baseline_rev in bench/.build-baseline"
+  (cd "$b/src" && mvn -B -q -ntp package -Dmaven.test.skip=true)
+  py_args+=(--baseline-jar "$b/src/target/deadletter-operator.jar")
+}
+
 started_cluster=0 cluster_dir=""
 build
+if [[ " ${py_args[*]} " == *" --startup-k "* ]]; then
+  [[ -n "$baseline_rev" ]] || { log "--startup-k needs --baseline-rev"; exit 2; }
+  build_baseline
+fi
 cluster
 date=$(date -u +%Y-%m-%d)
 if [[ $mode == smoke ]]; then
@@ -163,7 +190,7 @@ mkdir -p "$out"
     c=$(kcm_client)
     echo "kube-controller-manager: client ${c:-defaults (--kube-api-qps 20, --kube-api-burst 30)}"
   fi
-  echo "command: bench/run.sh ${py_args[*]}${results_name:+ --results $results_name}${compare:+ --compare $compare}${kcm_qps:+ --kcm-qps $kcm_qps}"
+  echo "command: bench/run.sh ${py_args[*]}${baseline_rev:+ --baseline-rev $baseline_rev}${results_name:+ --results $results_name}${compare:+ --compare $compare}${kcm_qps:+ --kcm-qps $kcm_qps}"
 } > "$out/environment.txt"
 # What was benchmarked when the tree had local changes (read-only git commands).
 (cd "$repo" && git diff --stat -- src pom.xml 2>/dev/null) > "$out/src-diffstat.txt" || true
@@ -177,7 +204,11 @@ for jfr in "$out"/*.jfr; do
   [[ -e "$jfr" ]] || continue
   jfr print --stack-depth 64 --events jdk.ExecutionSample,jdk.ThreadSleep "$jfr" | "$bench/.venv/bin/python" "$bench/jfr_top.py" > "${jfr%.jfr}-hot-methods.txt" || true
 done
-"$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs" "${before[@]}" || rc=$?
+if [[ " ${py_args[*]} " == *" --startup-k "* ]]; then
+  log "a start comparison: regenerate the page with bench/run.sh --report <full run> --followup $(basename "$out")"
+else
+  "$bench/.venv/bin/python" "$bench/report.py" "$out" "$repo/docs" "${before[@]}" || rc=$?
+fi
 if [[ $started_cluster == 1 && $keep_cluster == 0 ]]; then
   "$repo/hack/cluster.sh" down
 fi
