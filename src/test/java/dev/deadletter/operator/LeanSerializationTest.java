@@ -31,7 +31,8 @@ class LeanSerializationTest {
     assertThat(pod.getMetadata().getAdditionalProperties()).doesNotContainKey("managedFields");
     assertThat(pod.getMetadata().getLabels()).containsKey("deadletter.dev/attempt");
     assertThat(pod.getMetadata().getOwnerReferences()).singleElement();
-    assertThat(pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getExitCode())
+    assertThat(
+            pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getExitCode())
         .isEqualTo(1);
     assertThat(pod.getSpec().getNodeName()).isNotBlank();
   }
