@@ -12,6 +12,7 @@ import glob
 import json
 import math
 import os
+import re
 import statistics
 import sys
 
@@ -699,6 +700,9 @@ w("bench/run.sh --latency-n 1,100,1000 --throughput-k 5000 --repeats 3   # the i
 w("bench/run.sh --results NAME --compare A,B ...   # a run into bench/results/NAME/, this page's main tables,")
 w("                                  # with earlier runs A, B beside it; --report NAME --compare A,B redoes the page")
 w("bench/run.sh --kcm-qps 100 ...    # the private cluster's kube-controller-manager at client QPS 100 (burst 200)")
+w("bench/run.sh --startup-k 5000 --baseline-rev REV --latency-n 1,300,1000 --delays 1s --repeats 1 --results NAME")
+w("                                  # starts of REV's jar and this tree's, alternately, on the same 5000 finished tasks;")
+w("                                  # then the latency runs; --report MAIN --followup NAME adds its section to this page")
 w("```")
 w("")
 w("`bench/run.sh` builds the jar from a copy of the working tree into `bench/.build/` (never touching `target/`), "
@@ -877,6 +881,15 @@ if before_dirs:
     out[at_i:at_i] = sec
 
 # ------------------------------------------------------------------ follow-up runs (--followup)
+def full_gcs(d, operator_log):
+    """(full GCs of a full heap, MiB after the harness's own full GC) of one start, from its gc-N.log."""
+    gc = os.path.join(d, operator_log.replace("operator-", "gc-"))
+    text = open(gc).read() if os.path.exists(gc) else ""
+    forced = len(re.findall(r"Pause Full \(G1 Compaction Pause\) \d+M->", text))
+    asked = re.findall(r"Pause Full \(Diagnostic Command\) \d+M->(\d+)M", text)
+    return forced, (int(asked[-1]) if asked else None)
+
+
 def followup_section(d):
     """A later, smaller run (bench/run.sh --startup-k): its start comparison and latency runs, with its notes."""
     Sd = json.load(open(os.path.join(d, "summary.json")))
@@ -897,12 +910,13 @@ def followup_section(d):
                   f"{size['tasks']} tasks with {size['jobs']} attempt Jobs and {size['pods']} pods, every one finished. "
                   f"The operator was restarted on them with the jar of {baseline} (before) and of {operator} (after), "
                   "alternately, the same objects each time. 'every task reconciled' is the time from the process start "
-                  "until JOSDK's `operator_sdk_reconciliations_success_total` reached the number of tasks; the heap "
-                  "figures are the largest occupancy after any collection and before any collection in the start's "
-                  "GC log (`gc-N.log`, until the full GC for the settled figure), and the heap after that full GC "
-                  "(`jcmd GC.run`) once every task was reconciled.", "",
+                  "until JOSDK's `operator_sdk_reconciliations_success_total` reached the number of tasks. From each "
+                  "start's GC log (`gc-N.log`): the largest occupancy after any collection; the full GCs G1 ran "
+                  "because the heap was full (`Pause Full (G1 Compaction Pause)`, its last resort before an "
+                  "`OutOfMemoryError`); and the heap after the full GC the harness asks for (`jcmd GC.run`, "
+                  "`Pause Full (Diagnostic Command)`) once every task was reconciled: the live set.", "",
                   "| jar | starts | did not start | ready after start (s), median (all) | every task reconciled (s), median | "
-                  "largest heap after a GC (MiB) | largest heap before a GC (MiB) | heap after full GC, settled (MiB), median | RSS (MiB), median |",
+                  "largest heap after a GC (MiB) | full GCs of a full heap (all starts) | heap after the settled full GC (MiB), median | RSS (MiB), median |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for label, title_ in (("baseline", f"{baseline} (before)"), ("this", f"{operator} (after)")):
             xs = [x for x in ab if x["jar"] == label]
@@ -914,8 +928,8 @@ def followup_section(d):
                 f"| {title_} | {len(xs)} | {fail_cell} | {s1(med(ready), 2)} ({', '.join(s1(r, 2) for r in ready)}) | "
                 f"{s1(med([x.get('all_reconciled_s') for x in ok_]), 1)} | "
                 f"{s1(max([x['gc_max_after_mib'] for x in xs if x.get('gc_max_after_mib')] or [None]) if xs else None, 0)} | "
-                f"{s1(max([x['gc_max_before_mib'] for x in xs if x.get('gc_max_before_mib')] or [None]) if xs else None, 0)} | "
-                f"{s1(med([x.get('heap_used_mib') for x in ok_]))} | {s1(med([x.get('rss_mib') for x in ok_]), 0)} |")
+                f"{sum(full_gcs(d, x['log'])[0] for x in xs)} | "
+                f"{s1(med([full_gcs(d, x['log'])[1] for x in ok_]), 0)} | {s1(med([x.get('rss_mib') for x in ok_]), 0)} |")
         lines.append("")
     gr = {}
     for r in Sd["latency"]:
@@ -937,10 +951,53 @@ def followup_section(d):
     return lines
 
 
+def followup_headline(d):
+    """The goals a follow-up run measured, for the top of the page: (goal, target, measured, verdict) rows."""
+    Sd = json.load(open(os.path.join(d, "summary.json")))
+    name = os.path.basename(d.rstrip("/"))
+    out_rows = []
+    gr = {}
+    for r in Sd["latency"]:
+        gr.setdefault((r["n"], r["delay"]), []).append(r)
+    if gr:
+        top = max(latency_table(gr, d), key=lambda line: line["n"])
+        o = top["op_seen"]
+        out_rows.append((f"overhead beyond the delay, p50 / p99, N={top['n']} delay {top['delay']}", "≤ 100 ms / ≤ 1 s",
+                         f"{ms(o[0])} / {ms(o[2])} ms (max {ms(o[3])} ms)", verdict(o[0] <= 0.1 and o[2] <= 1)))
+        ac = accuracy(Sd, d)
+        early = sum(a["early_api"] + a["early_audit"] for a in ac)
+        out_rows.append(("attempts started before nextAttemptAt", "0",
+                         f"{early} of {sum(a['retries'] for a in ac)} retries", verdict(early == 0)))
+    ab = Sd.get("startup_ab", [])
+    for label, who in (("this", "after"), ("baseline", "before")):
+        xs = [x for x in ab if x["jar"] == label]
+        if not xs:
+            continue
+        size = f"{xs[0]['tasks']} tasks + {xs[0]['jobs']} Jobs + {xs[0]['pods']} pods"
+        ok_ = [x for x in xs if not x.get("error")]
+        ready = med([x["ready_s"] for x in ok_])
+        forced = sum(full_gcs(d, x["log"])[0] for x in xs)
+        peak = max([x["gc_max_after_mib"] for x in xs if x.get("gc_max_after_mib")] or [0])
+        out_rows.append((f"ready after start, {size} ({who})", "≤ 10 s",
+                         f"median {s1(ready, 2)} s, {len(ok_)} of {len(xs)} starts" if ok_ else f"0 of {len(xs)} starts",
+                         verdict(ready is not None and ready <= 10 and len(ok_) == len(xs))))
+        out_rows.append((f"heap during that start, -Xmx{Sd['config']['xmx']} ({who})", "≤ 256 MiB",
+                         f"largest after a GC {peak} MiB; full GCs of a full heap: {forced}; "
+                         f"out of heap: {len(xs) - len(ok_)} of {len(xs)} starts",
+                         verdict(len(ok_) == len(xs) and forced == 0)))
+    return [(f"{goal} — {name}", target, measured, judged) for goal, target, measured, judged in out_rows]
+
+
 if followup_dirs:
     fsec = [line for d in followup_dirs for line in followup_section(d)]
     at_i = out.index("## 1. Reaction latency, beside the Job controller")
     out[at_i:at_i] = fsec
+    newer = [r for d in followup_dirs for r in followup_headline(d)]
+    head = ["", "Newer measurements, from the follow-up runs below (they replace the rows above where they overlap):", "",
+            "| goal — run | target | measured | |", "|---|---|---|---|"]
+    head += [f"| {goal} | {target} | {measured} | {judged} |" for goal, target, measured, judged in newer]
+    at_i = next(i for i, line in enumerate(out) if line.startswith("What was run, and what was not"))
+    out[at_i:at_i] = head + [""]
 
 notes = os.path.join(os.path.dirname(__file__), "notes.md")
 if os.path.exists(notes):
