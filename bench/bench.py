@@ -892,7 +892,8 @@ def startup_ab(args):
         # Then the latency runs, with this jar and the K tasks still present.
         op.stop()
         op.jar = args.jar
-        op.start(jfr=args.jfr)
+        if plan_lat:
+            op.start(jfr=args.jfr)
         for n, d, r in plan_lat:
             res = b.latency(op, n, d, f"lat-{n}-{d}-r{r}")
             res["repeat"] = r

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -65,6 +66,15 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   static final String JOBS = "attempt-jobs";
   static final String PODS = "attempt-pods";
+
+  /**
+   * A pass reads a pod for why an attempt failed or why it does not start; a Job's Complete
+   * condition alone says it succeeded. Succeeded pods are most of a busy namespace's pods, so they
+   * are not listed or cached at all.
+   */
+  static final FieldSelector NOT_SUCCEEDED =
+      new FieldSelector(new FieldSelector.Field("status.phase", "Succeeded", true));
+
   static final String BY_TASK = "by-task";
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
@@ -107,6 +117,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
             InformerEventSourceConfiguration.from(Pod.class, DeadLetterTask.class)
                 .withName(PODS)
                 .withLabelSelector(AttemptLabels.TASK)
+                .withFieldSelector(NOT_SUCCEEDED)
                 .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
                 .withItemStore(TrimmingItemStore.forPods())
                 .build(),

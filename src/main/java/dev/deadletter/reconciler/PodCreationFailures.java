@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
+import io.fabric8.kubernetes.api.model.batch.v1.UncountedTerminatedPods;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -62,6 +64,7 @@ final class PodCreationFailures {
     Optional<Job> job =
         jobs.stream().filter(j -> j.getMetadata().getName().equals(attempt.jobName())).findFirst();
     if (job.isEmpty()
+        || hasCountedPods(job.get())
         || pods.stream()
             .anyMatch(p -> AttemptObservations.controlledBy(p, job.get().getMetadata().getUid()))) {
       return Optional.empty();
@@ -83,6 +86,33 @@ final class PodCreationFailures {
       oneAtATime.release();
     }
     return Optional.of(RECHECK);
+  }
+
+  /**
+   * The Job controller has counted pods of this Job, so they could be created. Needed because the
+   * pod cache holds no succeeded pods: a Job whose only pod succeeded shows none there until its
+   * Complete condition lands.
+   */
+  static boolean hasCountedPods(Job job) {
+    JobStatus status = job.getStatus();
+    if (status == null) {
+      return false;
+    }
+    UncountedTerminatedPods uncounted = status.getUncountedTerminatedPods();
+    return positive(status.getActive())
+        || positive(status.getSucceeded())
+        || positive(status.getFailed())
+        || positive(status.getTerminating())
+        || (uncounted != null
+            && (nonEmpty(uncounted.getSucceeded()) || nonEmpty(uncounted.getFailed())));
+  }
+
+  private static boolean positive(Integer count) {
+    return count != null && count > 0;
+  }
+
+  private static boolean nonEmpty(List<String> pods) {
+    return pods != null && !pods.isEmpty();
   }
 
   private static Optional<String> newestFailure(KubernetesClient client, Job job) {
