@@ -838,6 +838,15 @@ def reconciles(op):
     return total
 
 
+def wait_quiet(limit=1.2, timeout=900):
+    """Waits until the machine's 1-minute load average is at most `limit` (other work on these 2 cores would
+    be measured too); returns the load average it starts with."""
+    t0 = time.time()
+    while os.getloadavg()[0] > limit and time.time() - t0 < timeout:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
 def startup_ab(args):
     """Starts with K existing tasks (each with its Jobs and pods), alternating --baseline-jar and this jar on the
     same objects: ready time, time until every task was reconciled once, heap peaks from the GC log, and heap
@@ -872,7 +881,8 @@ def startup_ab(args):
             for label, jar in (order if r % 2 else order[::-1]):  # alternate which jar starts first
                 op.stop()
                 op.jar = jar
-                row = {"jar": label, "repeat": r, "tasks": fp["tasks"], "jobs": fp["jobs"], "pods": fp["pods"]}
+                row = {"jar": label, "repeat": r, "tasks": fp["tasks"], "jobs": fp["jobs"], "pods": fp["pods"],
+                       "loadavg_at_start": wait_quiet()}
                 t0 = time.time()
                 try:
                     row["ready_s"] = op.start()

@@ -30,7 +30,7 @@ ENV = open(os.path.join(res_dir, "environment.txt")).read().strip()
 ENVD = dict(line.split(": ", 1) for line in ENV.splitlines())
 # The notes on what changed in a run, by results directory (later runs of a before/after table).
 NOTES = {"2026-11-28-after-511eae7": "notes-after.md", "2026-11-28-after-trim": "notes-after-trim.md",
-         "2026-11-28-start-lean": "notes-start-lean.md"}
+         "2026-11-28-start-lean": "notes-start-lean.md", "2026-11-28-start-lean-2jobs-after": "notes-start-lean-2jobs.md"}
 # Runs made before environment.txt recorded the jar's defaults: RECONCILE_THREADS, KUBE_CLIENT_QPS, _BURST.
 OLD_DEFAULTS = {"0cb7f85": ("10", "20", "40"), "511eae7": ("10", "50", "100")}
 
@@ -925,7 +925,8 @@ def followup_section(d):
             ready = [x["ready_s"] for x in ok_]
             fail_cell = (f"{len(failed)}: " + ", ".join(f"`{rel_d}/{x['log']}`" for x in failed)) if failed else "0"
             lines.append(
-                f"| {title_} | {len(xs)} | {fail_cell} | {s1(med(ready), 2)} ({', '.join(s1(r, 2) for r in ready)}) | "
+                f"| {title_} | {len(xs)} | {fail_cell} | "
+                f"{(s1(med(ready), 2) + ' (' + ', '.join(s1(r, 2) for r in ready) + ')') if ready else '–'} | "
                 f"{s1(med([x.get('all_reconciled_s') for x in ok_]), 1)} | "
                 f"{s1(max([x['gc_max_after_mib'] for x in xs if x.get('gc_max_after_mib')] or [None]) if xs else None, 0)} | "
                 f"{sum(full_gcs(d, x['log'])[0] for x in xs)} | "
