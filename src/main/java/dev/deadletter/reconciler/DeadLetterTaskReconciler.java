@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -150,9 +151,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     List<Pod> pods = cached(context, Pod.class, PODS, namespace, name);
     List<Job> jobs = cached(context, Job.class, JOBS, namespace, name);
     Map<Integer, ObservedAttempt> observed =
-        new HashMap<>(AttemptObservations.of(task, jobs, pods));
-    confirmLatestAttempt(task, attemptJobs, observed, pods);
-    FailedPods.confirm(context.getClient(), task, observed, jobs);
+        observe(context.getClient(), task, attemptJobs, jobs, pods);
 
     Instant now = clock.instant();
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
@@ -196,33 +195,55 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   /**
+   * The task's attempts as the caches show them, corrected where the caches lag: a latest attempt
+   * missing from the Job cache is read from the API server, and a failure about to be recorded
+   * without an exit code is read again with its pods from the API server ({@link FailedPods}), that
+   * Job included: when the Job cache lags, the pod cache may too.
+   */
+  static Map<Integer, ObservedAttempt> observe(
+      KubernetesClient client,
+      DeadLetterTask task,
+      AttemptJobs attemptJobs,
+      List<Job> cachedJobs,
+      List<Pod> cachedPods) {
+    Map<Integer, ObservedAttempt> observed =
+        new HashMap<>(AttemptObservations.of(task, cachedJobs, cachedPods));
+    List<Job> jobs = new ArrayList<>(cachedJobs);
+    confirmLatestAttempt(task, attemptJobs, observed, cachedPods).ifPresent(jobs::add);
+    FailedPods.confirm(client, task, observed, jobs);
+    return observed;
+  }
+
+  /**
    * The status says attempt N was created but the cache has no Job N. The cache may lag our own
    * create (a watch event in flight), so ask the API once before the decider calls the attempt
    * deleted.
+   *
+   * @return the Job read from the API server, if it was read and found
    */
-  private static void confirmLatestAttempt(
+  private static Optional<Job> confirmLatestAttempt(
       DeadLetterTask task,
       AttemptJobs attemptJobs,
       Map<Integer, ObservedAttempt> observed,
       List<Pod> pods) {
     DeadLetterTaskStatus status = task.getStatus();
     if (status == null || status.getAttempts() == 0 || observed.containsKey(status.getAttempts())) {
-      return;
+      return Optional.empty();
     }
     int latest = status.getAttempts();
     if (status.getHistory().stream().anyMatch(r -> r.getAttempt() == latest)) {
-      return;
+      return Optional.empty();
     }
-    attemptJobs
-        .read(latest)
-        .ifPresent(
-            job -> {
-              List<Pod> own =
-                  pods.stream()
-                      .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
-                      .toList();
-              observed.put(latest, AttemptReader.read(latest, job, own));
-            });
+    Optional<Job> read = attemptJobs.read(latest);
+    read.ifPresent(
+        job -> {
+          List<Pod> own =
+              pods.stream()
+                  .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
+                  .toList();
+          observed.put(latest, AttemptReader.read(latest, job, own));
+        });
+    return read;
   }
 
   /**

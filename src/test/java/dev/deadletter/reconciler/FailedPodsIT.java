@@ -39,20 +39,25 @@ class FailedPodsIT {
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .create();
+    createFailedPod("export-1-x7k2p", "export", "uid-of-export-1", 2);
+  }
+
+  /** A pod of attempt 1 of {@code task}, controlled by the Job with that uid, that exited so. */
+  private static Pod createFailedPod(String name, String task, String jobUid, int exitCode) {
     Pod pod =
         client
             .resource(
                 new PodBuilder()
                     .withNewMetadata()
-                    .withName("export-1-x7k2p")
+                    .withName(name)
                     .withNamespace(NS)
-                    .addToLabels(AttemptLabels.TASK, "export")
+                    .addToLabels(AttemptLabels.TASK, task)
                     .addToLabels(AttemptLabels.ATTEMPT, "1")
                     .addNewOwnerReference()
                     .withApiVersion("batch/v1")
                     .withKind("Job")
-                    .withName("export-1")
-                    .withUid("uid-of-export-1")
+                    .withName(task + "-1")
+                    .withUid(jobUid)
                     .withController(true)
                     .endOwnerReference()
                     .endMetadata()
@@ -65,6 +70,7 @@ class FailedPodsIT {
                     .endSpec()
                     .build())
             .create();
+    Pod running = client.getKubernetesSerialization().clone(pod);
     pod.setStatus(
         new io.fabric8.kubernetes.api.model.PodStatusBuilder()
             .withPhase("Failed")
@@ -76,13 +82,16 @@ class FailedPodsIT {
             .withRestartCount(0)
             .withNewState()
             .withNewTerminated()
-            .withExitCode(2)
+            .withExitCode(exitCode)
             .withReason("Error")
             .endTerminated()
             .endState()
             .endContainerStatus()
             .build());
     client.resource(pod).updateStatus();
+    running.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").build());
+    return running;
   }
 
   @Test
@@ -108,6 +117,68 @@ class FailedPodsIT {
     FailedPods.confirm(client, task, observed, List.of(failedJob()));
 
     assertThat(observed.get(1)).isSameAs(before);
+  }
+
+  @Test
+  void latestAttemptMissingFromBothCachesIsReadWithItsPodsFromTheApiServer() {
+    // The status says attempt 1 was created; the Job cache has not seen it yet, and the pod cache
+    // still shows its pod running, while on the API server both have failed with exit code 2.
+    DeadLetterTask task = TaskBuilder.task("report").build();
+    task.getMetadata().setNamespace(NS);
+    task.getMetadata().setUid("uid-of-report");
+    task.setStatus(new DeadLetterTaskStatus());
+    task.getStatus().setAttempts(1);
+    Job job =
+        client
+            .resource(
+                new JobBuilder()
+                    .withNewMetadata()
+                    .withName("report-1")
+                    .withNamespace(NS)
+                    .addToLabels(AttemptLabels.TASK, "report")
+                    .addToLabels(AttemptLabels.ATTEMPT, "1")
+                    .addNewOwnerReference()
+                    .withApiVersion("deadletter.dev/v1alpha1")
+                    .withKind("DeadLetterTask")
+                    .withName("report")
+                    .withUid("uid-of-report")
+                    .withController(true)
+                    .endOwnerReference()
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNewTemplate()
+                    .withNewSpec()
+                    .withRestartPolicy("Never")
+                    .addNewContainer()
+                    .withName("main")
+                    .withImage("busybox")
+                    .endContainer()
+                    .endSpec()
+                    .endTemplate()
+                    .endSpec()
+                    .build())
+            .create();
+    job.setStatus(failedJob().getStatus());
+    job.getStatus().setStartTime("2030-01-01T00:00:00Z");
+    job.getStatus()
+        .getConditions()
+        .add(
+            0,
+            new io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder()
+                .withType("FailureTarget")
+                .withStatus("True")
+                .withReason("BackoffLimitExceeded")
+                .withLastTransitionTime("2030-01-01T00:01:00Z")
+                .build());
+    client.resource(job).updateStatus();
+    Pod stale = createFailedPod("report-1-q9z8w", "report", job.getMetadata().getUid(), 2);
+
+    Map<Integer, ObservedAttempt> observed =
+        DeadLetterTaskReconciler.observe(
+            client, task, new AttemptJobs(client, task), List.of(), List.of(stale));
+
+    assertThat(observed.get(1).state()).isEqualTo(ObservedAttempt.State.FAILED);
+    assertThat(observed.get(1).failure().exitCode()).isEqualTo(2);
   }
 
   private static Map<Integer, ObservedAttempt> seenWithoutPods() {
