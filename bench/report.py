@@ -994,7 +994,8 @@ if followup_dirs:
     at_i = out.index("## 1. Reaction latency, beside the Job controller")
     out[at_i:at_i] = fsec
     newer = [r for d in followup_dirs for r in followup_headline(d)]
-    head = ["", "Newer measurements, from the follow-up runs below (they replace the rows above where they overlap):", "",
+    head = ["", "Newer measurements, from the follow-up runs below. They replace the rows above where they overlap, and "
+            "they cover sizes that the main run (the 'What was run' line below) did not:", "",
             "| goal — run | target | measured | |", "|---|---|---|---|"]
     head += [f"| {goal} | {target} | {measured} | {judged} |" for goal, target, measured, judged in newer]
     at_i = next(i for i, line in enumerate(out) if line.startswith("What was run, and what was not"))
