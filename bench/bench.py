@@ -576,6 +576,13 @@ class Bench:
         with open(f"{self.out}/summary.json", "w") as f:
             json.dump(self.summary, f, indent=1, default=str)
 
+    def finish(self, op):
+        """Stops the watches and the operator, and records when the run ended."""
+        self.stop.set()
+        op.stop()
+        self.summary["finished"] = datetime.now(timezone.utc).isoformat()
+        self.save()
+
     def watch_ns(self, ns, pods=False):
         if pods:
             self.kube.watch(f"/api/v1/namespaces/{ns}/pods", self.rec.on_pod, self.stop)
@@ -820,6 +827,15 @@ def startup_only(args):
     return 0
 
 
+def latency_plan(args):
+    """(N, delay, repeat) of every latency run asked for; repeats are cheap for small N only: N above
+    --repeat-max-n runs once."""
+    lat = [int(x) for x in args.latency_n.split(",") if x]
+    delays = [d for d in args.delays.split(",") if d]
+    return [(n, d, r) for r in range(1, args.repeats + 1) for n in lat for d in delays
+            if r == 1 or n <= args.repeat_max_n]
+
+
 def gc_peaks(path):
     """(largest heap after a collection, largest heap before one) in MiB, from a -Xlog:gc log."""
     after = before = None
@@ -852,10 +868,7 @@ def startup_ab(args):
     same objects: ready time, time until every task was reconciled once, heap peaks from the GC log, and heap
     after a full GC once settled. Then the latency runs asked for, with this jar and the K tasks present."""
     b = Bench(args)
-    lat = [int(x) for x in args.latency_n.split(",") if x]
-    delays = [d for d in args.delays.split(",") if d]
-    plan_lat = [(n, d, r) for r in range(1, args.repeats + 1) for n in lat for d in delays
-                if r == 1 or n <= args.repeat_max_n]
+    plan_lat = latency_plan(args)
     for n, d, r in plan_lat:
         b.ns(f"lat-{n}-{d}-r{r}")
     k, attempts = args.startup_k, args.startup_attempts
@@ -909,21 +922,14 @@ def startup_ab(args):
             res["repeat"] = r
             b.save()
     finally:
-        b.stop.set()
-        op.stop()
-        b.summary["finished"] = datetime.now(timezone.utc).isoformat()
-        b.save()
+        b.finish(op)
     return 0
 
 
 def full(args):
     b = Bench(args)
-    lat = [int(x) for x in args.latency_n.split(",") if x]
-    delays = [d for d in args.delays.split(",") if d]
     tp = [int(x) for x in args.throughput_k.split(",") if x]
-    # Repeats are cheap for small N only: N above --repeat-max-n runs once.
-    plan_lat = [(n, d, r) for r in range(1, args.repeats + 1) for n in lat for d in delays
-                if r == 1 or n <= args.repeat_max_n]
+    plan_lat = latency_plan(args)
     for n, d, r in plan_lat:
         b.ns(f"lat-{n}-{d}-r{r}")
     if args.restart_n:
@@ -973,10 +979,7 @@ def full(args):
             time.sleep(5)
             b.footprint(op, total)
     finally:
-        b.stop.set()
-        op.stop()
-        b.summary["finished"] = datetime.now(timezone.utc).isoformat()
-        b.save()
+        b.finish(op)
     return 0
 
 
