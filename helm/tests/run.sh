@@ -367,16 +367,22 @@ spec:
           restartPolicy: Never
           containers: [{name: main, image: example.invalid/never-pulled}]
 YAML
+# The operator's whole log (INFO, a few hundred lines at most) and the task as the API server has it: the
+# work dir is removed on exit, and a failure here once showed nothing in the log's last lines.
+operator_log() {
+  echo "  --- operator log ---"; sed 's/^/  /' "$work/operator.log"
+  echo "  --- task ---"; kubectl get dlt helm-rbac -n "$ns_a" -o yaml | sed 's/^/  /'
+}
 succeeded_after_2() {
   kubectl apply -f "$work/task.yaml" >/dev/null || return 1
   local phase="" attempts=""
   for _ in $(seq 90); do
     read -r phase attempts < <(kubectl get dlt helm-rbac -n "$ns_a" -o jsonpath='{.status.phase} {.status.attempts}')
     [[ "$phase" == Succeeded ]] && break
-    kill -0 "$operator_pid" 2>/dev/null || { echo "  the operator exited:"; tail -20 "$work/operator.log"; return 1; }
+    kill -0 "$operator_pid" 2>/dev/null || { echo "  the operator exited:"; operator_log; return 1; }
     sleep 1
   done
-  [[ "$phase" == Succeeded && "$attempts" == 2 ]] || { echo "  phase=$phase attempts=$attempts"; tail -20 "$work/operator.log"; return 1; }
+  [[ "$phase" == Succeeded && "$attempts" == 2 ]] || { echo "  phase=$phase attempts=$attempts"; operator_log; return 1; }
 }
 check "full retry cycle as the ServiceAccount: exit 1, retry after 1s, exit 0 -> Succeeded, 2 attempts" succeeded_after_2
 check "history: Failed then Succeeded" bash -c \
