@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -131,32 +133,7 @@ class FailedPodsIT {
     Job job =
         client
             .resource(
-                new JobBuilder()
-                    .withNewMetadata()
-                    .withName("report-1")
-                    .withNamespace(NS)
-                    .addToLabels(AttemptLabels.TASK, "report")
-                    .addToLabels(AttemptLabels.ATTEMPT, "1")
-                    .addNewOwnerReference()
-                    .withApiVersion("deadletter.dev/v1alpha1")
-                    .withKind("DeadLetterTask")
-                    .withName("report")
-                    .withUid("uid-of-report")
-                    .withController(true)
-                    .endOwnerReference()
-                    .endMetadata()
-                    .withNewSpec()
-                    .withNewTemplate()
-                    .withNewSpec()
-                    .withRestartPolicy("Never")
-                    .addNewContainer()
-                    .withName("main")
-                    .withImage("busybox")
-                    .endContainer()
-                    .endSpec()
-                    .endTemplate()
-                    .endSpec()
-                    .build())
+                AttemptJobFactory.build(task, EffectivePolicy.of(task.getSpec()), 1, null, null))
             .create();
     job.setStatus(failedJob().getStatus());
     job.getStatus().setStartTime("2030-01-01T00:00:00Z");
