@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.testing.AuditedCreates;
 import dev.deadletter.testing.LocalCluster;
 import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.OperatorProcess;
@@ -99,16 +100,16 @@ class LeaderElectionE2E {
               .extracting(AttemptRecord::getAttempt)
               .containsExactly(1, 2, 3);
         }
-        Map<String, Long> creates = LocalCluster.jobCreates(ns);
+        Map<String, AuditedCreates> creates = LocalCluster.jobCreates(ns);
         List<String> expected =
             IntStream.rangeClosed(1, TASKS)
                 .boxed()
                 .flatMap(i -> IntStream.rangeClosed(1, 3).mapToObj(n -> "leader-" + i + "-" + n))
                 .toList();
         assertThat(creates)
-            .as("successful Job creates per name, from the audit log")
+            .as("Job creates per name, from the audit log")
             .containsOnlyKeys(expected)
-            .allSatisfy((name, count) -> assertThat(count).isEqualTo(1L));
+            .allSatisfy((name, count) -> assertThat(count.atMost()).isEqualTo(1));
         assertThat(b.alive()).isTrue();
       }
     }

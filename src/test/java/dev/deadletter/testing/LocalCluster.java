@@ -88,17 +88,15 @@ public final class LocalCluster {
   }
 
   /**
-   * Job name to the number of creates that took effect in a namespace, from the audit log: it
-   * counts creates of Jobs that were deleted since, which listing Jobs cannot. A create answered
-   * 201 took effect. So did one answered 5xx (the connection was cut while the server worked on it)
-   * when none got 201 and another got 409: the Job was there. (Names are deterministic, so a second
-   * create of a live Job always gets 409; a duplicate shows as a second 201.)
+   * Job name to what its creates made in a namespace, from the audit log: it sees creates of Jobs
+   * that were deleted since, which listing Jobs cannot. Only names that were, or may have been,
+   * created are in the map; {@link AuditedCreates} says how a create whose answer was lost counts.
    */
-  public static Map<String, Long> jobCreates(String namespace) {
+  public static Map<String, AuditedCreates> jobCreates(String namespace) {
     ObjectMapper json = new ObjectMapper();
-    Map<String, List<Integer>> codes;
+    Map<String, List<AuditedCreates.Answer>> answers;
     try {
-      codes =
+      answers =
           Files.readAllLines(auditLog()).stream()
               .map(
                   line -> {
@@ -110,27 +108,26 @@ public final class LocalCluster {
                   })
               .filter(
                   e ->
-                      "create".equals(e.path("verb").asText())
-                          && "jobs".equals(e.path("objectRef").path("resource").asText())
+                      "jobs".equals(e.path("objectRef").path("resource").asText())
                           && namespace.equals(e.path("objectRef").path("namespace").asText()))
               .collect(
                   Collectors.groupingBy(
                       e -> e.path("objectRef").path("name").asText(),
                       Collectors.mapping(
-                          e -> e.path("responseStatus").path("code").asInt(),
+                          e ->
+                              new AuditedCreates.Answer(
+                                  e.path("verb").asText(),
+                                  e.path("responseStatus").path("code").asInt()),
                           Collectors.toList())));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the audit log", e);
     }
-    Map<String, Long> creates = new HashMap<>();
-    codes.forEach(
-        (job, answers) -> {
-          long created = answers.stream().filter(c -> c == 201).count();
-          if (created == 0 && answers.stream().anyMatch(c -> c >= 500) && answers.contains(409)) {
-            created = 1;
-          }
-          if (created > 0) {
-            creates.put(job, created);
+    Map<String, AuditedCreates> creates = new HashMap<>();
+    answers.forEach(
+        (job, list) -> {
+          AuditedCreates c = AuditedCreates.of(list);
+          if (c.atMost() > 0) {
+            creates.put(job, c);
           }
         });
     return creates;

@@ -100,10 +100,11 @@ public final class MixedOutcomes {
 
   /**
    * Phases, contiguous history and exactly one create per attempt Job (audit log); returns the
-   * number of attempt Jobs.
+   * number of attempt Jobs. A create whose answer was lost and that the log cannot settle counts as
+   * the one: the history and phase checked before show that the attempt ran.
    */
   public int assertEachAttemptRanOnce(List<DeadLetterTask> done) {
-    Map<String, Long> creates = LocalCluster.jobCreates(namespace);
+    Map<String, AuditedCreates> creates = LocalCluster.jobCreates(namespace);
     int expectedJobs = 0;
     for (DeadLetterTask t : done) {
       String name = t.getMetadata().getName();
@@ -121,7 +122,9 @@ public final class MixedOutcomes {
       for (int n = 1; n <= s.attempts(); n++) {
         assertThat(creates.get(name + "-" + n))
             .as("creates of %s-%d in the audit log", name, n)
-            .isEqualTo(1L);
+            .isNotNull()
+            .extracting(AuditedCreates::atMost)
+            .isEqualTo(1);
       }
       expectedJobs += s.attempts();
     }
