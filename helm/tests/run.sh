@@ -372,6 +372,9 @@ YAML
 operator_log() {
   echo "  --- operator log ---"; sed 's/^/  /' "$work/operator.log"
   echo "  --- task ---"; kubectl get dlt helm-rbac -n "$ns_a" -o yaml | sed 's/^/  /'
+  echo "  --- the operator's event and reconcile counters ---"
+  curl -fsS "http://127.0.0.1:$http_port/metrics" | grep -E '^operator_sdk_(events|reconciliations)' | sed 's/^/  /'
+  echo "  --- the operator's threads ---"; jcmd "$operator_pid" Thread.print 2>&1 | sed 's/^/  /'
 }
 succeeded_after_2() {
   kubectl apply -f "$work/task.yaml" >/dev/null || return 1
