@@ -82,7 +82,11 @@ public final class OperatorFactory {
           if (!config.taskLabelSelector().isEmpty()) {
             o.withLabelSelector(config.taskLabelSelector());
           }
-          o.withItemStore(TrimmingItemStore.forTasks());
+          // None listed (all namespaces) or one: a single informer
+          // (TrimmingItemStore#fitsOneInformer).
+          if (config.watchNamespaces().size() <= 1) {
+            o.withItemStore(TrimmingItemStore.forTasks());
+          }
         });
     if (config.capture()) {
       operator.register(

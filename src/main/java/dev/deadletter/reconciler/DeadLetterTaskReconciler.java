@@ -3,7 +3,6 @@ package dev.deadletter.reconciler;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.jobs.AttemptJobFactory;
-import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.metrics.TaskMetrics;
@@ -18,14 +17,11 @@ import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.RetryDecider;
 import dev.deadletter.policy.TaskEvent;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -33,9 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -65,19 +58,6 @@ import org.slf4j.MDC;
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
-  static final String JOBS = "attempt-jobs";
-  static final String PODS = "attempt-pods";
-
-  /**
-   * A pass reads a pod for why an attempt failed or why it does not start; a Job's Complete
-   * condition alone says it succeeded. Succeeded pods are most of a busy namespace's pods, so they
-   * are not listed or cached at all.
-   */
-  static final FieldSelector NOT_SUCCEEDED =
-      new FieldSelector(new FieldSelector.Field("status.phase", "Succeeded", true));
-
-  static final String BY_TASK = "by-task";
-
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
   private final Clock clock;
@@ -86,6 +66,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final CrashPoints crashPoints;
   private final PodCreationFailures podCreationFailures = new PodCreationFailures();
   private final AtomicBoolean cacheBound = new AtomicBoolean();
+  // Set once by prepareEventSources, which JOSDK calls before any reconcile.
+  private AttemptCaches caches;
 
   public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
     this(clock, events, metrics, CrashPoints.NONE);
@@ -102,32 +84,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   @Override
   public List<EventSource<?, DeadLetterTask>> prepareEventSources(
       EventSourceContext<DeadLetterTask> context) {
-    // Label-filtered: Jobs and pods that are not attempts of some task are never cached; trimmed:
-    // only what a pass reads is kept.
-    var jobs =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Job.class, DeadLetterTask.class)
-                .withName(JOBS)
-                .withLabelSelector(AttemptLabels.TASK)
-                .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
-                .withItemStore(TrimmingItemStore.forJobs())
-                .build(),
-            context);
-    var pods =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Pod.class, DeadLetterTask.class)
-                .withName(PODS)
-                .withLabelSelector(AttemptLabels.TASK)
-                .withFieldSelector(NOT_SUCCEEDED)
-                .withSecondaryToPrimaryMapper(DeadLetterTaskReconciler::taskOf)
-                .withItemStore(TrimmingItemStore.forPods())
-                .build(),
-            context);
-    // Each pass reads one task's Jobs and pods: an index keeps that independent of the namespace's
-    // size.
-    jobs.addIndexers(Map.of(BY_TASK, DeadLetterTaskReconciler::taskKey));
-    pods.addIndexers(Map.of(BY_TASK, DeadLetterTaskReconciler::taskKey));
-    return List.of(jobs, pods);
+    AttemptCaches.Prepared prepared = AttemptCaches.prepare(context);
+    caches = prepared.caches();
+    return prepared.sources();
   }
 
   @Override
@@ -145,11 +104,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     if (cacheBound.compareAndSet(false, true)) {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
     }
-    String namespace = task.getMetadata().getNamespace();
-    String name = task.getMetadata().getName();
     AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task);
-    List<Pod> pods = cached(context, Pod.class, PODS, namespace, name);
-    List<Job> jobs = cached(context, Job.class, JOBS, namespace, name);
+    List<Pod> pods = caches.pods(context, task);
+    List<Job> jobs = caches.jobs(context, task);
     Map<Integer, ObservedAttempt> observed =
         observe(context.getClient(), task, attemptJobs, jobs, pods);
 
@@ -347,35 +304,6 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <R extends HasMetadata> List<R> cached(
-      Context<DeadLetterTask> context,
-      Class<R> type,
-      String source,
-      String namespace,
-      String taskName) {
-    var informer =
-        (InformerEventSource<R, DeadLetterTask>)
-            context.eventSourceRetriever().getEventSourceFor(type, source);
-    return informer.byIndex(BY_TASK, namespace + "/" + taskName);
-  }
-
-  private static List<String> taskKey(HasMetadata child) {
-    String task = labels(child).get(AttemptLabels.TASK);
-    return task == null ? List.of() : List.of(child.getMetadata().getNamespace() + "/" + task);
-  }
-
-  private static Set<ResourceID> taskOf(HasMetadata child) {
-    return Optional.ofNullable(labels(child).get(AttemptLabels.TASK))
-        .map(task -> Set.of(new ResourceID(task, child.getMetadata().getNamespace())))
-        .orElse(Set.of());
-  }
-
-  private static Map<String, String> labels(HasMetadata r) {
-    Map<String, String> labels = r.getMetadata().getLabels();
-    return labels == null ? Map.of() : labels;
   }
 
   private static String apiMessage(KubernetesClientException e) {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -16,6 +17,8 @@ import java.util.function.UnaryOperator;
  * pod template and the pod's spec are most of an object's size, and every task keeps several of
  * each, so this bounds the operator's heap by the number of tasks rather than by the size of their
  * templates.
+ *
+ * <p>Only for an event source that runs one informer: see {@link #fitsOneInformer}.
  */
 public final class TrimmingItemStore<R extends HasMetadata> extends BasicItemStore<R> {
 
@@ -24,6 +27,17 @@ public final class TrimmingItemStore<R extends HasMetadata> extends BasicItemSto
   private TrimmingItemStore(UnaryOperator<R> trim) {
     super(Cache::metaNamespaceKeyFunc);
     this.trim = trim;
+  }
+
+  /**
+   * Whether an event source watching these namespaces (as JOSDK names them) may be given a store.
+   * JOSDK hands an event source's one store to the informer of each namespace, and a Fabric8
+   * informer's list, at start and after a lost watch, removes from its store whatever that list
+   * lacks: with two namespaces, each informer would drop the other's objects, and tasks would go
+   * unseen. All namespaces, or exactly one, is one informer.
+   */
+  public static boolean fitsOneInformer(Set<String> namespaces) {
+    return namespaces.size() == 1;
   }
 
   /** Tasks as they are, less managedFields (which grow with every field of status.history). */

@@ -1,0 +1,140 @@
+package dev.deadletter.reconciler;
+
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.jobs.AttemptLabels;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The informer caches of attempt Jobs and pods. Label-filtered: Jobs and pods that are not attempts
+ * of some task are never cached. Trimmed ({@link TrimmingItemStore}): only what a pass reads is
+ * kept. Indexed by task: a pass reads one task's objects, independent of the namespace's size.
+ *
+ * <p>A store must be filled by one informer ({@link TrimmingItemStore#fitsOneInformer}), so an
+ * operator given a list of namespaces gets a Job source and a pod source per namespace.
+ */
+final class AttemptCaches {
+
+  static final String JOBS = "attempt-jobs";
+  static final String PODS = "attempt-pods";
+
+  /**
+   * A pass reads a pod for why an attempt failed or why it does not start; a Job's Complete
+   * condition alone says it succeeded. Succeeded pods are most of a busy namespace's pods, so they
+   * are not listed or cached at all.
+   */
+  static final FieldSelector NOT_SUCCEEDED =
+      new FieldSelector(new FieldSelector.Field("status.phase", "Succeeded", true));
+
+  static final String BY_TASK = "by-task";
+
+  private final boolean perNamespace;
+
+  private AttemptCaches(boolean perNamespace) {
+    this.perNamespace = perNamespace;
+  }
+
+  /** The event sources for a controller watching these namespaces (as JOSDK names them). */
+  static Prepared prepare(EventSourceContext<DeadLetterTask> context) {
+    Set<String> namespaces = context.getControllerConfiguration().getEffectiveNamespaces();
+    if (TrimmingItemStore.fitsOneInformer(namespaces)) {
+      return new Prepared(
+          new AttemptCaches(false),
+          List.of(jobs(context, Optional.empty()), pods(context, Optional.empty())));
+    }
+    List<EventSource<?, DeadLetterTask>> sources = new ArrayList<>();
+    for (String namespace : namespaces) {
+      sources.add(jobs(context, Optional.of(namespace)));
+      sources.add(pods(context, Optional.of(namespace)));
+    }
+    return new Prepared(new AttemptCaches(true), sources);
+  }
+
+  /** The caches to read from, and the sources that fill them, for JOSDK to run. */
+  record Prepared(AttemptCaches caches, List<EventSource<?, DeadLetterTask>> sources) {}
+
+  List<Job> jobs(Context<DeadLetterTask> context, DeadLetterTask task) {
+    return read(context, Job.class, JOBS, task);
+  }
+
+  List<Pod> pods(Context<DeadLetterTask> context, DeadLetterTask task) {
+    return read(context, Pod.class, PODS, task);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <R extends HasMetadata> List<R> read(
+      Context<DeadLetterTask> context, Class<R> type, String kind, DeadLetterTask task) {
+    String namespace = task.getMetadata().getNamespace();
+    String name = sourceName(kind, perNamespace ? Optional.of(namespace) : Optional.empty());
+    var source =
+        (InformerEventSource<R, DeadLetterTask>)
+            context.eventSourceRetriever().getEventSourceFor(type, name);
+    return source.byIndex(BY_TASK, namespace + "/" + task.getMetadata().getName());
+  }
+
+  private static InformerEventSource<Job, DeadLetterTask> jobs(
+      EventSourceContext<DeadLetterTask> context, Optional<String> namespace) {
+    var config = InformerEventSourceConfiguration.from(Job.class, DeadLetterTask.class);
+    return source(context, config, JOBS, namespace, TrimmingItemStore::forJobs);
+  }
+
+  private static InformerEventSource<Pod, DeadLetterTask> pods(
+      EventSourceContext<DeadLetterTask> context, Optional<String> namespace) {
+    var config =
+        InformerEventSourceConfiguration.from(Pod.class, DeadLetterTask.class)
+            .withFieldSelector(NOT_SUCCEEDED);
+    return source(context, config, PODS, namespace, TrimmingItemStore::forPods);
+  }
+
+  private static <R extends HasMetadata> InformerEventSource<R, DeadLetterTask> source(
+      EventSourceContext<DeadLetterTask> context,
+      InformerEventSourceConfiguration.Builder<R> config,
+      String kind,
+      Optional<String> namespace,
+      Supplier<? extends ItemStore<R>> store) {
+    config
+        .withName(sourceName(kind, namespace))
+        .withLabelSelector(AttemptLabels.TASK)
+        .withSecondaryToPrimaryMapper(AttemptCaches::taskOf)
+        .withItemStore(store.get());
+    namespace.ifPresent(ns -> config.withNamespaces(Set.of(ns)));
+    var source = new InformerEventSource<>(config.build(), context);
+    source.addIndexers(Map.of(BY_TASK, AttemptCaches::taskKey));
+    return source;
+  }
+
+  private static String sourceName(String kind, Optional<String> namespace) {
+    return namespace.map(ns -> kind + "-" + ns).orElse(kind);
+  }
+
+  private static List<String> taskKey(HasMetadata child) {
+    String task = labels(child).get(AttemptLabels.TASK);
+    return task == null ? List.of() : List.of(child.getMetadata().getNamespace() + "/" + task);
+  }
+
+  private static Set<ResourceID> taskOf(HasMetadata child) {
+    return Optional.ofNullable(labels(child).get(AttemptLabels.TASK))
+        .map(task -> Set.of(new ResourceID(task, child.getMetadata().getNamespace())))
+        .orElse(Set.of());
+  }
+
+  private static Map<String, String> labels(HasMetadata r) {
+    Map<String, String> labels = r.getMetadata().getLabels();
+    return labels == null ? Map.of() : labels;
+  }
+}
