@@ -82,8 +82,7 @@ public final class OperatorFactory {
           if (!config.taskLabelSelector().isEmpty()) {
             o.withLabelSelector(config.taskLabelSelector());
           }
-          // None listed (all namespaces) or one: a single informer
-          // (TrimmingItemStore#fitsOneInformer).
+          // All namespaces or one: one informer (TrimmingItemStore#fitsOneInformer).
           if (config.watchNamespaces().size() <= 1) {
             o.withItemStore(TrimmingItemStore.forTasks());
           }

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The informer caches of attempt Jobs and pods. Label-filtered: Jobs and pods that are not attempts
@@ -49,7 +48,7 @@ final class AttemptCaches {
     this.perNamespace = perNamespace;
   }
 
-  /** The event sources for a controller watching these namespaces (as JOSDK names them). */
+  /** The caches, and the event sources that fill them, for the controller's namespaces. */
   static Prepared prepare(EventSourceContext<DeadLetterTask> context) {
     Set<String> namespaces = context.getControllerConfiguration().getEffectiveNamespaces();
     if (TrimmingItemStore.fitsOneInformer(namespaces)) {
@@ -90,7 +89,7 @@ final class AttemptCaches {
   private static InformerEventSource<Job, DeadLetterTask> jobs(
       EventSourceContext<DeadLetterTask> context, Optional<String> namespace) {
     var config = InformerEventSourceConfiguration.from(Job.class, DeadLetterTask.class);
-    return source(context, config, JOBS, namespace, TrimmingItemStore::forJobs);
+    return source(context, config, JOBS, namespace, TrimmingItemStore.forJobs());
   }
 
   private static InformerEventSource<Pod, DeadLetterTask> pods(
@@ -98,7 +97,7 @@ final class AttemptCaches {
     var config =
         InformerEventSourceConfiguration.from(Pod.class, DeadLetterTask.class)
             .withFieldSelector(NOT_SUCCEEDED);
-    return source(context, config, PODS, namespace, TrimmingItemStore::forPods);
+    return source(context, config, PODS, namespace, TrimmingItemStore.forPods());
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, DeadLetterTask> source(
@@ -106,12 +105,12 @@ final class AttemptCaches {
       InformerEventSourceConfiguration.Builder<R> config,
       String kind,
       Optional<String> namespace,
-      Supplier<? extends ItemStore<R>> store) {
+      ItemStore<R> store) {
     config
         .withName(sourceName(kind, namespace))
         .withLabelSelector(AttemptLabels.TASK)
         .withSecondaryToPrimaryMapper(AttemptCaches::taskOf)
-        .withItemStore(store.get());
+        .withItemStore(store);
     namespace.ifPresent(ns -> config.withNamespaces(Set.of(ns)));
     var source = new InformerEventSource<>(config.build(), context);
     source.addIndexers(Map.of(BY_TASK, AttemptCaches::taskKey));
