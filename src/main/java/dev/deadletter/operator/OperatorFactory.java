@@ -86,6 +86,7 @@ public final class OperatorFactory {
           if (config.watchNamespaces().size() <= 1) {
             o.withItemStore(TrimmingItemStore.forTasks());
           }
+          o.withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
         });
     if (config.capture()) {
       operator.register(

@@ -110,7 +110,8 @@ final class AttemptCaches {
         .withName(sourceName(kind, namespace))
         .withLabelSelector(AttemptLabels.TASK)
         .withSecondaryToPrimaryMapper(AttemptCaches::taskOf)
-        .withItemStore(store);
+        .withItemStore(store)
+        .withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
     namespace.ifPresent(ns -> config.withNamespaces(Set.of(ns)));
     var source = new InformerEventSource<>(config.build(), context);
     source.addIndexers(Map.of(BY_TASK, AttemptCaches::taskKey));

@@ -58,6 +58,13 @@ import org.slf4j.MDC;
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
+  /**
+   * Informers list in pages of this size: Fabric8 reads a LIST response whole before parsing it, so
+   * one response with thousands of Jobs or pods, not the cache, is what fills a small heap at a
+   * start. A paged list is a consistent read (Fabric8 sends no resourceVersion=0 with a limit).
+   */
+  public static final long LIST_PAGE = 500;
+
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
   private final Clock clock;
