@@ -31,7 +31,8 @@ ENVD = dict(line.split(": ", 1) for line in ENV.splitlines())
 # The notes on what changed in a run, by results directory (later runs of a before/after table).
 NOTES = {"2026-11-28-after-511eae7": "notes-after.md", "2026-11-28-after-trim": "notes-after-trim.md",
          "2026-11-28-start-lean": "notes-start-lean.md", "2026-11-28-start-lean-2jobs-after": "notes-start-lean-2jobs.md",
-         "2026-11-28-start-per-namespace": "notes-start-per-namespace.md"}
+         "2026-11-28-start-per-namespace": "notes-start-per-namespace.md",
+         "2026-11-29-start-paged": "notes-start-paged.md"}
 # Runs made before environment.txt recorded the jar's defaults: RECONCILE_THREADS, KUBE_CLIENT_QPS, _BURST.
 OLD_DEFAULTS = {"0cb7f85": ("10", "20", "40"), "511eae7": ("10", "50", "100")}
 
