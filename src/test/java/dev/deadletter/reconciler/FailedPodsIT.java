@@ -44,7 +44,11 @@ class FailedPodsIT {
     createFailedPod("export-1-x7k2p", "export", "uid-of-export-1", 2);
   }
 
-  /** A pod of attempt 1 of {@code task}, controlled by the Job with that uid, that exited so. */
+  /**
+   * Creates a pod of attempt 1 of {@code task}, controlled by the Job with that uid, that failed
+   * with {@code exitCode} on the API server; returns it as a lagging cache would still show it:
+   * Running.
+   */
   private static Pod createFailedPod(String name, String task, String jobUid, int exitCode) {
     Pod pod =
         client
