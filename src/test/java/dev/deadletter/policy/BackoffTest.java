@@ -1,17 +1,14 @@
 package dev.deadletter.policy;
 
+import static dev.deadletter.testing.PropertyRuns.doubleBetween;
+import static dev.deadletter.testing.PropertyRuns.forAll;
+import static dev.deadletter.testing.PropertyRuns.intBetween;
+import static dev.deadletter.testing.PropertyRuns.longBetween;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
@@ -85,47 +82,76 @@ class BackoffTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Property
-  void jitteredDelayIsNeverAboveTheBaseOrTheCapAndNeverNegative(
-      @ForAll("backoffs") Backoff backoff,
-      @ForAll @IntRange(min = 1, max = 1000) int countedAttempts,
-      @ForAll @DoubleRange(min = 0, max = 1, maxIncluded = false) double draw) {
-    Duration delay = backoff.delay(countedAttempts, draw);
+  @Test
+  void jitteredDelayIsNeverAboveTheBaseOrTheCapAndNeverNegative() {
+    forAll(
+        1_000,
+        Delay::random,
+        c -> {
+          Duration delay = c.backoff().delay(c.countedAttempts(), c.draw());
 
-    assertThat(delay)
-        .isLessThanOrEqualTo(backoff.baseDelay(countedAttempts))
-        .isLessThanOrEqualTo(backoff.max());
-    assertThat(delay.isNegative()).isFalse();
+          assertThat(delay)
+              .isLessThanOrEqualTo(c.backoff().baseDelay(c.countedAttempts()))
+              .isLessThanOrEqualTo(c.backoff().max());
+          assertThat(delay.isNegative()).isFalse();
+        });
   }
 
-  @Property
-  void drawIsAlwaysInTheUnitInterval(@ForAll String uid, @ForAll @IntRange(min = 1) int attempt) {
-    assertThat(Backoff.draw(uid, attempt)).isGreaterThanOrEqualTo(0).isLessThan(1);
-  }
-
-  @Provide
-  Arbitrary<Backoff> backoffs() {
-    Arbitrary<Long> initialMillis = Arbitraries.longs().between(0, Duration.ofHours(1).toMillis());
-    Arbitrary<Long> extraMillis = Arbitraries.longs().between(0, Duration.ofDays(1).toMillis());
-    Arbitrary<Double> multiplier = Arbitraries.doubles().between(1, 10);
-    Arbitrary<Double> jitter = Arbitraries.doubles().between(0, 1);
-    return Combinators.combine(initialMillis, extraMillis, multiplier, jitter)
-        .as(
-            (initial, extra, m, j) ->
-                new Backoff(Duration.ofMillis(initial), m, Duration.ofMillis(initial + extra), j));
+  @Test
+  void drawIsAlwaysInTheUnitInterval() {
+    forAll(
+        1_000,
+        r -> new TaskAttempt(anyString(r), intBetween(r, 1, Integer.MAX_VALUE)),
+        a ->
+            assertThat(Backoff.draw(a.uid(), a.attempt())).isGreaterThanOrEqualTo(0).isLessThan(1));
   }
 
   // Regression: rounding to whole milliseconds twice put the delay up to 2ms below the jitter
   // bound.
-  @Property
-  void jitteredDelayIsAtMostTheJitterFractionBelowTheBase(
-      @ForAll("backoffs") Backoff backoff,
-      @ForAll @IntRange(min = 1, max = 1000) int countedAttempts,
-      @ForAll @DoubleRange(min = 0, max = 1, maxIncluded = false) double draw) {
-    Duration base = backoff.baseDelay(countedAttempts);
-    Duration delay = backoff.delay(countedAttempts, draw);
+  @Test
+  void jitteredDelayIsAtMostTheJitterFractionBelowTheBase() {
+    forAll(
+        1_000,
+        Delay::random,
+        c -> {
+          Duration base = c.backoff().baseDelay(c.countedAttempts());
+          Duration delay = c.backoff().delay(c.countedAttempts(), c.draw());
 
-    double lowestNanos = base.toNanos() * (1 - backoff.jitter()) - Duration.ofMillis(1).toNanos();
-    assertThat((double) delay.toNanos()).isGreaterThanOrEqualTo(lowestNanos);
+          double lowestNanos =
+              base.toNanos() * (1 - c.backoff().jitter()) - Duration.ofMillis(1).toNanos();
+          assertThat((double) delay.toNanos()).isGreaterThanOrEqualTo(lowestNanos);
+        });
+  }
+
+  /** One delay to compute: a policy, the counted attempts so far and the draw in [0, 1). */
+  private record Delay(Backoff backoff, int countedAttempts, double draw) {
+    static Delay random(Random r) {
+      return new Delay(
+          anyBackoff(r), intBetween(r, 1, 1000), doubleBetween(r, 0, Math.nextDown(1.0)));
+    }
+  }
+
+  private record TaskAttempt(String uid, int attempt) {}
+
+  /** Any policy: initial delay up to an hour, max delay up to a day above it. */
+  private static Backoff anyBackoff(Random r) {
+    long initialMillis = longBetween(r, 0, Duration.ofHours(1).toMillis());
+    long extraMillis = longBetween(r, 0, Duration.ofDays(1).toMillis());
+    double multiplier = doubleBetween(r, 1, 10);
+    double jitter = doubleBetween(r, 0, 1);
+    return new Backoff(
+        Duration.ofMillis(initialMillis),
+        multiplier,
+        Duration.ofMillis(initialMillis + extraMillis),
+        jitter);
+  }
+
+  /** Up to 255 chars of any kind, lone surrogates included: a UID is only ever hashed. */
+  private static String anyString(Random r) {
+    char[] chars = new char[intBetween(r, 0, 255)];
+    for (int i = 0; i < chars.length; i++) {
+      chars[i] = (char) r.nextInt(Character.MAX_VALUE + 1);
+    }
+    return new String(chars);
   }
 }
