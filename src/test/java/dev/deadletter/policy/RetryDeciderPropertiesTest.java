@@ -1,6 +1,10 @@
 package dev.deadletter.policy;
 
 import static dev.deadletter.api.v1alpha1.ExitCodeMatcher.Operator.In;
+import static dev.deadletter.testing.PropertyRuns.doubleBetween;
+import static dev.deadletter.testing.PropertyRuns.forAll;
+import static dev.deadletter.testing.PropertyRuns.intBetween;
+import static dev.deadletter.testing.PropertyRuns.listOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
@@ -20,13 +24,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.IntSupplier;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * Runs the decider through random policies and random attempt outcomes, the way the reconciler
@@ -39,48 +37,98 @@ class RetryDeciderPropertiesTest {
    */
   private static final int MAX_PASSES = 1_000;
 
-  @Property(tries = 300)
-  void everyRunKeepsTheRetryInvariantsAndEnds(
-      @ForAll @IntRange(min = 1, max = 10) int maxAttempts,
-      @ForAll("exitCodeRules") List<RetryRule> rules,
-      @ForAll @DoubleRange(min = 0, max = 1) double jitter,
-      @ForAll("outcomes") List<Integer> exitCodes,
-      @ForAll Random random) {
-    // exit code 0 is a success; once the generated outcomes run out, the next attempt succeeds
-    Deque<Integer> outcomes = new ArrayDeque<>(exitCodes);
-    TaskRun run = new TaskRun(task(maxAttempts, rules, jitter), Tasks.T0);
+  @Test
+  void everyRunKeepsTheRetryInvariantsAndEnds() {
+    forAll(
+        300,
+        r -> Scenario.random(r, List.of(RetryAction.values()), 30),
+        Scenario::exitCodes,
+        Scenario::withExitCodes,
+        scenario -> {
+          // exit code 0 succeeds; when the generated outcomes run out, the next attempt succeeds
+          Deque<Integer> outcomes = new ArrayDeque<>(scenario.exitCodes());
+          TaskRun run = new TaskRun(scenario.task(), Tasks.T0);
 
-    RunLog log = simulate(run, () -> outcomes.isEmpty() ? 0 : outcomes.poll(), random);
+          RunLog log =
+              simulate(
+                  run, () -> outcomes.isEmpty() ? 0 : outcomes.poll(), new Random(scenario.seed()));
 
-    assertThat(log.ended).as("the run ended").isTrue();
-    DeadLetterTaskStatus end = run.status();
-    assertThat(end.getPhase()).isIn(TaskPhase.Succeeded, TaskPhase.DeadLettered);
-    AttemptRecord last = log.records.get(end.getAttempts());
-    if (end.getPhase() == TaskPhase.Succeeded) {
-      assertThat(last.getOutcome()).isEqualTo(AttemptRecord.Outcome.Succeeded);
-    } else {
-      assertThat(
-              last.getAction() == RetryAction.DeadLetter || end.getCountedAttempts() == maxAttempts)
-          .as("dead-lettered by a DeadLetter rule or by exhaustion: %s", end.getMessage())
-          .isTrue();
+          assertThat(log.ended).as("the run ended").isTrue();
+          DeadLetterTaskStatus end = run.status();
+          assertThat(end.getPhase()).isIn(TaskPhase.Succeeded, TaskPhase.DeadLettered);
+          AttemptRecord last = log.records.get(end.getAttempts());
+          if (end.getPhase() == TaskPhase.Succeeded) {
+            assertThat(last.getOutcome()).isEqualTo(AttemptRecord.Outcome.Succeeded);
+          } else {
+            assertThat(
+                    last.getAction() == RetryAction.DeadLetter
+                        || end.getCountedAttempts() == scenario.maxAttempts())
+                .as("dead-lettered by a DeadLetter rule or by exhaustion: %s", end.getMessage())
+                .isTrue();
+          }
+        });
+  }
+
+  @Test
+  void failuresThatAllCountEndDeadLetteredWithinMaxAttempts() {
+    forAll(
+        200,
+        r -> Scenario.random(r, List.of(RetryAction.Retry, RetryAction.DeadLetter), 0),
+        scenario -> {
+          int maxAttempts = scenario.maxAttempts();
+          TaskRun run = new TaskRun(scenario.task(), Tasks.T0);
+          Random random = new Random(scenario.seed());
+
+          RunLog log = simulate(run, () -> 1 + random.nextInt(4), random);
+
+          assertThat(log.ended).isTrue();
+          assertThat(run.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
+          assertThat(log.starts).isBetween(1, maxAttempts);
+          // start, end and one backoff wait per attempt, plus the occasional early look
+          assertThat(log.passes).isLessThanOrEqualTo(6 * maxAttempts + 2);
+        });
+  }
+
+  /**
+   * One generated run: a policy, the exit codes of its first attempts, and the seed of everything
+   * else that is random (attempt durations, early wake-ups, further exit codes).
+   */
+  private record Scenario(
+      int maxAttempts, List<Rule> rules, double jitter, List<Integer> exitCodes, long seed) {
+
+    /** Up to 4 rules with these actions on exit codes 1-4, and up to {@code maxExitCodes} 0-4. */
+    static Scenario random(Random r, List<RetryAction> actions, int maxExitCodes) {
+      return new Scenario(
+          intBetween(r, 1, 10),
+          listOf(r, 0, 4, rr -> Rule.random(rr, actions)),
+          doubleBetween(r, 0, 1),
+          listOf(r, 0, maxExitCodes, rr -> intBetween(rr, 0, 4)),
+          r.nextLong());
+    }
+
+    Scenario withExitCodes(List<Integer> exitCodes) {
+      return new Scenario(maxAttempts, rules, jitter, exitCodes, seed);
+    }
+
+    DeadLetterTask task() {
+      return Tasks.task()
+          .maxAttempts(maxAttempts)
+          .backoff("10s", 2, "5m", jitter)
+          .rules(rules.stream().map(Rule::toRetryRule).toArray(RetryRule[]::new))
+          .build();
     }
   }
 
-  @Property(tries = 200)
-  void failuresThatAllCountEndDeadLetteredWithinMaxAttempts(
-      @ForAll @IntRange(min = 1, max = 10) int maxAttempts,
-      @ForAll("countingRules") List<RetryRule> rules,
-      @ForAll @DoubleRange(min = 0, max = 1) double jitter,
-      @ForAll Random random) {
-    TaskRun run = new TaskRun(task(maxAttempts, rules, jitter), Tasks.T0);
+  /** A rule on 1 to 3 exit codes in 1-4, readable in a failure report. */
+  private record Rule(RetryAction action, List<Integer> exitCodes) {
+    static Rule random(Random r, List<RetryAction> actions) {
+      return new Rule(
+          actions.get(r.nextInt(actions.size())), listOf(r, 1, 3, rr -> intBetween(rr, 1, 4)));
+    }
 
-    RunLog log = simulate(run, () -> 1 + random.nextInt(4), random);
-
-    assertThat(log.ended).isTrue();
-    assertThat(run.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
-    assertThat(log.starts).isBetween(1, maxAttempts);
-    // start, end and one backoff wait per attempt, plus the occasional early look
-    assertThat(log.passes).isLessThanOrEqualTo(6 * maxAttempts + 2);
+    RetryRule toRetryRule() {
+      return Tasks.onExitCodes(action, In, exitCodes.toArray(Integer[]::new));
+    }
   }
 
   /** What a simulated run did. */
@@ -169,41 +217,5 @@ class RetryDeciderPropertiesTest {
     Decision again = run.decideAgain();
     assertThat(again.status()).isEqualTo(run.status());
     assertThat(again.events()).isEmpty();
-  }
-
-  private static DeadLetterTask task(int maxAttempts, List<RetryRule> rules, double jitter) {
-    return Tasks.task()
-        .maxAttempts(maxAttempts)
-        .backoff("10s", 2, "5m", jitter)
-        .rules(rules.toArray(RetryRule[]::new))
-        .build();
-  }
-
-  @Provide
-  Arbitrary<List<RetryRule>> exitCodeRules() {
-    return rulesWith(Arbitraries.of(RetryAction.class));
-  }
-
-  @Provide
-  Arbitrary<List<RetryRule>> countingRules() {
-    return rulesWith(Arbitraries.of(RetryAction.Retry, RetryAction.DeadLetter));
-  }
-
-  private static Arbitrary<List<RetryRule>> rulesWith(Arbitrary<RetryAction> actions) {
-    Arbitrary<Integer> codes = Arbitraries.integers().between(1, 4);
-    Arbitrary<RetryRule> rule =
-        actions.flatMap(
-            action ->
-                codes
-                    .list()
-                    .ofMinSize(1)
-                    .ofMaxSize(3)
-                    .map(c -> Tasks.onExitCodes(action, In, c.toArray(Integer[]::new))));
-    return rule.list().ofMaxSize(4);
-  }
-
-  @Provide
-  Arbitrary<List<Integer>> outcomes() {
-    return Arbitraries.integers().between(0, 4).list().ofMaxSize(30);
   }
 }
