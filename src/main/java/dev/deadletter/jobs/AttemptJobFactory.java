@@ -35,7 +35,7 @@ public final class AttemptJobFactory {
       String previousReason) {
     // Deep copy: the task comes from the informer cache and must not be mutated.
     JobTemplateSpec template = Serialization.clone(task.getSpec().getJobTemplate());
-    String name = AttemptLabels.jobName(task.getMetadata().getName(), attempt);
+    String name = DeadLetterTask.attemptJobName(task.getMetadata().getName(), attempt);
     Map<String, String> labels = attemptLabels(task, attempt);
 
     ObjectMeta templateMeta =

@@ -14,11 +14,6 @@ public final class AttemptLabels {
 
   private AttemptLabels() {}
 
-  /** Deterministic, so a retried create of the same attempt can only ever hit AlreadyExists. */
-  public static String jobName(String taskName, int attempt) {
-    return taskName + "-" + attempt;
-  }
-
   public static OptionalInt attemptNumber(String value) {
     if (value == null || value.isEmpty() || value.length() > 10) {
       return OptionalInt.empty();

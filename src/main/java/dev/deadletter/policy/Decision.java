@@ -1,25 +1,31 @@
 package dev.deadletter.policy;
 
+import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * What to do after one look at a task: an action for the reconciler, the status to write once the
- * action is done, the Kubernetes Events that describe the transitions, and the backoff this pass
- * chose after a failure it saw for the first time (null when it chose none).
+ * What to do after one look at a task: an action for the reconciler, the complete status to write
+ * once the action is done, the Kubernetes Events that describe the transitions, the backoff this
+ * pass chose after a failure it saw for the first time (null when it chose none), and the attempts
+ * it recorded in the history for the first time (for metrics and log tails).
  */
 public record Decision(
-    Action action, DeadLetterTaskStatus status, List<TaskEvent> events, Duration chosenDelay) {
+    Action action,
+    DeadLetterTaskStatus status,
+    List<TaskEvent> events,
+    Duration chosenDelay,
+    List<AttemptRecord> recorded) {
 
   public Decision(Action action, DeadLetterTaskStatus status, List<TaskEvent> events) {
-    this(action, status, events, null);
+    this(action, status, events, null, List.of());
   }
 
   /** The same decision with other events. */
   public Decision withEvents(List<TaskEvent> other) {
-    return new Decision(action, status, other, chosenDelay);
+    return new Decision(action, status, other, chosenDelay, recorded);
   }
 
   /** The one side effect a pass may have on attempt Jobs. */

@@ -6,6 +6,7 @@ import dev.deadletter.api.v1alpha1.HistoryLimits;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.api.v1alpha1.RetryRule;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,7 +16,7 @@ public record EffectivePolicy(
     Backoff backoff,
     Optional<Duration> attemptTimeout,
     Optional<Duration> maxRetryDuration,
-    List<RetryRule> rules,
+    List<EffectiveRule> rules,
     boolean suspended,
     int keepSucceeded,
     int keepFailed,
@@ -35,23 +36,20 @@ public record EffectivePolicy(
    */
   public static EffectivePolicy of(DeadLetterTaskSpec spec) {
     RetryPolicy policy = spec.getRetryPolicy() == null ? new RetryPolicy() : spec.getRetryPolicy();
-    BackoffPolicy b = policy.getBackoff() == null ? new BackoffPolicy() : policy.getBackoff();
-    Duration initial =
-        duration("retryPolicy.backoff.initialDelay", b.getInitialDelay(), DEFAULT_INITIAL_DELAY);
-    Duration max = duration("retryPolicy.backoff.maxDelay", b.getMaxDelay(), DEFAULT_MAX_DELAY);
-    if (max.compareTo(initial) < 0) {
-      if (b.getMaxDelay() != null) {
-        throw new IllegalArgumentException(
-            "retryPolicy.backoff.maxDelay must not be shorter than initialDelay");
-      }
-      max = initial; // only initialDelay was given, and it is above the default cap: it is the cap
+    Backoff defaults =
+        new Backoff(DEFAULT_INITIAL_DELAY, DEFAULT_MULTIPLIER, DEFAULT_MAX_DELAY, DEFAULT_JITTER);
+    Backoff backoff = backoff("retryPolicy.backoff", policy.getBackoff(), defaults);
+    List<RetryRule> ruleSpecs = policy.getRules() == null ? List.of() : policy.getRules();
+    List<EffectiveRule> rules = new ArrayList<>();
+    for (int i = 0; i < ruleSpecs.size(); i++) {
+      RetryRule rule = ruleSpecs.get(i);
+      Optional<Backoff> own =
+          rule.getBackoff() == null
+              ? Optional.empty()
+              : Optional.of(
+                  backoff("retryPolicy.rules[" + i + "].backoff", rule.getBackoff(), backoff));
+      rules.add(EffectiveRule.of(i, rule, own));
     }
-    Backoff backoff =
-        new Backoff(
-            initial,
-            orDefault(b.getMultiplier(), DEFAULT_MULTIPLIER),
-            max,
-            orDefault(b.getJitter(), DEFAULT_JITTER));
     HistoryLimits limits =
         spec.getHistoryLimits() == null ? new HistoryLimits() : spec.getHistoryLimits();
     return new EffectivePolicy(
@@ -59,11 +57,42 @@ public record EffectivePolicy(
         backoff,
         optionalDuration("retryPolicy.attemptTimeout", policy.getAttemptTimeout()),
         optionalDuration("retryPolicy.maxRetryDuration", policy.getMaxRetryDuration()),
-        policy.getRules() == null ? List.of() : List.copyOf(policy.getRules()),
+        List.copyOf(rules),
         Boolean.TRUE.equals(spec.getSuspend()),
         orDefault(limits.getSucceeded(), DEFAULT_KEEP_SUCCEEDED),
         orDefault(limits.getFailed(), DEFAULT_KEEP_FAILED),
         optionalDuration("ttlAfterSucceeded", spec.getTtlAfterSucceeded()));
+  }
+
+  /** The rule with this key, if the spec still has one. */
+  public Optional<EffectiveRule> rule(String key) {
+    return rules.stream().filter(r -> r.key().equals(key)).findFirst();
+  }
+
+  /** The rules as the spec gives them, for the classifier. */
+  public List<RetryRule> ruleSpecs() {
+    return rules.stream().map(EffectiveRule::rule).toList();
+  }
+
+  /** A backoff block parsed over defaults: each field it leaves out comes from {@code base}. */
+  private static Backoff backoff(String field, BackoffPolicy b, Backoff base) {
+    if (b == null) {
+      return base;
+    }
+    Duration initial = duration(field + ".initialDelay", b.getInitialDelay(), base.initial());
+    Duration max = duration(field + ".maxDelay", b.getMaxDelay(), base.max());
+    if (max.compareTo(initial) < 0) {
+      if (b.getMaxDelay() != null) {
+        throw new IllegalArgumentException(
+            field + ".maxDelay must not be shorter than initialDelay");
+      }
+      max = initial; // only initialDelay was given, and it is above the default cap: it is the cap
+    }
+    return new Backoff(
+        initial,
+        orDefault(b.getMultiplier(), base.multiplier()),
+        max,
+        orDefault(b.getJitter(), base.jitter()));
   }
 
   private static Duration duration(String field, String text, Duration fallback) {

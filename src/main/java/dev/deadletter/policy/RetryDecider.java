@@ -2,51 +2,77 @@ package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
+import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.RefusedStart;
 import dev.deadletter.api.v1alpha1.RetryAction;
+import dev.deadletter.api.v1alpha1.RoundStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
-import dev.deadletter.api.v1alpha1.TaskSource;
 import dev.deadletter.policy.Decision.Action;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
+import dev.deadletter.policy.Observation.CreateRefusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The retry decision: a pure function of the task (spec, previous status, annotations), the attempt
- * Jobs observed now, and the clock.
+ * The retry decision: a pure function of the task (spec, previous status, annotations), what a pass
+ * observed, and the clock. {@link RoundAccounting} first brings the status up to date with the
+ * observed attempt Jobs; this class then chooses the one action, the phase and the message.
  *
- * <p>The previous status is the record of attempts whose Jobs may be gone (history limits,
- * deletion); the observed Jobs are the truth about attempts the status has not caught up with. In
- * particular, an attempt Job that exists but is not yet in status was created by a pass that died
- * before its status write: it is adopted and counted, never created again.
+ * <p>Budgets are spent and a dead letter is latched when they happen, in status: an edit of the
+ * spec changes what happens next, never what already happened. Only a redrive (a new value of the
+ * retry-requested-at annotation) leaves {@code DeadLettered}.
  */
 public final class RetryDecider {
 
+  /** How often a stalled task is looked at again; a spec edit triggers a pass at once anyway. */
+  static final Duration STALLED_RECHECK = Duration.ofMinutes(2);
+
+  /** The first wait after a refused create; it doubles with each refusal, up to the cap. */
+  static final Duration REFUSAL_BACKOFF = Duration.ofSeconds(10);
+
+  static final Duration REFUSAL_BACKOFF_CAP = Duration.ofMinutes(5);
+
   private RetryDecider() {}
 
-  /**
-   * @param attempts the task's own attempt Jobs by attempt number; the latest attempt must be
-   *     present if its Job exists (the caller confirms a cache miss with the API before calling)
-   */
+  /** Parses the task's policy and decides; for callers that hold no parsed policy. */
   public static Decision decide(
       DeadLetterTask task, Map<Integer, ObservedAttempt> attempts, Instant now) {
+    return decide(task, Observation.of(attempts), now);
+  }
+
+  /** Parses the task's policy and decides; for callers that hold no parsed policy. */
+  public static Decision decide(DeadLetterTask task, Observation observation, Instant now) {
     EffectivePolicy policy;
     try {
       policy = EffectivePolicy.of(task.getSpec());
     } catch (IllegalArgumentException e) {
       return stalled(task, "InvalidSpec", e.getMessage(), now);
     }
-    return new Pass(task, policy, attempts, now).decide();
+    return decide(task, policy, observation, now);
+  }
+
+  /**
+   * Never throws: a task whose status or spec trips an unexpected case is reported as Stalled with
+   * the error, and looked at again slowly, instead of failing every reconcile.
+   */
+  public static Decision decide(
+      DeadLetterTask task, EffectivePolicy policy, Observation observation, Instant now) {
+    try {
+      return new Pass(task, policy, observation, now).decide();
+    } catch (RuntimeException e) {
+      return stalled(task, "InternalError", "the operator could not decide: " + e, now);
+    }
   }
 
   /**
@@ -54,309 +80,137 @@ public final class RetryDecider {
    * phase unchanged, Stalled=True with the message, and a slow look again.
    */
   public static Decision stalled(DeadLetterTask task, String reason, String message, Instant now) {
-    DeadLetterTaskStatus previous = previousStatus(task);
-    return stall(task, copy(previous), reason, message, List.of(), now);
-  }
-
-  /**
-   * The decision to start an attempt, undone because the API server refused the Job (the template
-   * is invalid, a quota or policy forbids it, or the name belongs to another owner). What the
-   * decision recorded about earlier attempts is kept; the start, and a retry request it consumed,
-   * are not.
-   */
-  public static Decision startRefused(
-      DeadLetterTask task, Decision decision, String reason, String message, Instant now) {
-    if (!(decision.action() instanceof StartAttempt start)) {
-      throw new IllegalArgumentException("not a start: " + decision.action());
-    }
-    DeadLetterTaskStatus previous = previousStatus(task);
-    DeadLetterTaskStatus status = copy(decision.status());
-    status.setAttempts(start.number() - 1);
-    status.setCountedAttempts(Math.max(0, status.getCountedAttempts() - 1));
-    status.setRoundStartedAt(previous.getRoundStartedAt());
-    status.setLastHandledRetryRequest(previous.getLastHandledRetryRequest());
-    status.setActiveJob(null);
-    status.setNextAttemptAt(previous.getNextAttemptAt());
-    List<TaskEvent> events =
-        decision.events().stream()
-            .filter(e -> !TaskEvent.RETRY_REQUESTED.equals(e.reason()))
-            .toList();
-    return stall(task, status, reason, message, events, now);
-  }
-
-  private static Decision stall(
-      DeadLetterTask task,
-      DeadLetterTaskStatus status,
-      String reason,
-      String message,
-      List<TaskEvent> events,
-      Instant now) {
-    DeadLetterTaskStatus previous = previousStatus(task);
+    DeadLetterTaskStatus previous =
+        task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
+    DeadLetterTaskStatus status = previous.copy();
     TaskPhase phase = previous.getPhase() == null ? TaskPhase.Pending : previous.getPhase();
     status.setPhase(phase);
     status.setMessage(message);
     status.setObservedGeneration(task.getMetadata().getGeneration());
     status.setConditions(
         TaskConditions.of(phase, reason, message, generation(task), previous.getConditions(), now));
-    List<TaskEvent> all = new ArrayList<>(events);
-    if (!Objects.equals(previous.getMessage(), message)) {
-      all.add(TaskEvent.warning(TaskEvent.STALLED, message));
-    }
-    return new Decision(new WaitUntil(now.plus(STALLED_RECHECK)), status, List.copyOf(all));
+    List<TaskEvent> events =
+        Objects.equals(previous.getMessage(), message)
+            ? List.of()
+            : List.of(TaskEvent.warning(TaskEvent.STALLED, message));
+    return new Decision(new WaitUntil(now.plus(STALLED_RECHECK)), status, events);
   }
 
-  private static DeadLetterTaskStatus previousStatus(DeadLetterTask task) {
-    return task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
-  }
-
-  /** How often a stalled task is looked at again; a spec edit triggers a pass at once anyway. */
-  static final Duration STALLED_RECHECK = Duration.ofMinutes(2);
-
-  /** One decision in the making; holds the working copy of the status. */
+  /** One decision in the making. */
   private static final class Pass {
     private final DeadLetterTask task;
     private final EffectivePolicy policy;
-    private final Map<Integer, ObservedAttempt> observed;
+    private final Observation observation;
     private final Instant now;
+    private final RoundAccounting accounting;
     private final DeadLetterTaskStatus previous;
     private final DeadLetterTaskStatus status;
-    private final List<TaskEvent> events = new ArrayList<>();
+    private final List<TaskEvent> events;
     private Duration chosenDelay;
+    private String stalledReason;
 
-    Pass(
-        DeadLetterTask task,
-        EffectivePolicy policy,
-        Map<Integer, ObservedAttempt> observed,
-        Instant now) {
+    Pass(DeadLetterTask task, EffectivePolicy policy, Observation observation, Instant now) {
       this.task = task;
       this.policy = policy;
-      this.observed = observed;
+      this.observation = observation;
       this.now = now;
-      this.previous = task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
-      this.status = copy(previous);
+      this.accounting = RoundAccounting.account(task, policy, observation.attempts(), now);
+      this.previous = accounting.previous();
+      this.status = accounting.status;
+      this.events = accounting.events;
     }
 
     Decision decide() {
-      adoptUnrecordedStarts();
-      recordCapturedFailure();
-      recordFinishedAttempts();
       Action action = next();
       status.setObservedGeneration(task.getMetadata().getGeneration());
       status.setConditions(
           TaskConditions.of(
               status.getPhase(),
-              null,
+              stalledReason,
               status.getMessage(),
               generation(task),
               previous.getConditions(),
               now));
-      return new Decision(action, status, List.copyOf(events), chosenDelay);
-    }
-
-    /**
-     * Attempt Jobs newer than the status: a pass created them and died before writing status. They
-     * are counted as started. A Job newer than a dead-lettered status can only come from a redrive,
-     * so it opens the fresh round that redrive started.
-     */
-    private void adoptUnrecordedStarts() {
-      int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
-      if (newest <= status.getAttempts()) {
-        return;
-      }
-      Instant firstStart =
-          observed.values().stream()
-              .filter(a -> a.number() > previous.getAttempts())
-              .map(ObservedAttempt::startTime)
-              .filter(Objects::nonNull)
-              .min(Comparator.naturalOrder())
-              .orElse(now);
-      int adopted = newest - status.getAttempts();
-      if (previous.getPhase() == TaskPhase.DeadLettered) {
-        status.setCountedAttempts(adopted);
-        status.setRoundStartedAt(Timestamps.format(firstStart));
-        String request = retryRequest();
-        if (request != null && !request.equals(previous.getLastHandledRetryRequest())) {
-          handled(request, "redriving with a fresh round of " + policy.maxAttempts() + " attempts");
-        }
-      } else {
-        status.setCountedAttempts(status.getCountedAttempts() + adopted);
-        if (status.getRoundStartedAt() == null) {
-          status.setRoundStartedAt(Timestamps.format(firstStart));
-        }
-      }
-      status.setAttempts(newest);
-    }
-
-    /**
-     * A captured task starts from its source Job's failure: attempt 0, not counted against
-     * maxAttempts.
-     */
-    private void recordCapturedFailure() {
-      TaskSource source = task.getSpec().getSource();
-      if (source == null || status.getAttempts() > 0 || recorded(0)) {
-        return;
-      }
-      Map<String, Integer> exitCodes =
-          source.getExitCode() == null ? Map.of() : Map.of("", source.getExitCode());
-      List<String> reasons = source.getReason() == null ? List.of() : List.of(source.getReason());
-      FailureDetails failure =
-          new FailureDetails(
-              exitCodes, reasons, List.of(), source.getExitCode(), source.getMessage(), null);
-      record(
-          ObservedAttempt.failed(
-              0, source.getName(), null, Timestamps.parse(source.getFailedAt()), failure));
-    }
-
-    /** Adds a history record, once, for every attempt that ended since the last pass. */
-    private void recordFinishedAttempts() {
-      // Only attempts newer than every record: older Jobs kept by generous history limits may have
-      // dropped out of the (shorter) status history, and must not be recorded again.
-      int newestRecorded =
-          status.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
-      List<ObservedAttempt> finished =
-          observed.values().stream()
-              .filter(ObservedAttempt::finished)
-              .filter(a -> a.number() > newestRecorded)
-              .sorted(Comparator.comparingInt(ObservedAttempt::number))
-              .toList();
-      for (ObservedAttempt attempt : finished) {
-        record(attempt);
-      }
-      int latest = status.getAttempts();
-      if (latest > 0 && !observed.containsKey(latest) && !recorded(latest)) {
-        // Started (status says so, and status is written only after the create) but gone before it
-        // ended.
-        record(
-            ObservedAttempt.failed(
-                latest, jobName(latest), null, now, FailureDetails.jobDeleted()));
-      }
-      List<AttemptRecord> history = status.getHistory();
-      if (history.size() > DeadLetterTaskStatus.HISTORY_LIMIT) {
-        status.setHistory(
-            new ArrayList<>(
-                history.subList(
-                    history.size() - DeadLetterTaskStatus.HISTORY_LIMIT, history.size())));
-      }
-    }
-
-    private void record(ObservedAttempt attempt) {
-      AttemptRecord r = new AttemptRecord();
-      r.setAttempt(attempt.number());
-      r.setJob(attempt.jobName());
-      r.setStartTime(Timestamps.format(attempt.startTime()));
-      r.setFinishTime(Timestamps.format(attempt.finishTime()));
-      if (attempt.state() == ObservedAttempt.State.SUCCEEDED) {
-        r.setOutcome(Outcome.Succeeded);
-      } else {
-        FailureDetails failure = attempt.failure();
-        Classification c = FailureClassifier.classify(policy.rules(), failure);
-        r.setOutcome(Outcome.Failed);
-        r.setExitCode(failure.exitCode());
-        r.setReason(failure.primaryReason());
-        r.setMessage(failure.message());
-        r.setNode(failure.node());
-        r.setMatchedRule(c.ruleIndex());
-        r.setAction(c.action());
-        if (c.action() == RetryAction.RetryWithoutCounting && inCurrentRound(attempt.number())) {
-          status.setCountedAttempts(Math.max(0, status.getCountedAttempts() - 1));
-        }
-        status.setLastFailureReason(r.getReason());
-        events.add(
-            TaskEvent.warning(
-                TaskEvent.ATTEMPT_FAILED,
-                "attempt %d (Job %s) failed: %s; %s, action %s"
-                    .formatted(
-                        attempt.number(), r.getJob(), describe(r), c.describe(), c.action())));
-      }
-      status.getHistory().add(r);
-      status.getHistory().sort(Comparator.comparingInt(AttemptRecord::getAttempt));
-    }
-
-    /** Attempts of the current round are those not older than the rounds' counted attempts. */
-    private boolean inCurrentRound(int number) {
-      return number > status.getAttempts() - status.getCountedAttempts();
+      return new Decision(
+          action, status, List.copyOf(events), chosenDelay, List.copyOf(accounting.recorded));
     }
 
     private Action next() {
-      String request = retryRequest();
+      String request = accounting.retryRequest();
       boolean newRequest = request != null && !request.equals(status.getLastHandledRetryRequest());
       int latest = status.getAttempts();
-      ObservedAttempt running = observed.get(latest);
+      ObservedAttempt running = observation.attempts().get(latest);
       if (latest > 0 && running != null && !running.finished()) {
         if (newRequest) {
-          handled(request, "ignored: attempt " + latest + " is running");
+          accounting.handled(request, "ignored: attempt " + latest + " is running");
         }
         return runningAttempt(running);
       }
-      AttemptRecord last = findRecord(latest); // attempt 0: the captured failure, if any
+      AttemptRecord last = accounting.findRecord(latest); // attempt 0: a captured failure
       if (last != null && last.getOutcome() == Outcome.Succeeded) {
         if (newRequest) {
-          handled(request, "ignored: the task succeeded");
+          accounting.handled(request, "ignored: the task succeeded");
         }
         return succeeded(last, previous.getPhase() != TaskPhase.Succeeded);
       }
-      if (last == null) {
-        if (newRequest) {
-          handled(request, "noted: no attempt has failed yet");
-        }
-        return firstAttempt();
-      }
       // While suspended a retry request stays pending: it takes effect on resume.
       boolean actOnRequest = newRequest && !policy.suspended();
-      String deadLetterWhy = deadLetterReason(last);
-      if (deadLetterWhy != null && actOnRequest) {
-        handled(request, "redriving with a fresh round of " + policy.maxAttempts() + " attempts");
-        status.setCountedAttempts(0);
-        status.setRoundStartedAt(null);
-        return startNow(latest + 1, last);
+      if (status.getDeadLetter() != null) {
+        return actOnRequest ? redrive(request, latest, last) : deadLettered();
       }
-      if (deadLetterWhy != null) {
-        return deadLettered(deadLetterWhy);
+      if (last == null) {
+        if (newRequest) {
+          accounting.handled(
+              request,
+              actOnRequest && status.getRefusedStart() != null
+                  ? "trying the refused create again now"
+                  : "noted: no attempt has failed yet");
+        }
+        return firstAttempt(actOnRequest);
+      }
+      boolean lastInRound = accounting.inRound(last.getAttempt());
+      if (lastInRound) {
+        Optional<DeadLetterRecord> verdict = exhausted(last);
+        if (verdict.isPresent()) {
+          return actOnRequest ? redrive(request, latest, last) : deadLetter(verdict.get());
+        }
       }
       Instant due = nextAttemptTime(last);
-      if (previous.getHistory().stream().noneMatch(r -> r.getAttempt() == last.getAttempt())) {
+      if (accounting.recorded.contains(last)) {
         // Chosen once per failure, whether the pass waits or (seeing the failure late) starts now.
         Instant failedAt = Timestamps.parse(last.getFinishTime());
         chosenDelay = failedAt == null ? Duration.ZERO : Duration.between(failedAt, due);
       }
       if (actOnRequest) {
-        handled(request, "skipping the backoff wait");
+        accounting.handled(request, "skipping the backoff wait");
         due = now;
       }
       if (policy.suspended()) {
-        status.setPhase(TaskPhase.Suspended);
-        status.setActiveJob(null);
-        status.setNextAttemptAt(Timestamps.formatMillis(due));
-        status.setMessage(
-            "suspended; attempt %d is due at %s"
-                .formatted(latest + 1, Timestamps.formatMillis(due)));
-        return new Idle();
+        return suspended(latest + 1, due);
       }
-      if (!now.isBefore(due)) {
-        return startNow(latest + 1, last);
+      if (now.isBefore(due)) {
+        return backingOff(latest, last, due);
       }
-      status.setPhase(TaskPhase.BackingOff);
-      status.setActiveJob(null);
-      status.setNextAttemptAt(Timestamps.formatMillis(due));
-      status.setMessage(
-          "attempt %d/%d failed: %s; attempt %d starts at %s"
-              .formatted(
-                  latest,
-                  policy.maxAttempts(),
-                  describe(last),
-                  latest + 1,
-                  status.getNextAttemptAt()));
-      if (previous.getPhase() != TaskPhase.BackingOff
-          || !status.getNextAttemptAt().equals(previous.getNextAttemptAt())) {
-        events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
+      if (!actOnRequest) {
+        Optional<Instant> refusalWait = refusalWait(latest + 1);
+        if (refusalWait.isPresent()) {
+          return waitForRefusal(refusalWait.get());
+        }
       }
-      return new WaitUntil(due);
+      if (lastInRound) {
+        Optional<DeadLetterRecord> late = startsTooLate(last);
+        if (late.isPresent()) {
+          return deadLetter(late.get());
+        }
+      }
+      return startNow(latest + 1, last);
     }
 
-    private void handled(String request, String what) {
-      status.setLastHandledRetryRequest(request);
-      events.add(
-          TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request + ": " + what));
+    private Action redrive(String request, int latest, AttemptRecord last) {
+      accounting.handled(
+          request, "redriving with a fresh round of " + policy.maxAttempts() + " attempts");
+      accounting.openRound(latest + 1);
+      return startNow(latest + 1, last);
     }
 
     private Action runningAttempt(ObservedAttempt running) {
@@ -375,13 +229,19 @@ public final class RetryDecider {
     }
 
     private String runningMessage(int number, String jobName) {
-      return "attempt %d/%d running as Job %s".formatted(number, policy.maxAttempts(), jobName);
+      return "attempt %d (%s) running as Job %s".formatted(number, budgetSpent(), jobName);
+    }
+
+    /** e.g. "2/5 counted": the policy's budget the round has spent, a running attempt included. */
+    private String budgetSpent() {
+      return "%d/%d counted".formatted(round().getCountedAttempts(), policy.maxAttempts());
     }
 
     private Action succeeded(AttemptRecord last, boolean transition) {
       status.setPhase(TaskPhase.Succeeded);
       status.setActiveJob(null);
       status.setNextAttemptAt(null);
+      status.setRefusedStart(null);
       status.setMessage(
           "attempt %d succeeded (Job %s)".formatted(last.getAttempt(), last.getJob()));
       if (transition) {
@@ -395,111 +255,255 @@ public final class RetryDecider {
       return now.isBefore(expires) ? new WaitUntil(expires) : new DeleteTask();
     }
 
-    private Action firstAttempt() {
+    private Action firstAttempt(boolean requested) {
       if (policy.suspended()) {
         status.setPhase(TaskPhase.Suspended);
         status.setMessage("suspended before the first attempt");
         return new Idle();
       }
+      Optional<Instant> refusalWait = requested ? Optional.empty() : refusalWait(1);
+      if (refusalWait.isPresent()) {
+        return waitForRefusal(refusalWait.get());
+      }
       return startNow(1, null);
     }
 
-    private Action startNow(int number, AttemptRecord last) {
-      status.setAttempts(number);
-      status.setCountedAttempts(status.getCountedAttempts() + 1);
-      if (status.getRoundStartedAt() == null) {
-        status.setRoundStartedAt(Timestamps.format(now));
+    private Action suspended(int next, Instant due) {
+      status.setPhase(TaskPhase.Suspended);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(Timestamps.formatMillis(due));
+      status.setMessage(
+          "suspended; attempt %d is due at %s".formatted(next, Timestamps.formatMillis(due)));
+      return new Idle();
+    }
+
+    private Action backingOff(int latest, AttemptRecord last, Instant due) {
+      status.setPhase(TaskPhase.BackingOff);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(Timestamps.formatMillis(due));
+      status.setMessage(
+          "attempt %d (%s) failed: %s; attempt %d starts at %s"
+              .formatted(
+                  latest, budgetSpent(), describe(last), latest + 1, status.getNextAttemptAt()));
+      if (previous.getPhase() != TaskPhase.BackingOff
+          || !status.getNextAttemptAt().equals(previous.getNextAttemptAt())) {
+        events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
       }
+      return new WaitUntil(due);
+    }
+
+    /**
+     * Starts attempt {@code number}, unless this pass already tried and the API server refused its
+     * Job: then nothing starts, the round stays as it is, and the create is tried again later.
+     */
+    private Action startNow(int number, AttemptRecord last) {
+      CreateRefusal refusal = observation.refusal();
+      if (refusal != null && refusal.attempt() == number) {
+        return refused(refusal);
+      }
+      accounting.start(number);
+      String jobName = DeadLetterTask.attemptJobName(task.getMetadata().getName(), number);
       status.setPhase(TaskPhase.Running);
-      status.setActiveJob(jobName(number));
+      status.setActiveJob(jobName);
       status.setNextAttemptAt(null);
       // The same message as the running phase, so the pass that sees the Job running writes
       // nothing.
-      status.setMessage(runningMessage(number, jobName(number)));
+      status.setMessage(runningMessage(number, jobName));
       return new StartAttempt(
           number, last == null ? null : last.getExitCode(), last == null ? null : last.getReason());
     }
 
-    private Action deadLettered(String why) {
+    /**
+     * A quota, an admission webhook or a taken name can go away without the task changing, so a
+     * refused create is tried again, at a doubling interval with a cap; at once after a spec edit.
+     */
+    private Action refused(CreateRefusal refusal) {
+      RefusedStart before = status.getRefusedStart();
+      boolean again = before != null && before.getAttempt() == refusal.attempt();
+      int refusals = again ? before.getRefusals() + 1 : 1;
+      Instant retryAt = now.plus(refusalBackoff(refusals));
+      status.setRefusedStart(
+          new RefusedStart(
+              refusal.attempt(),
+              refusal.reason(),
+              refusal.message(),
+              again ? before.getSince() : Timestamps.format(now),
+              refusals,
+              Timestamps.formatMillis(retryAt),
+              task.getMetadata().getGeneration()));
+      status.setPhase(status.getAttempts() == 0 ? TaskPhase.Pending : TaskPhase.BackingOff);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(Timestamps.formatMillis(retryAt));
+      status.setMessage(
+          "%s; trying again at %s".formatted(refusal.message(), Timestamps.formatMillis(retryAt)));
+      stalledReason = refusal.reason();
+      if (!again || !refusal.message().equals(before.getMessage())) {
+        events.add(TaskEvent.warning(TaskEvent.ATTEMPT_REFUSED, refusal.message()));
+      }
+      return new WaitUntil(retryAt);
+    }
+
+    /** When a refused create of attempt {@code number} may be tried again, if not yet. */
+    private Optional<Instant> refusalWait(int number) {
+      RefusedStart r = status.getRefusedStart();
+      if (r == null
+          || r.getAttempt() != number
+          || !Objects.equals(r.getObservedGeneration(), task.getMetadata().getGeneration())) {
+        return Optional.empty();
+      }
+      Instant at = Timestamps.parse(r.getNextTryAt());
+      return at != null && now.isBefore(at) ? Optional.of(at) : Optional.empty();
+    }
+
+    /** The status keeps the refusal's phase and message until the next try. */
+    private Action waitForRefusal(Instant at) {
+      stalledReason = status.getRefusedStart().getReason();
+      return new WaitUntil(at);
+    }
+
+    private Action deadLetter(DeadLetterRecord verdict) {
+      status.setDeadLetter(verdict);
+      events.add(TaskEvent.warning(TaskEvent.DEAD_LETTERED, deadLetterMessage(verdict)));
+      return deadLettered();
+    }
+
+    private Action deadLettered() {
       status.setPhase(TaskPhase.DeadLettered);
       status.setActiveJob(null);
       status.setNextAttemptAt(null);
-      status.setMessage(
-          why
-              + "; set annotation "
-              + DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION
-              + " to a new value to redrive");
-      if (previous.getPhase() != TaskPhase.DeadLettered) {
-        events.add(TaskEvent.warning(TaskEvent.DEAD_LETTERED, status.getMessage()));
-      }
+      status.setRefusedStart(null);
+      status.setMessage(deadLetterMessage(status.getDeadLetter()));
       return new Idle();
     }
 
-    /** Why the failed latest attempt ends the round, or null when another attempt may start. */
-    private String deadLetterReason(AttemptRecord last) {
+    private static String deadLetterMessage(DeadLetterRecord d) {
+      return d.getMessage()
+          + "; set annotation "
+          + DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION
+          + " to a new value to redrive";
+    }
+
+    /** Whether the failed latest attempt of the round spent a budget: then the round ends. */
+    private Optional<DeadLetterRecord> exhausted(AttemptRecord last) {
       if (last.getAction() == RetryAction.DeadLetter) {
-        return "attempt %d failed: %s; rules[%d] says DeadLetter"
-            .formatted(last.getAttempt(), describe(last), last.getMatchedRule());
+        return verdict(
+            DeadLetterReason.RuleMatched,
+            "attempt %d failed: %s; rule %s says DeadLetter"
+                .formatted(last.getAttempt(), describe(last), ruleKey(last)),
+            last);
       }
-      if (status.getCountedAttempts() >= policy.maxAttempts()) {
-        return "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last));
-      }
-      if (policy.maxRetryDuration().isPresent() && status.getRoundStartedAt() != null) {
-        Instant deadline =
-            Timestamps.parse(status.getRoundStartedAt()).plus(policy.maxRetryDuration().get());
-        if (nextAttemptTime(last).isAfter(deadline)) {
-          return "maxRetryDuration %s: the next attempt would start after %s; last: %s"
-              .formatted(
-                  GoDuration.format(policy.maxRetryDuration().get()),
-                  Timestamps.format(deadline),
-                  describe(last));
+      Optional<EffectiveRule> rule = ownCountRule(last);
+      if (rule.isPresent() && rule.get().budget().isPresent()) {
+        int spent = round().getRuleFailures().getOrDefault(rule.get().key(), 0);
+        int budget = rule.get().budget().getAsInt();
+        if (spent >= budget) {
+          return verdict(
+              DeadLetterReason.RuleBudgetExhausted,
+              "rule %s matched %d failures, its maxAttempts is %d; last: %s"
+                  .formatted(rule.get().key(), spent, budget, describe(last)),
+              last);
         }
+      } else if (round().getCountedAttempts() >= policy.maxAttempts()) {
+        return verdict(
+            DeadLetterReason.RetriesExhausted,
+            "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last)),
+            last);
       }
-      return null;
+      Optional<Instant> deadline = retryDeadline();
+      if (deadline.isPresent() && nextAttemptTime(last).isAfter(deadline.get())) {
+        return verdict(
+            DeadLetterReason.RetryDurationExceeded,
+            "maxRetryDuration %s: the next attempt would start after %s; last: %s"
+                .formatted(
+                    GoDuration.format(policy.maxRetryDuration().get()),
+                    Timestamps.format(deadline.get()),
+                    describe(last)),
+            last);
+      }
+      return Optional.empty();
     }
 
     /**
-     * When the attempt after {@code last} is due: the failure time plus the backoff, rounded up to
-     * the millisecond (the precision status keeps) so the recorded time is never earlier than the
-     * computed one.
+     * maxRetryDuration checked when the retry really starts: a suspend, an operator that was down
+     * or refused creates may have pushed it past the deadline since the failure was judged.
+     */
+    private Optional<DeadLetterRecord> startsTooLate(AttemptRecord last) {
+      Optional<Instant> deadline = retryDeadline();
+      if (deadline.isEmpty() || !now.isAfter(deadline.get())) {
+        return Optional.empty();
+      }
+      return verdict(
+          DeadLetterReason.RetryDurationExceeded,
+          "maxRetryDuration %s: attempt %d was due to start at %s, after %s; last: %s"
+              .formatted(
+                  GoDuration.format(policy.maxRetryDuration().get()),
+                  last.getAttempt() + 1,
+                  Timestamps.format(now),
+                  Timestamps.format(deadline.get()),
+                  describe(last)),
+          last);
+    }
+
+    private Optional<Instant> retryDeadline() {
+      Instant startedAt = Timestamps.parse(round().getStartedAt());
+      if (policy.maxRetryDuration().isEmpty() || startedAt == null) {
+        return Optional.empty();
+      }
+      return Optional.of(startedAt.plus(policy.maxRetryDuration().get()));
+    }
+
+    private Optional<DeadLetterRecord> verdict(
+        DeadLetterReason reason, String message, AttemptRecord last) {
+      return Optional.of(
+          new DeadLetterRecord(reason, Timestamps.format(now), last.getAttempt(), message));
+    }
+
+    /**
+     * When the attempt after {@code last} is due: its failure time plus the backoff of the budget
+     * it was charged to, rounded up to the millisecond (the precision status keeps) so the recorded
+     * time is never earlier than the computed one.
      */
     private Instant nextAttemptTime(AttemptRecord last) {
-      Instant failedAt = Timestamps.parse(last.getFinishTime());
+      Optional<EffectiveRule> rule = ownCountRule(last);
+      Backoff backoff = rule.flatMap(EffectiveRule::backoff).orElse(policy.backoff());
+      int count =
+          rule.isPresent()
+              ? round().getRuleFailures().getOrDefault(rule.get().key(), 0)
+              : round().getCountedAttempts();
       Duration delay =
-          policy
-              .backoff()
-              .delay(
-                  Math.max(1, status.getCountedAttempts()),
-                  Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
+          backoff.delay(
+              Math.max(1, count), Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
+      Instant failedAt = Timestamps.parse(last.getFinishTime());
       Instant due = (failedAt == null ? now : failedAt).plus(delay);
       Instant whole = due.truncatedTo(ChronoUnit.MILLIS);
       return whole.equals(due) ? due : whole.plusMillis(1);
     }
 
-    private boolean recorded(int number) {
-      return findRecord(number) != null;
+    /**
+     * The rule that matched {@code last}, if it has a count (and so a budget or backoff) of its
+     * own.
+     */
+    private Optional<EffectiveRule> ownCountRule(AttemptRecord last) {
+      return last.getRule() == null
+          ? Optional.empty()
+          : policy.rule(last.getRule()).filter(EffectiveRule::ownCount);
     }
 
-    private AttemptRecord findRecord(int number) {
-      return status.getHistory().stream()
-          .filter(r -> r.getAttempt() == number)
-          .findFirst()
-          .orElse(null);
-    }
-
-    private String retryRequest() {
-      Map<String, String> annotations = task.getMetadata().getAnnotations();
-      return annotations == null
-          ? null
-          : annotations.get(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION);
-    }
-
-    private String jobName(int number) {
-      return task.getMetadata().getName() + "-" + number;
+    private RoundStatus round() {
+      return accounting.round();
     }
   }
 
-  private static String describe(AttemptRecord r) {
+  private static Duration refusalBackoff(int refusals) {
+    Duration d = REFUSAL_BACKOFF.multipliedBy(1L << Math.min(refusals - 1, 20));
+    return d.compareTo(REFUSAL_BACKOFF_CAP) > 0 ? REFUSAL_BACKOFF_CAP : d;
+  }
+
+  private static String ruleKey(AttemptRecord r) {
+    return r.getRule() != null ? r.getRule() : "rules[" + r.getMatchedRule() + "]";
+  }
+
+  static String describe(AttemptRecord r) {
     return r.getExitCode() == null
         ? r.getReason()
         : r.getReason() + " (exit code " + r.getExitCode() + ")";
@@ -508,22 +512,5 @@ public final class RetryDecider {
   private static long generation(DeadLetterTask task) {
     Long g = task.getMetadata().getGeneration();
     return g == null ? 0 : g;
-  }
-
-  static DeadLetterTaskStatus copy(DeadLetterTaskStatus s) {
-    DeadLetterTaskStatus c = new DeadLetterTaskStatus();
-    c.setPhase(s.getPhase());
-    c.setAttempts(s.getAttempts());
-    c.setCountedAttempts(s.getCountedAttempts());
-    c.setRoundStartedAt(s.getRoundStartedAt());
-    c.setActiveJob(s.getActiveJob());
-    c.setNextAttemptAt(s.getNextAttemptAt());
-    c.setLastHandledRetryRequest(s.getLastHandledRetryRequest());
-    c.setLastFailureReason(s.getLastFailureReason());
-    c.setMessage(s.getMessage());
-    c.setObservedGeneration(s.getObservedGeneration());
-    c.setHistory(new ArrayList<>(s.getHistory()));
-    c.setConditions(new ArrayList<>(s.getConditions()));
-    return c;
   }
 }

@@ -6,6 +6,7 @@ public record TaskEvent(boolean warning, String reason, String message) {
   public static final String ATTEMPT_STARTED = "AttemptStarted";
   public static final String ATTEMPT_FAILED = "AttemptFailed";
   public static final String ATTEMPT_BLOCKED = "AttemptBlocked";
+  public static final String ATTEMPT_REFUSED = "AttemptRefused";
   public static final String BACKING_OFF = "BackingOff";
   public static final String SUCCEEDED = "Succeeded";
   public static final String DEAD_LETTERED = "DeadLettered";

@@ -1,7 +1,6 @@
 package dev.deadletter.reconciler;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptObservations;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -41,7 +40,8 @@ final class AttemptJobs {
 
   /** The task's own Job of this attempt, read from the API server rather than the cache. */
   Optional<Job> read(int attempt) {
-    return ours(jobs.withName(AttemptLabels.jobName(task.getMetadata().getName(), attempt)).get());
+    return ours(
+        jobs.withName(DeadLetterTask.attemptJobName(task.getMetadata().getName(), attempt)).get());
   }
 
   /**

@@ -13,6 +13,8 @@ import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.HistoryRetention;
+import dev.deadletter.policy.Observation;
+import dev.deadletter.policy.Observation.CreateRefusal;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.RetryDecider;
 import dev.deadletter.policy.TaskEvent;
@@ -122,12 +124,23 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Optional<Duration> lookAgain =
         podCreationFailures.check(context.getClient(), latest, observed, jobs, pods, now);
     Optional<EffectivePolicy> policy = parsedPolicy(task);
-    Decision decision = RetryDecider.decide(task, observed, now);
+    Observation observation = Observation.of(observed);
+    Decision decision = decide(task, policy, observation, now);
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
       // A start is only decided for a spec that parses.
-      decision = startAttempt(task, policy.orElseThrow(), attemptJobs, start, decision, now);
-      createdAt = decision.action() instanceof StartAttempt ? clock.instant() : null;
+      Optional<CreateRefusal> refusal =
+          startAttempt(task, policy.orElseThrow(), attemptJobs, start);
+      if (refusal.isPresent()) {
+        // The refusal is one more thing observed: decide again with it, instead of undoing the
+        // start field by field.
+        CreateRefusal r = refusal.get();
+        decision =
+            decide(task, policy, observation.refused(r.attempt(), r.reason(), r.message()), now);
+      } else {
+        createdAt = clock.instant();
+        decision = decision.withEvents(withStartEvent(decision, start, task));
+      }
     }
     if (decision.action() instanceof DeleteTask) {
       log.info("deleting the task: it succeeded longer ago than its ttlAfterSucceeded");
@@ -214,14 +227,11 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
    * Creates the attempt Job. Created before the status is written: if we die in between, the next
    * pass finds the Job and adopts it (never a second create); the other order could record an
    * attempt that never ran.
+   *
+   * @return why the API server refused the Job, if it did
    */
-  private Decision startAttempt(
-      DeadLetterTask task,
-      EffectivePolicy policy,
-      AttemptJobs attemptJobs,
-      StartAttempt start,
-      Decision decision,
-      Instant now) {
+  private Optional<CreateRefusal> startAttempt(
+      DeadLetterTask task, EffectivePolicy policy, AttemptJobs attemptJobs, StartAttempt start) {
     Job job =
         AttemptJobFactory.build(
             task, policy, start.number(), start.previousExitCode(), start.previousReason());
@@ -232,47 +242,58 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
         case CREATED -> {
           log.info("created attempt {} as Job {}", start.number(), jobName);
           crashPoints.reached(CrashPoints.Point.AFTER_CREATE);
-          List<TaskEvent> withStart = new ArrayList<>(decision.events());
-          withStart.add(
-              new TaskEvent(
-                  false,
-                  TaskEvent.ATTEMPT_STARTED,
-                  "attempt %d/%d started as Job %s"
-                      .formatted(start.number(), policy.maxAttempts(), jobName)));
-          return decision.withEvents(withStart);
+          return Optional.empty();
         }
         case ALREADY_OURS -> {
           log.info(
               "attempt Job {} already exists and is ours: created by an earlier pass", jobName);
-          return decision;
+          return Optional.empty();
         }
         default -> {
           String message =
-              ("Job %s exists and belongs to another owner (perhaps a deleted task of the same"
-                      + " name); waiting for it to be deleted")
-                  .formatted(jobName);
-          return RetryDecider.startRefused(task, decision, "JobNameTaken", message, now);
+              ("attempt %d: Job %s exists and belongs to another owner (perhaps a deleted task of"
+                      + " the same name)")
+                  .formatted(start.number(), jobName);
+          return Optional.of(new CreateRefusal(start.number(), "JobNameTaken", message));
         }
       }
     } catch (KubernetesClientException e) {
       if (e.getCode() == 422
           || e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST
           || e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
-        // Retrying cannot help until someone edits the task or its namespace: say why, look again
-        // slowly.
+        // A quota, an admission policy or an invalid template: tried again later, more slowly.
         String message =
             "attempt %d: the API server rejected Job %s: %s"
                 .formatted(start.number(), jobName, apiMessage(e));
         log.warn(message);
-        return RetryDecider.startRefused(
-            task,
-            decision,
-            e.getCode() == HttpURLConnection.HTTP_FORBIDDEN ? "JobForbidden" : "InvalidJobTemplate",
-            message,
-            now);
+        String reason =
+            e.getCode() == HttpURLConnection.HTTP_FORBIDDEN ? "JobForbidden" : "InvalidJobTemplate";
+        return Optional.of(new CreateRefusal(start.number(), reason, message));
       }
       throw e;
     }
+  }
+
+  private static List<TaskEvent> withStartEvent(
+      Decision decision, StartAttempt start, DeadLetterTask task) {
+    List<TaskEvent> events = new ArrayList<>(decision.events());
+    events.add(
+        new TaskEvent(
+            false,
+            TaskEvent.ATTEMPT_STARTED,
+            "attempt %d started as Job %s"
+                .formatted(
+                    start.number(),
+                    DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number()))));
+    return events;
+  }
+
+  /** The policy is parsed once per pass; a spec that does not parse stalls the task. */
+  private static Decision decide(
+      DeadLetterTask task, Optional<EffectivePolicy> policy, Observation observation, Instant now) {
+    return policy
+        .map(p -> RetryDecider.decide(task, p, observation, now))
+        .orElseGet(() -> RetryDecider.decide(task, observation, now));
   }
 
   /** One status write per pass, and none when nothing changed. */

@@ -47,10 +47,12 @@ class BlockedAttemptsE2E {
 
       assertThat(messageOnceItSays("no-sa", "cannot be created"))
           .contains(
-              "attempt 1/3 running as Job no-sa-1", "serviceaccount \"missing-runner\" not found");
+              "attempt 1 (1/3 counted) running as Job no-sa-1",
+              "serviceaccount \"missing-runner\" not found");
       assertThat(messageOnceItSays("no-image", "ImagePullBackOff"))
           .contains(
-              "attempt 1/3 running as Job no-image-1", "Back-off pulling image \"busybox:1.36\"");
+              "attempt 1 (1/3 counted) running as Job no-image-1",
+              "Back-off pulling image \"busybox:1.36\"");
       assertThat(phase("healthy"))
           .as("the healthy task beside them")
           .isEqualTo(TaskPhase.Succeeded);

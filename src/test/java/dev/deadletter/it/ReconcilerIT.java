@@ -90,7 +90,7 @@ class ReconcilerIT {
     DeadLetterTask adopted =
         awaitTask("crashed", t -> t.getStatus().getPhase() == TaskPhase.Running);
     assertThat(adopted.getStatus().getAttempts()).isEqualTo(1);
-    assertThat(adopted.getStatus().getCountedAttempts()).isEqualTo(1);
+    assertThat(adopted.getStatus().getRound().getCountedAttempts()).isEqualTo(1);
     assertThat(adopted.getStatus().getActiveJob()).isEqualTo("crashed-1");
     assertThat(jobs()).extracting(j -> j.getMetadata().getUid()).containsExactly(uid);
   }
@@ -226,7 +226,7 @@ class ReconcilerIT {
                     .getResourceVersion()
                     .equals(version));
     assertThat(client.events().v1().events().inNamespace(ns).list().getItems())
-        .filteredOn(e -> "Stalled".equals(e.getReason()))
+        .filteredOn(e -> "AttemptRefused".equals(e.getReason()))
         .hasSize(1);
   }
 

@@ -30,7 +30,9 @@ class TaskMetricsTest {
     after.setNextAttemptAt("2026-11-28T12:00:20Z");
 
     metrics.record(
-        before, new Decision(new Decision.Idle(), after, List.of(), Duration.ofSeconds(10)), null);
+        before,
+        new Decision(new Decision.Idle(), after, List.of(), Duration.ofSeconds(10), List.of()),
+        null);
     metrics.record(after, decision(after), null); // the same status seen again: nothing new
 
     assertThat(

@@ -8,10 +8,12 @@ import static dev.deadletter.testing.PropertyRuns.listOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.RetryRule;
+import dev.deadletter.api.v1alpha1.RoundStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
@@ -60,10 +62,17 @@ class RetryDeciderPropertiesTest {
           if (end.getPhase() == TaskPhase.Succeeded) {
             assertThat(last.getOutcome()).isEqualTo(AttemptRecord.Outcome.Succeeded);
           } else {
+            DeadLetterReason reason = end.getDeadLetter().getReason();
+            RoundStatus round = end.getRound();
             assertThat(
-                    last.getAction() == RetryAction.DeadLetter
-                        || end.getCountedAttempts() == scenario.maxAttempts())
-                .as("dead-lettered by a DeadLetter rule or by exhaustion: %s", end.getMessage())
+                    (reason == DeadLetterReason.RuleMatched
+                            && last.getAction() == RetryAction.DeadLetter)
+                        || (reason == DeadLetterReason.RetriesExhausted
+                            && round.getCountedAttempts() == scenario.maxAttempts())
+                        || (reason == DeadLetterReason.RuleBudgetExhausted
+                            && round.getRuleFailures().get(last.getRule())
+                                == RetryRule.DEFAULT_UNCOUNTED_MAX_ATTEMPTS))
+                .as("dead-lettered by a DeadLetter rule or by a spent budget: %s", end.getMessage())
                 .isTrue();
           }
         });
@@ -164,7 +173,7 @@ class RetryDeciderPropertiesTest {
       DeadLetterTaskStatus s = d.status();
       s.getHistory().forEach(r -> log.records.put(r.getAttempt(), r));
 
-      assertThat(s.getCountedAttempts()).isBetween(0, maxAttempts);
+      assertThat(s.getRound().getCountedAttempts()).isBetween(0, maxAttempts);
       assertThat(s.getAttempts()).isGreaterThanOrEqualTo(attemptsBefore);
       assertThat(log.records.keySet())
           .as("attempts are numbered 1, 2, 3, ...")

@@ -46,9 +46,9 @@ class RetryDeciderTest {
     DeadLetterTaskStatus s = d.status();
     assertThat(s.getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(s.getAttempts()).isEqualTo(1);
-    assertThat(s.getCountedAttempts()).isEqualTo(1);
+    assertThat(s.getRound().getCountedAttempts()).isEqualTo(1);
     assertThat(s.getActiveJob()).isEqualTo("nightly-export-1");
-    assertThat(s.getRoundStartedAt()).isEqualTo("2030-01-01T00:00:00Z");
+    assertThat(s.getRound().getStartedAt()).isEqualTo("2030-01-01T00:00:00Z");
     assertThat(s.getNextAttemptAt()).isNull();
     assertThat(condition(s, TaskConditions.RECONCILING).getStatus()).isEqualTo("True");
     assertThat(condition(s, TaskConditions.READY).getStatus()).isEqualTo("False");
@@ -84,7 +84,7 @@ class RetryDeciderTest {
     assertThat(blocked.status().getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(blocked.status().getMessage())
         .isEqualTo(
-            "attempt 1/3 running as Job nightly-export-1; its pods cannot be created:"
+            "attempt 1 (1/3 counted) running as Job nightly-export-1; its pods cannot be created:"
                 + " serviceaccount \"runner\" not found");
     assertThat(blocked.events())
         .extracting(TaskEvent::reason, TaskEvent::warning)
@@ -92,7 +92,7 @@ class RetryDeciderTest {
     assertThat(again.events()).isEmpty();
     assertThat(again.status()).isEqualTo(blocked.status());
     assertThat(unblocked.status().getMessage())
-        .isEqualTo("attempt 1/3 running as Job nightly-export-1");
+        .isEqualTo("attempt 1 (1/3 counted) running as Job nightly-export-1");
     assertThat(unblocked.events()).isEmpty();
   }
 
@@ -154,7 +154,7 @@ class RetryDeciderTest {
 
     assertThat(d.action()).isEqualTo(new StartAttempt(2, 3, "Error"));
     assertThat(d.status().getAttempts()).isEqualTo(2);
-    assertThat(d.status().getCountedAttempts()).isEqualTo(2);
+    assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(2);
     assertThat(d.status().getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(d.status().getActiveJob()).isEqualTo(jobName(2));
     assertThat(d.status().getNextAttemptAt()).isNull();
@@ -206,7 +206,7 @@ class RetryDeciderTest {
     assertThat(d.action()).isEqualTo(new Idle());
     DeadLetterTaskStatus s = d.status();
     assertThat(s.getPhase()).isEqualTo(TaskPhase.DeadLettered);
-    assertThat(s.getCountedAttempts()).isEqualTo(2);
+    assertThat(s.getRound().getCountedAttempts()).isEqualTo(2);
     assertThat(s.getNextAttemptAt()).isNull();
     assertThat(s.getMessage()).contains("all 2 attempts failed");
     assertThat(condition(s, TaskConditions.STALLED).getStatus()).isEqualTo("True");
@@ -235,7 +235,8 @@ class RetryDeciderTest {
 
     assertThat(d.action()).isEqualTo(new Idle());
     assertThat(d.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
-    assertThat(d.status().getCountedAttempts()).isEqualTo(1); // budget left, but the rule said stop
+    assertThat(d.status().getRound().getCountedAttempts())
+        .isEqualTo(1); // budget left, but the rule said stop
     assertThat(d.status().getMessage()).contains("rules[0]");
     AttemptRecord record = d.status().getHistory().get(0);
     assertThat(record.getAction()).isEqualTo(RetryAction.DeadLetter);
@@ -257,14 +258,14 @@ class RetryDeciderTest {
     Decision evicted = run.decide();
 
     assertThat(evicted.action()).isEqualTo(new WaitUntil(run.now().plusSeconds(10)));
-    assertThat(evicted.status().getCountedAttempts()).isZero();
+    assertThat(evicted.status().getRound().getCountedAttempts()).isZero();
     assertThat(evicted.status().getHistory().get(0).getAction())
         .isEqualTo(RetryAction.RetryWithoutCounting);
 
     Decision retry = run.at(run.now().plusSeconds(10)).decide();
 
     assertThat(retry.action()).isEqualTo(new StartAttempt(2, null, "Evicted"));
-    assertThat(retry.status().getCountedAttempts()).isEqualTo(1);
+    assertThat(retry.status().getRound().getCountedAttempts()).isEqualTo(1);
 
     run.after(ATTEMPT_RUNTIME).fail(2, exitCode(1));
     assertThat(run.decide().status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
@@ -363,8 +364,8 @@ class RetryDeciderTest {
     assertThat(d.action()).isEqualTo(new StartAttempt(2, 1, "Error"));
     DeadLetterTaskStatus s = d.status();
     assertThat(s.getAttempts()).isEqualTo(2);
-    assertThat(s.getCountedAttempts()).isEqualTo(1);
-    assertThat(s.getRoundStartedAt()).isEqualTo("2030-01-02T09:00:05Z");
+    assertThat(s.getRound().getCountedAttempts()).isEqualTo(1);
+    assertThat(s.getRound().getStartedAt()).isEqualTo("2030-01-02T09:00:05Z");
     assertThat(s.getLastHandledRetryRequest()).isEqualTo("2030-01-02T09:00:00Z");
     assertThat(s.getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(condition(s, TaskConditions.DEAD_LETTERED).getStatus()).isEqualTo("False");
@@ -400,7 +401,8 @@ class RetryDeciderTest {
     Decision d = run.after(Duration.ofSeconds(5)).decide();
 
     assertThat(d.action()).isEqualTo(new StartAttempt(2, 1, "Error"));
-    assertThat(d.status().getCountedAttempts()).isEqualTo(2); // same round: it still counts
+    assertThat(d.status().getRound().getCountedAttempts())
+        .isEqualTo(2); // same round: it still counts
     assertThat(d.status().getLastHandledRetryRequest()).isEqualTo("now please");
     assertThat(d.events()).extracting(TaskEvent::reason).containsExactly(TaskEvent.RETRY_REQUESTED);
   }
@@ -454,8 +456,8 @@ class RetryDeciderTest {
 
     assertThat(d.action()).isEqualTo(new Idle());
     assertThat(d.status().getAttempts()).isEqualTo(1);
-    assertThat(d.status().getCountedAttempts()).isEqualTo(1);
-    assertThat(d.status().getRoundStartedAt()).isEqualTo("2030-01-01T00:00:00Z");
+    assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(1);
+    assertThat(d.status().getRound().getStartedAt()).isEqualTo("2030-01-01T00:00:00Z");
     assertThat(d.status().getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(d.status().getActiveJob()).isEqualTo(jobName(1));
   }
@@ -474,7 +476,7 @@ class RetryDeciderTest {
 
     assertThat(d.action()).isEqualTo(new Idle());
     assertThat(d.status().getAttempts()).isEqualTo(2);
-    assertThat(d.status().getCountedAttempts()).isEqualTo(2);
+    assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(2);
     assertThat(d.status().getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(d.status().getActiveJob()).isEqualTo(jobName(2));
     assertThat(d.status().getHistory()).hasSize(1);
@@ -684,34 +686,9 @@ class RetryDeciderTest {
     Decision d = run.decide();
 
     assertThat(adopted.status().getAttempts()).isEqualTo(3);
-    assertThat(adopted.status().getCountedAttempts()).isEqualTo(1);
+    assertThat(adopted.status().getRound().getCountedAttempts()).isEqualTo(1);
     assertThat(adopted.status().getLastHandledRetryRequest()).isEqualTo("redrive-1");
     assertThat(d.status().getPhase()).isEqualTo(TaskPhase.BackingOff);
-  }
-
-  @Test
-  void refusedStartKeepsWhatThePassRecordedAndUndoesTheStart() {
-    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0));
-    run.decide();
-    run.after(ATTEMPT_RUNTIME).fail(1, exitCode(4));
-    run.after(
-        Duration.ofMinutes(5)); // the backoff has passed: this pass records attempt 1 and starts 2
-    Decision start = run.decideAgain();
-    assertThat(start.action()).isInstanceOf(StartAttempt.class);
-
-    Decision refused =
-        RetryDecider.startRefused(
-            run.task(), start, "InvalidJobTemplate", "the API server said no", run.now());
-
-    assertThat(refused.status().getAttempts()).isEqualTo(1);
-    assertThat(refused.status().getCountedAttempts()).isEqualTo(1);
-    assertThat(refused.status().getActiveJob()).isNull();
-    assertThat(refused.status().getHistory())
-        .extracting(AttemptRecord::getExitCode)
-        .containsExactly(4);
-    assertThat(condition(refused.status(), "Stalled").getReason()).isEqualTo("InvalidJobTemplate");
-    assertThat(refused.events()).extracting(TaskEvent::reason).contains("AttemptFailed", "Stalled");
-    assertThat(refused.action()).isInstanceOf(WaitUntil.class);
   }
 
   @Test
@@ -733,7 +710,7 @@ class RetryDeciderTest {
     assertThat(first.action()).isInstanceOf(StartAttempt.class);
     assertThat(((StartAttempt) first.action()).number()).isEqualTo(1);
     assertThat(((StartAttempt) first.action()).previousExitCode()).isEqualTo(3);
-    assertThat(first.status().getCountedAttempts())
+    assertThat(first.status().getRound().getCountedAttempts())
         .as("the original failure does not use up the budget")
         .isEqualTo(1);
   }

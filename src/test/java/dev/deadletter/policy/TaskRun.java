@@ -19,6 +19,8 @@ final class TaskRun {
   private final DeadLetterTask task;
   private final Map<Integer, ObservedAttempt> jobs = new TreeMap<>();
   private Instant now;
+  private String refusalReason;
+  private String refusalMessage;
 
   TaskRun(DeadLetterTask task, Instant start) {
     this.task = task;
@@ -29,14 +31,33 @@ final class TaskRun {
     return new TaskRun(task.build(), Tasks.T0);
   }
 
-  /** One reconcile pass: decide, create the Job if asked to, write the status. */
+  /**
+   * One reconcile pass: decide, create the Job if asked to (or, while creates are refused, decide
+   * again with the refusal, as the reconciler does), write the status.
+   */
   Decision decide() {
-    Decision decision = RetryDecider.decide(task, Map.copyOf(jobs), now);
+    Observation observation = Observation.of(jobs);
+    Decision decision = RetryDecider.decide(task, observation, now);
     if (decision.action() instanceof StartAttempt start) {
-      jobs.put(start.number(), Tasks.running(start.number(), now));
+      if (refusalReason != null) {
+        decision =
+            RetryDecider.decide(
+                task, observation.refused(start.number(), refusalReason, refusalMessage), now);
+      } else {
+        jobs.put(start.number(), Tasks.running(start.number(), now));
+      }
     }
     task.setStatus(decision.status());
     return decision;
+  }
+
+  /**
+   * From now on the API server refuses every attempt Job (a quota, a webhook), or, with null, no
+   * longer.
+   */
+  void refuseCreates(String reason, String message) {
+    refusalReason = reason;
+    refusalMessage = message;
   }
 
   /** A second look at the same world, with no side effects. */

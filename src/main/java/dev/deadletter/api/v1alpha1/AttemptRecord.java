@@ -51,8 +51,21 @@ public class AttemptRecord {
   private Integer matchedRule;
 
   @JsonPropertyDescription(
+      "The matched rule's name, or rules[i] when it has none: the key of its counter in"
+          + " status.round.ruleFailures.")
+  private String rule;
+
+  @JsonPropertyDescription(
       "What was done about a failure: Retry, RetryWithoutCounting or DeadLetter.")
   private RetryAction action;
+
+  public String getRule() {
+    return rule;
+  }
+
+  public void setRule(String rule) {
+    this.rule = rule;
+  }
 
   public int getAttempt() {
     return attempt;
@@ -166,6 +179,7 @@ public class AttemptRecord {
         && Objects.equals(node, r.node)
         && Objects.equals(logTail, r.logTail)
         && Objects.equals(matchedRule, r.matchedRule)
+        && Objects.equals(rule, r.rule)
         && action == r.action;
   }
 

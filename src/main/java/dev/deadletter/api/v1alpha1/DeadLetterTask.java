@@ -58,6 +58,14 @@ public class DeadLetterTask extends CustomResource<DeadLetterTaskSpec, DeadLette
    */
   public static final String RETRY_REQUESTED_AT_ANNOTATION = GROUP + "/retry-requested-at";
 
+  /**
+   * The name of attempt Job {@code attempt} of task {@code taskName}: deterministic, so a retried
+   * create of the same attempt can only ever hit AlreadyExists.
+   */
+  public static String attemptJobName(String taskName, int attempt) {
+    return taskName + "-" + attempt;
+  }
+
   @Override
   protected DeadLetterTaskStatus initStatus() {
     return null;

@@ -23,11 +23,26 @@ public class DeadLetterTaskStatus {
   private int attempts;
 
   @JsonPropertyDescription(
-      "Attempts of the current round that count against retryPolicy.maxAttempts.")
-  private int countedAttempts;
+      "The current round: its attempts, when it started and what each budget has spent.")
+  private RoundStatus round;
 
   @JsonPropertyDescription(
-      "When the first attempt of the current round started; maxRetryDuration runs from here.")
+      "Why and when the task was dead-lettered; set once, cleared only by a redrive.")
+  private DeadLetterRecord deadLetter;
+
+  @JsonPropertyDescription(
+      "Set while the API server refuses to create the next attempt's Job; the create is tried"
+          + " again at nextAttemptAt.")
+  private RefusedStart refusedStart;
+
+  @JsonPropertyDescription(
+      "Deprecated, replaced by round.countedAttempts: read once from a status an older version"
+          + " wrote, never written.")
+  private Integer countedAttempts;
+
+  @JsonPropertyDescription(
+      "Deprecated, replaced by round.startedAt: read once from a status an older version wrote,"
+          + " never written.")
   private String roundStartedAt;
 
   @JsonPropertyDescription("The running attempt Job, if any.")
@@ -73,11 +88,35 @@ public class DeadLetterTaskStatus {
     this.attempts = attempts;
   }
 
-  public int getCountedAttempts() {
+  public RoundStatus getRound() {
+    return round;
+  }
+
+  public void setRound(RoundStatus round) {
+    this.round = round;
+  }
+
+  public DeadLetterRecord getDeadLetter() {
+    return deadLetter;
+  }
+
+  public void setDeadLetter(DeadLetterRecord deadLetter) {
+    this.deadLetter = deadLetter;
+  }
+
+  public RefusedStart getRefusedStart() {
+    return refusedStart;
+  }
+
+  public void setRefusedStart(RefusedStart refusedStart) {
+    this.refusedStart = refusedStart;
+  }
+
+  public Integer getCountedAttempts() {
     return countedAttempts;
   }
 
-  public void setCountedAttempts(int countedAttempts) {
+  public void setCountedAttempts(Integer countedAttempts) {
     this.countedAttempts = countedAttempts;
   }
 
@@ -153,14 +192,38 @@ public class DeadLetterTaskStatus {
     this.conditions = conditions == null ? new ArrayList<>() : conditions;
   }
 
+  /** A copy that a decision may edit: lists, the round and the records are its own. */
+  public DeadLetterTaskStatus copy() {
+    DeadLetterTaskStatus c = new DeadLetterTaskStatus();
+    c.phase = phase;
+    c.attempts = attempts;
+    c.round = round == null ? null : round.copy();
+    c.deadLetter = deadLetter;
+    c.refusedStart = refusedStart;
+    c.countedAttempts = countedAttempts;
+    c.roundStartedAt = roundStartedAt;
+    c.activeJob = activeJob;
+    c.nextAttemptAt = nextAttemptAt;
+    c.lastHandledRetryRequest = lastHandledRetryRequest;
+    c.lastFailureReason = lastFailureReason;
+    c.message = message;
+    c.observedGeneration = observedGeneration;
+    c.history = new ArrayList<>(history);
+    c.conditions = new ArrayList<>(conditions);
+    return c;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof DeadLetterTaskStatus s)) {
       return false;
     }
     return attempts == s.attempts
-        && countedAttempts == s.countedAttempts
         && phase == s.phase
+        && Objects.equals(round, s.round)
+        && Objects.equals(deadLetter, s.deadLetter)
+        && Objects.equals(refusedStart, s.refusedStart)
+        && Objects.equals(countedAttempts, s.countedAttempts)
         && Objects.equals(roundStartedAt, s.roundStartedAt)
         && Objects.equals(activeJob, s.activeJob)
         && Objects.equals(nextAttemptAt, s.nextAttemptAt)

@@ -5,9 +5,16 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** Attempt limit, backoff, deadlines and which failures are retried. */
+@ValidationRule(
+    value =
+        "!has(self.rules) || self.rules.all(r, !has(r.name)"
+            + " || self.rules.exists_one(o, has(o.name) && o.name == r.name))",
+    message = "rule names must be unique",
+    fieldPath = ".rules")
 public class RetryPolicy {
 
   @Min(1)

@@ -1,6 +1,9 @@
 package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -12,7 +15,20 @@ import java.util.List;
         "(has(self.onExitCodes) ? 1 : 0) + (has(self.onReasons) ? 1 : 0)"
             + " + (has(self.onPodConditions) ? 1 : 0) == 1",
     message = "a rule needs exactly one of onExitCodes, onReasons, onPodConditions")
+@ValidationRule(
+    value = "self.action != 'DeadLetter' || (!has(self.maxAttempts) && !has(self.backoff))",
+    message = "a DeadLetter rule stops at its first match: it takes no maxAttempts or backoff")
 public class RetryRule {
+
+  /** The own budget of a RetryWithoutCounting rule that sets none: never unbounded. */
+  public static final int DEFAULT_UNCOUNTED_MAX_ATTEMPTS = 10;
+
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Size(max = 63)
+  @JsonPropertyDescription(
+      "Optional name, unique among the rules: status.round.ruleFailures counts this rule's"
+          + " failures under it (under rules[i] when unnamed, which moves if rules are reordered).")
+  private String name;
 
   @Required
   @JsonPropertyDescription("Retry, RetryWithoutCounting or DeadLetter.")
@@ -32,6 +48,46 @@ public class RetryRule {
   @JsonPropertyDescription(
       "Matches when the attempt's pod had one of these conditions, e.g. DisruptionTarget=True.")
   private List<PodConditionMatcher> onPodConditions;
+
+  @Min(1)
+  @Max(1000)
+  @JsonPropertyDescription(
+      "This rule's own budget: the round is dead-lettered (RuleBudgetExhausted) when this many of"
+          + " its failures have been seen. Failures it matches are charged to it instead of"
+          + " retryPolicy.maxAttempts. Default: none for Retry (the policy's budget applies), "
+          + DEFAULT_UNCOUNTED_MAX_ATTEMPTS
+          + " for RetryWithoutCounting.")
+  private Integer maxAttempts;
+
+  @JsonPropertyDescription(
+      "The wait after a failure this rule matched, instead of retryPolicy.backoff; it grows with"
+          + " this rule's own count of failures. RetryWithoutCounting without it uses"
+          + " retryPolicy.backoff, also by its own count.")
+  private BackoffPolicy backoff;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public Integer getMaxAttempts() {
+    return maxAttempts;
+  }
+
+  public void setMaxAttempts(Integer maxAttempts) {
+    this.maxAttempts = maxAttempts;
+  }
+
+  public BackoffPolicy getBackoff() {
+    return backoff;
+  }
+
+  public void setBackoff(BackoffPolicy backoff) {
+    this.backoff = backoff;
+  }
 
   public RetryAction getAction() {
     return action;

@@ -1,0 +1,307 @@
+package dev.deadletter.policy;
+
+import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
+import dev.deadletter.api.v1alpha1.DeadLetterRecord;
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.RetryAction;
+import dev.deadletter.api.v1alpha1.RoundStatus;
+import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.api.v1alpha1.TaskSource;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The bookkeeping half of a pass: brings the status up to date with the attempt Jobs observed
+ * (adopting starts a crashed pass did not record, recording each finished attempt once, charging
+ * its failure to a budget of the round) before {@link RetryDecider} chooses what to do next.
+ */
+final class RoundAccounting {
+
+  final DeadLetterTaskStatus status;
+  final List<TaskEvent> events = new ArrayList<>();
+
+  /** Attempts this pass recorded in the history for the first time. */
+  final List<AttemptRecord> recorded = new ArrayList<>();
+
+  private final DeadLetterTask task;
+  private final EffectivePolicy policy;
+  private final Map<Integer, ObservedAttempt> observed;
+  private final Instant now;
+  private final DeadLetterTaskStatus previous;
+
+  private RoundAccounting(
+      DeadLetterTask task,
+      EffectivePolicy policy,
+      Map<Integer, ObservedAttempt> observed,
+      Instant now) {
+    this.task = task;
+    this.policy = policy;
+    this.observed = observed;
+    this.now = now;
+    this.previous = task.getStatus() == null ? new DeadLetterTaskStatus() : task.getStatus();
+    this.status = previous.copy();
+  }
+
+  static RoundAccounting account(
+      DeadLetterTask task,
+      EffectivePolicy policy,
+      Map<Integer, ObservedAttempt> observed,
+      Instant now) {
+    RoundAccounting a = new RoundAccounting(task, policy, observed, now);
+    a.migrateOlderStatus();
+    a.adoptUnrecordedStarts();
+    a.recordCapturedFailure();
+    a.recordFinishedAttempts();
+    return a;
+  }
+
+  RoundStatus round() {
+    return status.getRound();
+  }
+
+  DeadLetterTaskStatus previous() {
+    return previous;
+  }
+
+  /**
+   * Whether attempt {@code number} belongs to the current round (a captured attempt 0: round 1).
+   */
+  boolean inRound(int number) {
+    return number >= round().getFirstAttempt() || (number == 0 && round().getNumber() == 1);
+  }
+
+  /** Counts attempt {@code number} as started now, against the policy's budget until it fails. */
+  void start(int number) {
+    status.setAttempts(number);
+    status.setRefusedStart(null);
+    round().setCountedAttempts(round().getCountedAttempts() + 1);
+    if (round().getStartedAt() == null) {
+      round().setStartedAt(Timestamps.format(now));
+    }
+  }
+
+  /** A redrive: the next round begins with attempt {@code firstAttempt}, every budget unspent. */
+  void openRound(int firstAttempt) {
+    RoundStatus next = new RoundStatus();
+    next.setNumber(round().getNumber() + 1);
+    next.setFirstAttempt(firstAttempt);
+    status.setRound(next);
+    status.setDeadLetter(null);
+  }
+
+  void handled(String request, String what) {
+    status.setLastHandledRetryRequest(request);
+    events.add(
+        TaskEvent.normal(TaskEvent.RETRY_REQUESTED, "retry request " + request + ": " + what));
+  }
+
+  String retryRequest() {
+    Map<String, String> annotations = task.getMetadata().getAnnotations();
+    return annotations == null
+        ? null
+        : annotations.get(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION);
+  }
+
+  /**
+   * A status written before rounds were recorded has countedAttempts and roundStartedAt at its top
+   * level, and a dead letter only as its phase: carry them over once.
+   */
+  private void migrateOlderStatus() {
+    if (status.getRound() != null) {
+      return;
+    }
+    RoundStatus round = new RoundStatus();
+    round.setNumber(1);
+    int counted = previous.getCountedAttempts() == null ? 0 : previous.getCountedAttempts();
+    round.setCountedAttempts(counted);
+    round.setFirstAttempt(Math.max(1, previous.getAttempts() - counted + 1));
+    round.setStartedAt(previous.getRoundStartedAt());
+    status.setRound(round);
+    status.setCountedAttempts(null);
+    status.setRoundStartedAt(null);
+    if (previous.getPhase() == TaskPhase.DeadLettered && previous.getDeadLetter() == null) {
+      AttemptRecord last = newestRecord();
+      status.setDeadLetter(
+          new DeadLetterRecord(
+              last != null && last.getAction() == RetryAction.DeadLetter
+                  ? DeadLetterReason.RuleMatched
+                  : DeadLetterReason.RetriesExhausted,
+              Timestamps.format(now),
+              previous.getAttempts(),
+              previous.getMessage()));
+    }
+  }
+
+  /**
+   * Attempt Jobs newer than the status: a pass created them and died before writing status. They
+   * are counted as started. A Job newer than a dead-lettered status can only come from a redrive,
+   * so it opens the fresh round that redrive started.
+   */
+  private void adoptUnrecordedStarts() {
+    int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
+    if (newest <= status.getAttempts()) {
+      return;
+    }
+    Instant firstStart =
+        observed.values().stream()
+            .filter(a -> a.number() > previous.getAttempts())
+            .map(ObservedAttempt::startTime)
+            .filter(Objects::nonNull)
+            .map(this::notLaterThanNow)
+            .min(Comparator.naturalOrder())
+            .orElse(now);
+    int adopted = newest - status.getAttempts();
+    if (status.getDeadLetter() != null) {
+      openRound(status.getAttempts() + 1);
+      String request = retryRequest();
+      if (request != null && !request.equals(previous.getLastHandledRetryRequest())) {
+        handled(request, "redriving with a fresh round");
+      }
+    }
+    round().setCountedAttempts(round().getCountedAttempts() + adopted);
+    if (round().getStartedAt() == null) {
+      round().setStartedAt(Timestamps.format(firstStart));
+    }
+    status.setAttempts(newest);
+    status.setRefusedStart(null);
+  }
+
+  /**
+   * A captured task starts from its source Job's failure: attempt 0, not counted against
+   * maxAttempts.
+   */
+  private void recordCapturedFailure() {
+    TaskSource source = task.getSpec().getSource();
+    if (source == null || status.getAttempts() > 0 || findRecord(0) != null) {
+      return;
+    }
+    Map<String, Integer> exitCodes =
+        source.getExitCode() == null ? Map.of() : Map.of("", source.getExitCode());
+    List<String> reasons = source.getReason() == null ? List.of() : List.of(source.getReason());
+    FailureDetails failure =
+        new FailureDetails(
+            exitCodes, reasons, List.of(), source.getExitCode(), source.getMessage(), null);
+    Instant failedAt = Timestamps.parse(source.getFailedAt());
+    record(ObservedAttempt.failed(0, source.getName(), null, failedAt, failure));
+  }
+
+  /** Adds a history record, once, for every attempt that ended since the last pass. */
+  private void recordFinishedAttempts() {
+    // Only attempts newer than every record: older Jobs kept by generous history limits may have
+    // dropped out of the (shorter) status history, and must not be recorded again.
+    AttemptRecord newestRecord = newestRecord();
+    int newestRecorded = newestRecord == null ? 0 : newestRecord.getAttempt();
+    observed.values().stream()
+        .filter(ObservedAttempt::finished)
+        .filter(a -> a.number() > newestRecorded)
+        .sorted(Comparator.comparingInt(ObservedAttempt::number))
+        .forEach(this::record);
+    int latest = status.getAttempts();
+    if (latest > 0 && !observed.containsKey(latest) && findRecord(latest) == null) {
+      // Started (status says so, and status is written only after the create) but gone before it
+      // ended.
+      record(
+          ObservedAttempt.failed(
+              latest,
+              DeadLetterTask.attemptJobName(task.getMetadata().getName(), latest),
+              null,
+              now,
+              FailureDetails.jobDeleted()));
+    }
+    List<AttemptRecord> history = status.getHistory();
+    if (history.size() > DeadLetterTaskStatus.HISTORY_LIMIT) {
+      status.setHistory(
+          new ArrayList<>(
+              history.subList(
+                  history.size() - DeadLetterTaskStatus.HISTORY_LIMIT, history.size())));
+    }
+  }
+
+  private void record(ObservedAttempt attempt) {
+    AttemptRecord r = new AttemptRecord();
+    r.setAttempt(attempt.number());
+    r.setJob(attempt.jobName());
+    r.setStartTime(Timestamps.format(notLaterThanNow(attempt.startTime())));
+    r.setFinishTime(Timestamps.format(notLaterThanNow(attempt.finishTime())));
+    if (attempt.state() == ObservedAttempt.State.SUCCEEDED) {
+      r.setOutcome(Outcome.Succeeded);
+    } else {
+      FailureDetails failure = attempt.failure();
+      Classification c = FailureClassifier.classify(policy.ruleSpecs(), failure);
+      EffectiveRule rule = c.ruleIndex() == null ? null : policy.rules().get(c.ruleIndex());
+      r.setOutcome(Outcome.Failed);
+      r.setExitCode(failure.exitCode());
+      r.setReason(failure.primaryReason());
+      r.setMessage(failure.message());
+      r.setNode(failure.node());
+      r.setMatchedRule(c.ruleIndex());
+      r.setRule(rule == null ? null : rule.key());
+      r.setAction(c.action());
+      if (rule != null && inRound(attempt.number())) {
+        charge(rule, attempt.number());
+      }
+      status.setLastFailureReason(r.getReason());
+      events.add(
+          TaskEvent.warning(
+              TaskEvent.ATTEMPT_FAILED,
+              "attempt %d (Job %s) failed: %s; %s, action %s"
+                  .formatted(
+                      attempt.number(),
+                      r.getJob(),
+                      RetryDecider.describe(r),
+                      describe(c, rule),
+                      c.action())));
+    }
+    status.getHistory().add(r);
+    status.getHistory().sort(Comparator.comparingInt(AttemptRecord::getAttempt));
+    recorded.add(r);
+  }
+
+  /**
+   * A failure a rule matched counts for that rule; when the rule has a budget of its own, the
+   * attempt moves from the policy's budget to it.
+   */
+  private void charge(EffectiveRule rule, int attempt) {
+    RoundStatus round = round();
+    round.getRuleFailures().merge(rule.key(), 1, Integer::sum);
+    if (rule.budget().isPresent()) {
+      round.setUncountedAttempts(round.getUncountedAttempts() + 1);
+      if (attempt > 0) { // a captured attempt 0 was never counted
+        round.setCountedAttempts(Math.max(0, round.getCountedAttempts() - 1));
+      }
+    }
+  }
+
+  /**
+   * A time the control plane's clock gave (a Job's creation, its Failed condition), never later
+   * than the operator's now: a failure cannot have happened after it was seen, and a control plane
+   * clock ahead of ours would otherwise push every retry late by the skew.
+   */
+  private Instant notLaterThanNow(Instant t) {
+    return t != null && t.isAfter(now) ? now : t;
+  }
+
+  AttemptRecord findRecord(int number) {
+    return status.getHistory().stream()
+        .filter(r -> r.getAttempt() == number)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private AttemptRecord newestRecord() {
+    return status.getHistory().stream()
+        .max(Comparator.comparingInt(AttemptRecord::getAttempt))
+        .orElse(null);
+  }
+
+  private static String describe(Classification c, EffectiveRule rule) {
+    return rule == null ? "no rule matched" : "rule " + rule.key() + " matched";
+  }
+}
