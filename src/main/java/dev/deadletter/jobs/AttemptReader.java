@@ -61,6 +61,14 @@ public final class AttemptReader {
         attempt, name, ObservedAttempt.State.RUNNING, started, null, null, blockedBy(pods));
   }
 
+  /**
+   * Whether the Job's status says it failed: a Failed condition that is True. Unlike {@link #read},
+   * a Job being deleted has not.
+   */
+  public static boolean hasFailedCondition(Job job) {
+    return finalCondition(job, "Failed").isPresent();
+  }
+
   private static Optional<JobCondition> finalCondition(Job job, String type) {
     if (job.getStatus() == null || job.getStatus().getConditions() == null) {
       return Optional.empty();
