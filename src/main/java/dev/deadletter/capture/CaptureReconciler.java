@@ -69,8 +69,10 @@ public class CaptureReconciler implements Reconciler<Job> {
     if (annotations != null && annotations.containsKey(CapturedTask.CAPTURED_AS_ANNOTATION)) {
       return UpdateControl.noUpdate();
     }
-    if (AttemptReader.read(0, job, List.of()).state() != ObservedAttempt.State.FAILED
-        || !optedIn(context.getClient(), job)) {
+    // The Job's own Failed condition, not AttemptReader's view of an attempt: a Job with a
+    // deletionTimestamp is an attempt that failed to the operator, but a Job of someone else's that
+    // is deleted while it runs (foreground cascade, an Argo CD prune) was cancelled, not failed.
+    if (!AttemptReader.hasFailedCondition(job) || !optedIn(context.getClient(), job)) {
       return UpdateControl.noUpdate();
     }
     ObservedAttempt observed = AttemptReader.read(0, job, pods(context.getClient(), job));

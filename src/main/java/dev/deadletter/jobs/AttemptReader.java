@@ -61,6 +61,14 @@ public final class AttemptReader {
         attempt, name, ObservedAttempt.State.RUNNING, started, null, null, blockedBy(pods));
   }
 
+  /**
+   * Whether the Job's status says it failed: a Failed condition that is True. Unlike {@link #read},
+   * a Job being deleted has not.
+   */
+  public static boolean hasFailedCondition(Job job) {
+    return finalCondition(job, "Failed").isPresent();
+  }
+
   private static Optional<JobCondition> finalCondition(Job job, String type) {
     if (job.getStatus() == null || job.getStatus().getConditions() == null) {
       return Optional.empty();
@@ -92,12 +100,18 @@ public final class AttemptReader {
       Pod p = pod.get();
       node = p.getSpec() == null ? null : p.getSpec().getNodeName();
       podReason = p.getStatus() == null ? null : p.getStatus().getReason();
+      Set<String> sidecars = Sidecars.names(p);
       for (ContainerStatus cs : containerStatuses(p)) {
         ContainerStateTerminated t = terminated(cs);
         if (t == null) {
           continue;
         }
+        // A sidecar's code is kept for a rule that names it, but is not the attempt's exit code,
+        // reason or message: the kubelet stops it once the main containers have ended (143).
         exitCodes.put(cs.getName(), t.getExitCode());
+        if (sidecars.contains(cs.getName())) {
+          continue;
+        }
         if (t.getExitCode() != null && t.getExitCode() != 0 && exitCode == null) {
           exitCode = t.getExitCode();
           message = blankToNull(t.getMessage());
@@ -136,19 +150,25 @@ public final class AttemptReader {
   /** A container of a pod, e.g. the one whose failure ended an attempt. */
   public record ContainerRef(String pod, String container) {}
 
-  /** The container that failed in the last failed pod: where its log tail is read from. */
+  /**
+   * The container that failed in the last failed pod, not a native sidecar: where its log tail is
+   * read from.
+   */
   public static Optional<ContainerRef> failedContainer(List<Pod> pods) {
     return lastFailedPod(pods)
         .flatMap(
-            p ->
-                containerStatuses(p).stream()
-                    .filter(
-                        cs -> {
-                          ContainerStateTerminated t = terminated(cs);
-                          return t != null && t.getExitCode() != null && t.getExitCode() != 0;
-                        })
-                    .findFirst()
-                    .map(cs -> new ContainerRef(p.getMetadata().getName(), cs.getName())));
+            p -> {
+              Set<String> sidecars = Sidecars.names(p);
+              return containerStatuses(p).stream()
+                  .filter(cs -> !sidecars.contains(cs.getName()))
+                  .filter(
+                      cs -> {
+                        ContainerStateTerminated t = terminated(cs);
+                        return t != null && t.getExitCode() != null && t.getExitCode() != 0;
+                      })
+                  .findFirst()
+                  .map(cs -> new ContainerRef(p.getMetadata().getName(), cs.getName()));
+            });
   }
 
   private static Optional<Pod> lastFailedPod(List<Pod> pods) {

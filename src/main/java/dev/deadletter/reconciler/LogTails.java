@@ -8,6 +8,8 @@ import dev.deadletter.jobs.AttemptReader;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +18,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the tail of a failed container's log into the attempt's record, in the pass that records
- * the failure: before history limits or pod garbage collection can delete the pod. Best effort: a
- * log that cannot be read leaves the record without it.
+ * the failure: before history limits or pod garbage collection can delete the pod. A tail over the
+ * byte bound keeps its end, where the error usually is. Best effort: a log that cannot be read
+ * leaves the record without it.
  */
 final class LogTails {
 
   private static final Logger log = LoggerFactory.getLogger(LogTails.class);
+
+  /** The first line of a tail that lost its front to the byte bound. */
+  static final String CUT_MARKER = "[earlier output cut]";
 
   private LogTails() {}
 
@@ -55,19 +61,19 @@ final class LogTails {
     return AttemptReader.failedContainer(ofJob)
         .map(
             ref -> {
-              try {
-                String text =
-                    client
-                        .pods()
-                        .inNamespace(task.getMetadata().getNamespace())
-                        .withName(ref.pod())
-                        .inContainer(ref.container())
-                        // The pod has ended: do not wait for it to become ready.
-                        .withReadyWaitTimeout(0)
-                        .limitBytes(Forensics.MAX_LOG_BYTES)
-                        .tailingLines(lines)
-                        .getLog();
-                return truncate(text);
+              try (InputStream stream =
+                  client
+                      .pods()
+                      .inNamespace(task.getMetadata().getNamespace())
+                      .withName(ref.pod())
+                      .inContainer(ref.container())
+                      // The pod has ended: do not wait for it to become ready.
+                      .withReadyWaitTimeout(0)
+                      // No limitBytes: the API would keep the first bytes of the tail, and the
+                      // error is usually in the last ones.
+                      .tailingLines(lines)
+                      .getLogInputStream()) {
+                return keepEnd(readEnd(stream));
               } catch (KubernetesClientException e) {
                 log.warn(
                     "could not read the log of {}/{}: HTTP {} {}",
@@ -76,22 +82,72 @@ final class LogTails {
                     e.getCode(),
                     e.getMessage());
                 return null;
+              } catch (IOException e) {
+                log.warn("could not read the log of {}/{}: {}", ref.pod(), ref.container(), e);
+                return null;
               }
             })
         .orElse(null);
   }
 
-  /** Cuts to the byte bound on a character boundary: the API's limitBytes may split a character. */
-  static String truncate(String text) {
-    if (text == null) {
-      return null;
+  /**
+   * The end of a stream, decoded. Lines may be of any length, so the stream is read to its end
+   * through a bounded buffer rather than into one string. The end kept is twice the bound, so that
+   * a log longer than the bound still decodes to more than the bound (an undecodable byte only
+   * grows, into U+FFFD) and {@link #keepEnd} marks the cut.
+   */
+  static String readEnd(InputStream in) throws IOException {
+    int window = 2 * Forensics.MAX_LOG_BYTES;
+    byte[] buffer = new byte[2 * window];
+    int length = 0;
+    for (int n; (n = in.read(buffer, length, buffer.length - length)) != -1; ) {
+      length += n;
+      if (length == buffer.length) {
+        System.arraycopy(buffer, length - window, buffer, 0, window);
+        length = window;
+      }
     }
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= Forensics.MAX_LOG_BYTES) {
+    int from = Math.max(0, length - window);
+    return new String(buffer, from, length - from, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The end of a log in at most {@link Forensics#MAX_LOG_BYTES} bytes of UTF-8, in whole
+   * characters, after a {@link #CUT_MARKER} line when the front was cut. The cut moves on to the
+   * next line start, unless that would drop most of what fits (a log of a few long lines).
+   */
+  static String keepEnd(String text) {
+    if (text.getBytes(StandardCharsets.UTF_8).length <= Forensics.MAX_LOG_BYTES) {
       return text;
     }
-    String cut = new String(bytes, 0, Forensics.MAX_LOG_BYTES, StandardCharsets.UTF_8);
-    return cut.substring(0, cut.length() - 1);
+    int budget = Forensics.MAX_LOG_BYTES - (CUT_MARKER.length() + 1); // ASCII, and a newline
+    int start = text.length();
+    for (int bytes = 0; start > 0; ) {
+      int c = text.codePointBefore(start);
+      bytes += utf8Length(c);
+      if (bytes > budget) {
+        break;
+      }
+      start -= Character.charCount(c);
+    }
+    if (text.charAt(start - 1) != '\n') {
+      int lineStart = text.indexOf('\n', start) + 1;
+      if (lineStart > 0 && lineStart - start < (text.length() - start) / 2) {
+        start = lineStart;
+      }
+    }
+    return CUT_MARKER + "\n" + text.substring(start);
+  }
+
+  /** At least the bytes String#getBytes makes of it (a lone surrogate becomes one byte there). */
+  private static int utf8Length(int codePoint) {
+    if (codePoint < 0x80) {
+      return 1;
+    }
+    if (codePoint < 0x800) {
+      return 2;
+    }
+    return codePoint < 0x10000 ? 3 : 4;
   }
 
   private static Map<String, String> labels(Pod p) {

@@ -1,6 +1,8 @@
 package dev.deadletter.reconciler;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.jobs.Sidecars;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -8,15 +10,16 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
  * An informer store that keeps only what a pass reads: of an attempt Job or pod, metadata without
- * managedFields, the status, and the pod's node; of a task, everything but managedFields. The Job's
- * pod template and the pod's spec are most of an object's size, and every task keeps several of
- * each, so this bounds the operator's heap by the number of tasks rather than by the size of their
- * templates.
+ * managedFields, the status, and the pod's node and native sidecars (by name); of a task,
+ * everything but managedFields. The Job's pod template and the pod's spec are most of an object's
+ * size, and every task keeps several of each, so this bounds the operator's heap by the number of
+ * tasks rather than by the size of their templates.
  *
  * <p>Only for an event source that runs one informer: see {@link #fitsOneInformer}.
  */
@@ -76,9 +79,11 @@ public final class TrimmingItemStore<R extends HasMetadata> extends BasicItemSto
     kept.setApiVersion(pod.getApiVersion());
     kept.setKind(pod.getKind());
     kept.setMetadata(metadata(pod.getMetadata()));
-    if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+    List<Container> sidecars = Sidecars.stripped(pod.getSpec());
+    if (pod.getSpec() != null && (pod.getSpec().getNodeName() != null || !sidecars.isEmpty())) {
       PodSpec spec = new PodSpec();
       spec.setNodeName(pod.getSpec().getNodeName());
+      spec.setInitContainers(sidecars);
       kept.setSpec(spec);
     }
     kept.setStatus(pod.getStatus());

@@ -102,6 +102,82 @@ class AttemptReaderTest {
   }
 
   @Test
+  void aNativeSidecarStoppedAfterTheMainContainerFailedIsNotTheAttemptsFailure() {
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    // The kubelet stops the sidecar (an init container with restartPolicy Always) with SIGTERM once
+    // the main container has ended; it is listed first, as init containers are.
+    Pod pod = podWithSidecar(terminated("proxy", 143, "Error", "proxy: shutting down\n"));
+
+    ObservedAttempt a = AttemptReader.read(1, job, List.of(pod));
+
+    FailureDetails f = a.failure();
+    assertThat(f.exitCode()).isEqualTo(2);
+    assertThat(f.message()).isEqualTo("schema mismatch");
+    assertThat(f.reasons()).containsExactly("Error", "BackoffLimitExceeded");
+    assertThat(f.exitCodes())
+        .as("a rule naming the sidecar can still match its code")
+        .isEqualTo(Map.of("proxy", 143, "main", 2));
+    assertThat(AttemptReader.failedContainer(List.of(pod)))
+        .as("the log tail is the main container's")
+        .contains(new AttemptReader.ContainerRef(pod.getMetadata().getName(), "main"));
+  }
+
+  @Test
+  void aSidecarThatRestartedAfterAnOomKillDoesNotGiveTheAttemptItsReason() {
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    ContainerStatus restarted =
+        new ContainerStatusBuilder()
+            .withName("proxy")
+            .withNewState()
+            .withNewRunning()
+            .endRunning()
+            .endState()
+            .withNewLastState()
+            .withNewTerminated()
+            .withExitCode(137)
+            .withReason("OOMKilled")
+            .endTerminated()
+            .endLastState()
+            .build();
+
+    FailureDetails f = AttemptReader.read(1, job, List.of(podWithSidecar(restarted))).failure();
+
+    assertThat(f.primaryReason()).isEqualTo("Error");
+    assertThat(f.reasons()).doesNotContain("OOMKilled");
+    assertThat(f.exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailedRegularInitContainerIsTheAttemptsFailure() {
+    Job job =
+        finishedJob(
+            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Pod pod =
+        new PodBuilder(failedPod(CREATED, waiting("main", "PodInitializing")))
+            .editSpec()
+            .addNewInitContainer()
+            .withName("migrate")
+            .withImage("migrate:3")
+            .endInitContainer()
+            .endSpec()
+            .editStatus()
+            .withInitContainerStatuses(terminated("migrate", 1, "Error", "migration 42 failed"))
+            .endStatus()
+            .build();
+
+    FailureDetails f = AttemptReader.read(1, job, List.of(pod)).failure();
+
+    assertThat(f.exitCode()).isEqualTo(1);
+    assertThat(f.message()).isEqualTo("migration 42 failed");
+    assertThat(AttemptReader.failedContainer(List.of(pod)))
+        .contains(new AttemptReader.ContainerRef(pod.getMetadata().getName(), "migrate"));
+  }
+
+  @Test
   void deadlineExceededWithoutPodsIsExplainedByTheJobCondition() {
     Job job =
         finishedJob("Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
@@ -244,6 +320,37 @@ class AttemptReaderTest {
         .withPhase("Failed")
         .withContainerStatuses(container)
         .endStatus()
+        .build();
+  }
+
+  /** A pod whose main container failed (exit 2) and whose native sidecar is "proxy". */
+  private static Pod podWithSidecar(ContainerStatus sidecar) {
+    return new PodBuilder(failedPod(CREATED, terminated("main", 2, "Error", "schema mismatch")))
+        .editSpec()
+        .addNewInitContainer()
+        .withName("proxy")
+        .withImage("envoy:1.30")
+        .withRestartPolicy("Always")
+        .endInitContainer()
+        .addNewContainer()
+        .withName("main")
+        .withImage("export:1.4")
+        .endContainer()
+        .endSpec()
+        .editStatus()
+        .withInitContainerStatuses(sidecar)
+        .endStatus()
+        .build();
+  }
+
+  private static ContainerStatus waiting(String container, String reason) {
+    return new ContainerStatusBuilder()
+        .withName(container)
+        .withNewState()
+        .withNewWaiting()
+        .withReason(reason)
+        .endWaiting()
+        .endState()
         .build();
   }
 

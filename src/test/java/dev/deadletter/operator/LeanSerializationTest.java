@@ -3,8 +3,10 @@ package dev.deadletter.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.jobs.Sidecars;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -40,6 +42,37 @@ class LeanSerializationTest {
     assertThat(pod.getSpec().getContainers()).isEmpty();
     assertThat(pod.getSpec().getVolumes()).isEmpty();
     assertThat(pod.getSpec().getAdditionalProperties()).isEmpty();
+  }
+
+  @Test
+  void keepsOfAPodsInitContainersOnlyTheNamesOfItsNativeSidecars() {
+    Pod full =
+        new PodBuilder(standard.unmarshal(fixture("attempt-pod-failed.json"), Pod.class))
+            .editSpec()
+            .addNewInitContainer()
+            .withName("migrate")
+            .withImage("registry.example/migrate:3")
+            .endInitContainer()
+            .addNewInitContainer()
+            .withImage("registry.example/envoy:1.30")
+            .withRestartPolicy("Always") // before its name: fields come in any order
+            .withName("proxy")
+            .addNewEnv()
+            .withName("LEVEL")
+            .withValue("info")
+            .endEnv()
+            .endInitContainer()
+            .endSpec()
+            .build();
+
+    Pod pod = lean.unmarshal(standard.asJson(full), Pod.class);
+
+    assertThat(Sidecars.names(pod)).containsExactly("proxy");
+    assertThat(pod.getSpec().getInitContainers())
+        .singleElement()
+        .satisfies(c -> assertThat(c.getImage()).isNull())
+        .satisfies(c -> assertThat(c.getEnv()).isEmpty());
+    assertThat(pod.getSpec().getNodeName()).isEqualTo(full.getSpec().getNodeName());
   }
 
   @Test

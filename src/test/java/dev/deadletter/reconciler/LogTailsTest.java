@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class LogTailsTest {
 
   static final String LOG_PATH =
-      "/api/v1/namespaces/batch/pods/export-1-x7k2p/log?pretty=false&container=main&tailLines=3&limitBytes=4096";
+      "/api/v1/namespaces/batch/pods/export-1-x7k2p/log?pretty=false&container=main&tailLines=3";
 
   KubernetesMockServer server;
   KubernetesClient client;
@@ -79,9 +79,15 @@ class LogTailsTest {
   }
 
   @Test
-  void aLongLogIsCutTo4KiBOnACharacterBoundary() {
-    String huge = "é".repeat(5000); // 2 bytes each
-    server.expect().get().withPath(LOG_PATH).andReturn(200, huge).once();
+  void aLongLogKeepsItsEndFromALineStartAndSaysTheFrontWasCut() {
+    StringBuilder log = new StringBuilder();
+    int step = 0;
+    // Longer than the reader ever holds at once, as a tail of long lines can be.
+    while (log.length() < 10 * Forensics.MAX_LOG_BYTES) {
+      log.append("step ").append(++step).append(": copied a batch of rows\n");
+    }
+    log.append("panic: disk full\n");
+    server.expect().get().withPath(LOG_PATH).andReturn(200, log.toString()).once();
     DeadLetterStatusPair pair = pairWithNewFailure();
 
     LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
@@ -89,7 +95,26 @@ class LogTailsTest {
     String tail = pair.after.getHistory().get(0).getLogTail();
     assertThat(tail.getBytes(StandardCharsets.UTF_8).length)
         .isLessThanOrEqualTo(Forensics.MAX_LOG_BYTES);
-    assertThat(tail).matches("é+");
+    assertThat(tail).endsWith("step " + step + ": copied a batch of rows\npanic: disk full\n");
+    assertThat(tail.lines().findFirst()).contains(LogTails.CUT_MARKER);
+    assertThat(tail.lines().skip(1).findFirst().orElseThrow())
+        .as("the first kept line is whole")
+        .matches("step \\d+: copied a batch of rows");
+  }
+
+  @Test
+  void oneLongLineIsCutAtACharacterBoundary() {
+    String huge = "é".repeat(5000) + "!"; // 2 bytes each, and no line start to cut at
+    server.expect().get().withPath(LOG_PATH).andReturn(200, huge).once();
+    DeadLetterStatusPair pair = pairWithNewFailure();
+
+    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+
+    String tail = pair.after.getHistory().get(0).getLogTail();
+    assertThat(tail.getBytes(StandardCharsets.UTF_8).length)
+        .isLessThanOrEqualTo(Forensics.MAX_LOG_BYTES)
+        .isGreaterThan(Forensics.MAX_LOG_BYTES - 8);
+    assertThat(tail).matches("\\Q" + LogTails.CUT_MARKER + "\\E\né+!");
   }
 
   @Test

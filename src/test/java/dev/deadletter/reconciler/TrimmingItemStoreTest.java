@@ -39,6 +39,55 @@ class TrimmingItemStoreTest {
   }
 
   @Test
+  void aTrimmedPodStillSaysWhichInitContainersAreNativeSidecars() {
+    Job job = failedJob();
+    Pod pod =
+        new PodBuilder(failedPod(job.getMetadata().getUid()))
+            .editSpec()
+            .addNewInitContainer()
+            .withName("migrate")
+            .withImage("registry.example/migrate:3")
+            .endInitContainer()
+            .addNewInitContainer()
+            .withName("proxy")
+            .withImage("registry.example/envoy:1.30")
+            .withRestartPolicy("Always")
+            .endInitContainer()
+            .endSpec()
+            .editStatus()
+            .addNewInitContainerStatus()
+            .withName("migrate")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(0)
+            .withReason("Completed")
+            .endTerminated()
+            .endState()
+            .endInitContainerStatus()
+            .addNewInitContainerStatus()
+            .withName("proxy")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(143)
+            .withReason("Error")
+            .endTerminated()
+            .endState()
+            .endInitContainerStatus()
+            .endStatus()
+            .build();
+
+    Pod trimmed = TrimmingItemStore.trimPod(pod);
+
+    assertThat(AttemptReader.read(2, job, List.of(trimmed)))
+        .isEqualTo(AttemptReader.read(2, job, List.of(pod)));
+    assertThat(AttemptReader.read(2, job, List.of(trimmed)).failure().exitCode()).isEqualTo(3);
+    assertThat(trimmed.getSpec().getInitContainers())
+        .singleElement()
+        .satisfies(c -> assertThat(c.getName()).isEqualTo("proxy"))
+        .satisfies(c -> assertThat(c.getImage()).as("nothing else of it").isNull());
+  }
+
+  @Test
   void templatesSpecsAndManagedFieldsAreNotKept() {
     Job job = TrimmingItemStore.trimJob(failedJob());
     Pod pod = TrimmingItemStore.trimPod(failedPod("uid-2"));
