@@ -1,6 +1,7 @@
 package dev.deadletter.operator;
 
 import dev.deadletter.capture.CaptureReconciler;
+import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
@@ -97,7 +98,10 @@ public final class OperatorFactory {
     if (config.capture()) {
       operator.register(
           new CaptureReconciler(
-              events, config.captureDefaultPolicy(), config.captureLabelledNamespaces()),
+              events,
+              config.captureDefaultPolicy(),
+              config.captureLabelledNamespaces(),
+              TaskSelector.parse(config.taskLabelSelector())),
           o -> {
             o.withRetry(reconcileRetry());
             if (!config.watchNamespaces().isEmpty()) {
