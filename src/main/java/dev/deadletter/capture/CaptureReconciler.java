@@ -30,7 +30,9 @@ import org.slf4j.MDC;
  * Turns a failed Job that opted in into a DeadLetterTask, once. A Job opts in with the label
  * deadletter.dev/capture=true, or (when labelled namespaces are enabled) by being in a namespace
  * labelled so and not labelled deadletter.dev/capture=false itself. The Job itself is left to its
- * owner; it only gets the annotation deadletter.dev/captured-as, so the capture is not repeated.
+ * owner; it only gets the annotation deadletter.dev/captured-as, so the capture is not repeated. An
+ * install that runs only some tasks (TASK_LABEL_SELECTOR) captures only the Jobs whose task it
+ * would run, so that with shards every Job is captured once and its task is run.
  */
 @ControllerConfiguration(
     name = "capture",
@@ -49,18 +51,25 @@ public class CaptureReconciler implements Reconciler<Job> {
   private final TaskEventRecorder events;
   private final RetryPolicy defaultPolicy;
   private final boolean labelledNamespaces;
+  private final TaskSelector taskSelector;
 
   /**
    * @param defaultPolicy the policy of tasks whose Job has no (valid) retry-policy annotation; may
    *     be null for the built-in defaults
    * @param labelledNamespaces also capture Jobs of namespaces labelled deadletter.dev/capture=true;
    *     register the controller with {@link #ALL_BUT_ATTEMPTS_SELECTOR} then
+   * @param taskSelector the tasks this install runs (TASK_LABEL_SELECTOR): it captures only Jobs
+   *     whose task it would run, so that with shards each Job is captured once, by its own shard
    */
   public CaptureReconciler(
-      TaskEventRecorder events, RetryPolicy defaultPolicy, boolean labelledNamespaces) {
+      TaskEventRecorder events,
+      RetryPolicy defaultPolicy,
+      boolean labelledNamespaces,
+      TaskSelector taskSelector) {
     this.events = events;
     this.defaultPolicy = defaultPolicy;
     this.labelledNamespaces = labelledNamespaces;
+    this.taskSelector = taskSelector;
   }
 
   @Override
@@ -72,7 +81,9 @@ public class CaptureReconciler implements Reconciler<Job> {
     // The Job's own Failed condition, not AttemptReader's view of an attempt: a Job with a
     // deletionTimestamp is an attempt that failed to the operator, but a Job of someone else's that
     // is deleted while it runs (foreground cascade, an Argo CD prune) was cancelled, not failed.
-    if (!AttemptReader.hasFailedCondition(job) || !optedIn(context.getClient(), job)) {
+    if (!taskSelector.matches(CapturedTask.labels(job))
+        || !AttemptReader.hasFailedCondition(job)
+        || !optedIn(context.getClient(), job)) {
       return UpdateControl.noUpdate();
     }
     ObservedAttempt observed = AttemptReader.read(0, job, pods(context.getClient(), job));

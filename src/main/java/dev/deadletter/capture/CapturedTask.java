@@ -20,6 +20,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * How a failed Job becomes a DeadLetterTask: its name, its cleaned template and its source record.
@@ -39,16 +41,20 @@ public final class CapturedTask {
   public static final String CAPTURED_AS_ANNOTATION = DeadLetterTask.GROUP + "/captured-as";
 
   /**
-   * Labels the Job controller adds; a template carrying them would clash with the new Jobs'
-   * selectors.
+   * Labels the Job controller adds. They name the failed Job, not the task, and a template carrying
+   * them would clash with the new Jobs' selectors.
    */
-  static final Set<String> GENERATED_LABELS =
+  static final Set<String> JOB_CONTROLLER_LABELS =
       Set.of(
           "controller-uid",
           "batch.kubernetes.io/controller-uid",
           "job-name",
-          "batch.kubernetes.io/job-name",
-          CAPTURE_LABEL);
+          "batch.kubernetes.io/job-name");
+
+  /** Also not in a template: attempt Jobs do not opt in to capture. */
+  private static final Set<String> NOT_IN_TEMPLATE =
+      Stream.concat(JOB_CONTROLLER_LABELS.stream(), Stream.of(CAPTURE_LABEL))
+          .collect(Collectors.toUnmodifiableSet());
 
   private static final int NAME_PREFIX = DeadLetterTask.MAX_NAME_LENGTH - 9;
 
@@ -67,15 +73,32 @@ public final class CapturedTask {
     return prefix + "-" + hash(job.getMetadata().getUid());
   }
 
+  /**
+   * The task's labels: the Job's own, so that with TASK_LABEL_SELECTOR sharding the install of the
+   * Job's shard runs the task, without the Job controller's, and with {@link #CAPTURED_FROM_LABEL}.
+   * The capture label may stay: capture watches Jobs only, and attempt Jobs take their labels from
+   * the template, which drops it.
+   */
+  public static Map<String, String> labels(Job job) {
+    Map<String, String> labels = new HashMap<>();
+    if (job.getMetadata().getLabels() != null) {
+      labels.putAll(job.getMetadata().getLabels());
+    }
+    labels.keySet().removeAll(JOB_CONTROLLER_LABELS);
+    labels.remove(CAPTURED_FROM_LABEL); // ours to set
+    if (job.getMetadata().getName().length() <= 63) {
+      labels.put(CAPTURED_FROM_LABEL, job.getMetadata().getName());
+    }
+    return labels.isEmpty() ? null : labels;
+  }
+
   public static DeadLetterTask build(
       Job job, FailureDetails failure, Instant failedAt, RetryPolicy policy) {
     DeadLetterTask task = new DeadLetterTask();
     ObjectMeta meta = new ObjectMeta();
     meta.setName(taskName(job));
     meta.setNamespace(job.getMetadata().getNamespace());
-    if (job.getMetadata().getName().length() <= 63) {
-      meta.setLabels(Map.of(CAPTURED_FROM_LABEL, job.getMetadata().getName()));
-    }
+    meta.setLabels(labels(job));
     task.setMetadata(meta);
     DeadLetterTaskSpec spec = new DeadLetterTaskSpec();
     spec.setJobTemplate(template(job));
@@ -135,7 +158,7 @@ public final class CapturedTask {
       return null;
     }
     Map<String, String> kept = new HashMap<>(labels);
-    kept.keySet().removeAll(GENERATED_LABELS);
+    kept.keySet().removeAll(NOT_IN_TEMPLATE);
     return kept.isEmpty() ? null : kept;
   }
 

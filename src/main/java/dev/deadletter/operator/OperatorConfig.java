@@ -2,6 +2,7 @@ package dev.deadletter.operator;
 
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.capture.RetryPolicies;
+import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.policy.GoDuration;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,7 +100,14 @@ public record OperatorConfig(
   public static OperatorConfig fromEnv(Map<String, String> env) {
     Reader r = new Reader(env);
     Set<String> namespaces = r.get(Setting.WATCH_NAMESPACES, OperatorConfig::namespaces);
-    String selector = r.get(Setting.TASK_LABEL_SELECTOR, String::strip);
+    // Parsed here too, because capture matches it in process (TaskSelector).
+    String selector =
+        r.get(
+            Setting.TASK_LABEL_SELECTOR,
+            v -> {
+              TaskSelector.parse(v);
+              return v;
+            });
     Integer threads = r.get(Setting.RECONCILE_THREADS, v -> range(Integer.parseInt(v), 1, 200));
     Double qps = r.get(Setting.KUBE_CLIENT_QPS, v -> range(Double.parseDouble(v), 0.1, 10_000.0));
     Integer burst = r.get(Setting.KUBE_CLIENT_BURST, v -> range(Integer.parseInt(v), 1, 100_000));

@@ -1,6 +1,7 @@
 package dev.deadletter.operator;
 
 import dev.deadletter.capture.CaptureReconciler;
+import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
@@ -11,6 +12,8 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.javaoperatorsdk.operator.processing.retry.Retry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +27,9 @@ public final class OperatorFactory {
   static final Duration LEASE_DURATION = Duration.ofSeconds(15);
   static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
   static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+
+  /** The longest JOSDK waits before running a failed reconcile again. */
+  static final Duration MAX_RETRY_INTERVAL = Duration.ofMinutes(1);
 
   private static final Logger log = LoggerFactory.getLogger(OperatorFactory.class);
 
@@ -76,6 +82,7 @@ public final class OperatorFactory {
         new DeadLetterTaskReconciler(
             clock, events, new TaskMetrics(registry), CrashPoints.fromEnv(System.getenv())),
         o -> {
+          o.withRetry(reconcileRetry());
           if (!config.watchNamespaces().isEmpty()) {
             o.settingNamespaces(config.watchNamespaces());
           }
@@ -91,8 +98,12 @@ public final class OperatorFactory {
     if (config.capture()) {
       operator.register(
           new CaptureReconciler(
-              events, config.captureDefaultPolicy(), config.captureLabelledNamespaces()),
+              events,
+              config.captureDefaultPolicy(),
+              config.captureLabelledNamespaces(),
+              TaskSelector.parse(config.taskLabelSelector())),
           o -> {
+            o.withRetry(reconcileRetry());
             if (!config.watchNamespaces().isEmpty()) {
               o.settingNamespaces(config.watchNamespaces());
             }
@@ -102,6 +113,21 @@ public final class OperatorFactory {
           });
     }
     return operator;
+  }
+
+  /**
+   * How JOSDK runs a reconcile again after it threw (an API outage, a 5xx, a reset connection).
+   * Never gives up: JOSDK's default stops after 5 attempts, and a task whose retry was due then
+   * waited for the 10-minute maxReconciliationInterval after the API server came back. Exponential
+   * up to a minute, so a long outage costs one attempt a minute per failing resource, and the
+   * client's rate limiter bounds the burst when it ends.
+   */
+  static Retry reconcileRetry() {
+    return new GenericRetry()
+        .setInitialInterval(Duration.ofSeconds(1))
+        .setIntervalMultiplier(2)
+        .setMaxInterval(MAX_RETRY_INTERVAL.toMillis())
+        .withoutMaxAttempts();
   }
 
   private static String identity() {

@@ -122,7 +122,14 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Instant now = clock.instant();
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
     Optional<Duration> lookAgain =
-        podCreationFailures.check(context.getClient(), latest, observed, jobs, pods, now);
+        podCreationFailures.check(
+            context.getClient(),
+            task.getMetadata().getNamespace() + "/" + task.getMetadata().getName(),
+            latest,
+            observed,
+            jobs,
+            pods,
+            now);
     Optional<EffectivePolicy> policy = parsedPolicy(task);
     Observation observation = Observation.of(observed);
     Decision decision = decide(task, policy, observation, now);

@@ -39,7 +39,10 @@ class CaptureReconcilerTest {
     when(context.getClient()).thenReturn(client);
     capture =
         new CaptureReconciler(
-            new TaskEventRecorder(client, Clock.systemUTC(), "test"), null, false);
+            new TaskEventRecorder(client, Clock.systemUTC(), "test"),
+            null,
+            false,
+            TaskSelector.parse(""));
   }
 
   @Test

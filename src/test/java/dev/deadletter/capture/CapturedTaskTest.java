@@ -124,6 +124,32 @@ class CapturedTaskTest {
   }
 
   @Test
+  void theTaskCarriesTheJobsOwnLabelsSoTheInstallOfItsShardRunsIt() {
+    Job job =
+        new JobBuilder(failedJob("export-1", "u1"))
+            .editMetadata()
+            .addToLabels("shard", "a")
+            .endMetadata()
+            .build();
+
+    DeadLetterTask task = CapturedTask.build(job, EXIT_3, Instant.now(), null);
+
+    assertThat(task.getMetadata().getLabels())
+        .as("without the Job controller's labels, which name the failed Job")
+        .containsOnly(
+            Map.entry("app", "export"),
+            Map.entry("shard", "a"),
+            // Harmless on a task: capture watches Jobs, and attempt Jobs take the template's
+            // labels.
+            Map.entry(CapturedTask.CAPTURE_LABEL, "true"),
+            Map.entry(CapturedTask.CAPTURED_FROM_LABEL, "export-1"));
+    assertThat(CapturedTask.labels(job)).isEqualTo(task.getMetadata().getLabels());
+    assertThat(task.getSpec().getJobTemplate().getMetadata().getLabels())
+        .as("attempt Jobs never opt in to capture themselves")
+        .doesNotContainKey(CapturedTask.CAPTURE_LABEL);
+  }
+
+  @Test
   void sourceRecordsTheJobItsOwnerAndItsFailure() {
     DeadLetterTask task =
         CapturedTask.build(

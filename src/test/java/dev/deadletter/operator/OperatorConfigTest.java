@@ -68,7 +68,8 @@ class OperatorConfigTest {
                         "WATCH_NAMESPACES", "Team_A",
                         "LOG_FORMAT", "xml",
                         "LOG_LEVEL", "loud",
-                        "SHUTDOWN_TIMEOUT", "30")))
+                        "SHUTDOWN_TIMEOUT", "30",
+                        "TASK_LABEL_SELECTOR", "shard in a")))
         .isInstanceOf(OperatorConfig.InvalidConfigException.class)
         .hasMessageContaining("RECONCILE_THREADS='zero' is invalid")
         .hasMessageContaining("KUBE_CLIENT_QPS='-1' is invalid: expected 0.1..10000.0")
@@ -76,7 +77,8 @@ class OperatorConfigTest {
             "WATCH_NAMESPACES='Team_A' is invalid: 'Team_A' is not a valid Kubernetes name")
         .hasMessageContaining("LOG_FORMAT='xml' is invalid: expected one of [JSON, TEXT]")
         .hasMessageContaining("LOG_LEVEL='loud' is invalid")
-        .hasMessageContaining("SHUTDOWN_TIMEOUT='30' is invalid");
+        .hasMessageContaining("SHUTDOWN_TIMEOUT='30' is invalid")
+        .hasMessageContaining("TASK_LABEL_SELECTOR='shard in a' is invalid");
   }
 
   @Test

@@ -6,24 +6,38 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.policy.RetryDecider;
+import dev.deadletter.policy.TaskEvent;
+import dev.deadletter.policy.Tasks;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.EventList;
 import io.fabric8.kubernetes.api.model.EventListBuilder;
 import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.V1APIGroupDSL;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 @SuppressWarnings("unchecked") // mocks of the client's generic DSL
@@ -31,36 +45,158 @@ class PodCreationFailuresTest {
 
   private static final Instant CREATED = Instant.parse("2026-11-28T10:00:00Z");
   private static final Instant NOW = CREATED.plus(Duration.ofMinutes(5));
+  private static final String TASK = "ns/task";
+  private static final String QUOTA = "exceeded quota: compute, requested: cpu=2, limited: cpu=1";
+  private static final String WEBHOOK = "admission webhook \"policy.example\" denied the request";
 
   private final PodCreationFailures failures = new PodCreationFailures();
 
   @Test
   void aJobWithoutAnyPodIsBlockedWithTheJobControllersReason() {
-    KubernetesClient client = mock(KubernetesClient.class);
-    V1APIGroupDSL v1 = mock(V1APIGroupDSL.class);
-    MixedOperation<Event, EventList, Resource<Event>> events = mock(MixedOperation.class);
-    NonNamespaceOperation<Event, EventList, Resource<Event>> inNamespace =
-        mock(NonNamespaceOperation.class);
-    when(client.v1()).thenReturn(v1);
-    when(v1.events()).thenReturn(events);
-    when(events.inNamespace("ns")).thenReturn(inNamespace);
-    when(inNamespace.list(any(ListOptions.class)))
-        .thenReturn(
-            new EventListBuilder()
-                .addToItems(
-                    new EventBuilder()
-                        .withReason("FailedCreate")
-                        .withMessage("serviceaccount \"missing\" not found")
-                        .withLastTimestamp("2026-11-28T10:00:05Z")
-                        .build())
-                .build());
+    Lookups lookups = new Lookups();
+    lookups.answer("serviceaccount \"missing\" not found");
     Map<Integer, ObservedAttempt> observed = running();
 
-    var lookAgain = failures.check(client, 1, observed, List.of(job(null)), List.of(), NOW);
+    var lookAgain =
+        failures.check(lookups.client, TASK, 1, observed, List.of(job(null)), List.of(), NOW);
 
     assertThat(observed.get(1).blockedBy())
         .isEqualTo("its pods cannot be created: serviceaccount \"missing\" not found");
     assertThat(lookAgain).contains(PodCreationFailures.RECHECK);
+  }
+
+  @Test
+  void aLookupThatFailsFindsNothingOrIsNotDueKeepsTheKnownCause() {
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    lookups.fail(429);
+    lookups.fail(500);
+    lookups.answerNothing();
+
+    List<String> seen = new ArrayList<>();
+    Instant now = NOW;
+    for (int pass = 0; pass < 4; pass++) {
+      seen.add(blockedBy(lookups.client, now));
+      seen.add(blockedBy(lookups.client, now.plusSeconds(1)));
+      now = now.plus(PodCreationFailures.RECHECK);
+    }
+
+    assertThat(seen).containsOnly("its pods cannot be created: " + QUOTA);
+    assertThat(lookups.made).as("one lookup per RECHECK, not one per pass").isEqualTo(4);
+  }
+
+  @Test
+  void aLookupSkippedBecauseAnotherIsInFlightKeepsTheKnownCause() {
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    blockedBy(lookups.client, NOW);
+    Instant later = NOW.plus(PodCreationFailures.RECHECK);
+    List<String> seenMeanwhile = new ArrayList<>();
+    // Another task's lookup holds the one lookup slot while this task's pass runs.
+    Lookups other = new Lookups();
+    other.during(() -> seenMeanwhile.add(blockedBy(lookups.client, later)));
+
+    failures.check(other.client, "ns/other", 1, running(), List.of(job(null)), List.of(), later);
+
+    assertThat(seenMeanwhile).containsExactly("its pods cannot be created: " + QUOTA);
+    assertThat(lookups.made).isEqualTo(1);
+  }
+
+  @Test
+  void aDifferentCauseReplacesTheKnownOne() {
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    lookups.answer(WEBHOOK);
+
+    assertThat(blockedBy(lookups.client, NOW)).endsWith(QUOTA);
+    assertThat(blockedBy(lookups.client, NOW.plus(PodCreationFailures.RECHECK))).endsWith(WEBHOOK);
+  }
+
+  @Test
+  void podsThatAppearEndTheBlockAndAFailedLookupDoesNotBringItBack() {
+    assertThatProgressEndsTheBlock(List.of(job(null)), List.of(podOf("job-uid")));
+  }
+
+  @Test
+  void anActiveCountEndsTheBlockAndAFailedLookupDoesNotBringItBack() {
+    // The pod cache may not show the pod yet; the Job controller counted it.
+    assertThatProgressEndsTheBlock(
+        List.of(job(new JobStatusBuilder().withActive(1).withReady(0).build())), List.of());
+  }
+
+  private void assertThatProgressEndsTheBlock(List<Job> jobs, List<Pod> pods) {
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    lookups.fail(500);
+    assertThat(blockedBy(lookups.client, NOW)).endsWith(QUOTA);
+
+    Map<Integer, ObservedAttempt> observed = running();
+    var lookAgain =
+        failures.check(lookups.client, TASK, 1, observed, jobs, pods, NOW.plusSeconds(1));
+    assertThat(observed.get(1).blockedBy()).isNull();
+    assertThat(lookAgain).isEmpty();
+
+    // The pods are gone again (say, deleted) and the next lookup fails: not blocked on old news.
+    assertThat(blockedBy(lookups.client, NOW.plus(PodCreationFailures.RECHECK))).isNull();
+  }
+
+  @Test
+  void nothingIsRememberedForJobsThatEndedOrAreGoneOrForTasksNoLongerSeen() {
+    Lookups lookups = new Lookups();
+    for (int i = 0; i < 5; i++) {
+      lookups.answer(QUOTA);
+    }
+    blockedBy(lookups.client, NOW);
+    assertThat(failures.remembered()).isEqualTo(1);
+
+    Map<Integer, ObservedAttempt> ended = new HashMap<>(Map.of(1, failedAttempt()));
+    failures.check(lookups.client, TASK, 1, ended, List.of(job(null)), List.of(), NOW);
+    assertThat(failures.remembered()).as("the attempt failed").isZero();
+
+    blockedBy(lookups.client, NOW);
+    failures.check(lookups.client, TASK, 1, running(), List.of(), List.of(), NOW);
+    assertThat(failures.remembered()).as("its Job is gone").isZero();
+
+    blockedBy(lookups.client, NOW);
+    failures.check(lookups.client, TASK, 2, new HashMap<>(), List.of(job(null)), List.of(), NOW);
+    assertThat(failures.remembered()).as("a new attempt, not yet seen").isZero();
+
+    // The task was deleted (no pass will come for it) while another task is still checked.
+    blockedBy(lookups.client, NOW);
+    Instant muchLater = NOW.plus(PodCreationFailures.FORGET_AFTER).plusSeconds(1);
+    failures.check(lookups.client, "ns/other", 1, running(), List.of(), List.of(), muchLater);
+    assertThat(failures.remembered()).as("a task not checked for a long time").isZero();
+  }
+
+  @Test
+  void aCauseGivesOneWarningAndOneStatusMessageWhileLookupsComeAndGo() {
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    lookups.fail(429);
+    lookups.answer(QUOTA);
+    lookups.fail(500);
+    lookups.answer(QUOTA);
+    DeadLetterTask task = Tasks.task().name("task").build();
+    task.setStatus(RetryDecider.decide(task, Map.of(), CREATED).status());
+
+    List<String> messages = new ArrayList<>();
+    List<TaskEvent> warnings = new ArrayList<>();
+    for (int pass = 0; pass < 5; pass++) {
+      Instant now = NOW.plus(PodCreationFailures.RECHECK.multipliedBy(pass));
+      Map<Integer, ObservedAttempt> observed = running();
+      failures.check(lookups.client, TASK, 1, observed, List.of(job(null)), List.of(), now);
+      Decision decision = RetryDecider.decide(task, observed, now);
+      task.setStatus(decision.status());
+      messages.add(decision.status().getMessage());
+      decision.events().stream().filter(TaskEvent::warning).forEach(warnings::add);
+    }
+
+    // Only the cause is asserted: the decider's wording around it is not this class's.
+    assertThat(messages).as("one status message, so no rewrite").containsOnly(messages.get(0));
+    assertThat(messages.get(0)).contains("its pods cannot be created: " + QUOTA);
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(e -> assertThat(e.reason()).isEqualTo(TaskEvent.ATTEMPT_BLOCKED));
   }
 
   @Test
@@ -85,12 +221,99 @@ class PodCreationFailuresTest {
       KubernetesClient client = mock(KubernetesClient.class);
       Map<Integer, ObservedAttempt> observed = running();
 
-      var lookAgain = failures.check(client, 1, observed, List.of(job), List.of(), NOW);
+      var lookAgain = failures.check(client, TASK, 1, observed, List.of(job), List.of(), NOW);
 
       assertThat(lookAgain).as(job.getStatus().toString()).isEmpty();
       assertThat(observed.get(1).blockedBy()).isNull();
       verifyNoInteractions(client);
     }
+  }
+
+  private String blockedBy(KubernetesClient client, Instant now) {
+    Map<Integer, ObservedAttempt> observed = running();
+    failures.check(client, TASK, 1, observed, List.of(job(null)), List.of(), now);
+    return observed.get(1).blockedBy();
+  }
+
+  /** A client whose FailedCreate lookups answer in turn as the test queued them. */
+  private static final class Lookups {
+    final KubernetesClient client = mock(KubernetesClient.class);
+    final Deque<Supplier<EventList>> answers = new ArrayDeque<>();
+    int made;
+
+    Lookups() {
+      V1APIGroupDSL v1 = mock(V1APIGroupDSL.class);
+      MixedOperation<Event, EventList, Resource<Event>> events = mock(MixedOperation.class);
+      NonNamespaceOperation<Event, EventList, Resource<Event>> inNamespace =
+          mock(NonNamespaceOperation.class);
+      when(client.v1()).thenReturn(v1);
+      when(v1.events()).thenReturn(events);
+      when(events.inNamespace("ns")).thenReturn(inNamespace);
+      when(inNamespace.list(any(ListOptions.class)))
+          .thenAnswer(
+              invocation -> {
+                made++;
+                return answers.isEmpty() ? new EventList() : answers.removeFirst().get();
+              });
+    }
+
+    void answer(String message) {
+      answers.add(
+          () ->
+              new EventListBuilder()
+                  .addToItems(
+                      new EventBuilder()
+                          .withReason("FailedCreate")
+                          .withMessage(message)
+                          .withLastTimestamp("2026-11-28T10:00:05Z")
+                          .build())
+                  .build());
+    }
+
+    void answerNothing() {
+      answers.add(EventList::new);
+    }
+
+    void fail(int code) {
+      answers.add(
+          () -> {
+            throw new KubernetesClientException("lookup failed", code, null);
+          });
+    }
+
+    /** Runs {@code meanwhile} while this lookup is in flight. */
+    void during(Runnable meanwhile) {
+      answers.add(
+          () -> {
+            meanwhile.run();
+            return new EventList();
+          });
+    }
+  }
+
+  private static ObservedAttempt failedAttempt() {
+    return ObservedAttempt.failed(
+        1,
+        "task-1",
+        CREATED,
+        NOW,
+        new FailureDetails(
+            Map.of(), List.of("DeadlineExceeded"), List.of(), null, "deadline", null));
+  }
+
+  private static Pod podOf(String jobUid) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName("task-1-abcde")
+        .withNamespace("ns")
+        .addNewOwnerReference()
+        .withKind("Job")
+        .withName("task-1")
+        .withUid(jobUid)
+        .withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .build();
   }
 
   private static Map<Integer, ObservedAttempt> running() {
