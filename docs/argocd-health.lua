@@ -4,8 +4,10 @@
 --   Pending, Running, BackingOff  -> Progressing
 --   DeadLettered                  -> Degraded
 --   Suspended                     -> Suspended
--- A Stalled=True condition (the task cannot run at all, e.g. the Job API rejects its template) is Degraded
--- whatever the phase; a status older than the spec (observedGeneration) is Progressing.
+-- A dead letter's message names its reason (status.deadLetter.reason: RetriesExhausted, RuleMatched,
+-- RuleBudgetExhausted, RetryDurationExceeded). A Stalled=True condition (the task cannot run at all, e.g.
+-- the API server refuses its Job) is Degraded whatever the phase; a status older than the spec
+-- (observedGeneration) is Progressing.
 local hs = {status = "Progressing", message = "Waiting for the operator to reconcile the task"}
 if obj.status == nil then
   return hs
@@ -15,6 +17,11 @@ local message = status.message
 local generation = obj.metadata ~= nil and obj.metadata.generation or nil
 if generation ~= nil and status.observedGeneration ~= nil and status.observedGeneration < generation then
   hs.message = "Waiting for the operator to observe generation " .. generation
+  return hs
+end
+if status.phase == "DeadLettered" and status.deadLetter ~= nil then
+  hs.status = "Degraded"
+  hs.message = "DeadLettered (" .. tostring(status.deadLetter.reason) .. "): " .. tostring(status.deadLetter.message or message)
   return hs
 end
 if status.conditions ~= nil then

@@ -32,6 +32,9 @@ expect("Pending", task("Pending"), "Progressing")
 expect("Running", task("Running"), "Progressing", "Running message")
 expect("BackingOff", task("BackingOff"), "Progressing")
 expect("DeadLettered", task("DeadLettered"), "Degraded", "DeadLettered message")
+expect("DeadLettered with its reason", task("DeadLettered", {deadLetter = {reason = "RuleBudgetExhausted",
+  at = "2026-12-01T10:00:00Z", message = "rule evicted matched 10 failures"}}), "Degraded",
+  "DeadLettered (RuleBudgetExhausted): rule evicted matched 10 failures")
 expect("Suspended", task("Suspended"), "Suspended")
 expect("Stalled=True while Pending", task("Pending", {conditions = {{type = "Ready", status = "False"},
   {type = "Stalled", status = "True", message = "the Job API rejected the template"}}}), "Degraded", "rejected the template")

@@ -33,6 +33,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.lastFailureReason",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Dead-Letter",
+    jsonPath = ".status.deadLetter.reason",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
