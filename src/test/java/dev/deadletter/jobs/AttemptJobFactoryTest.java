@@ -112,6 +112,13 @@ class AttemptJobFactoryTest {
   }
 
   @Test
+  void theLongestAttemptTimeoutBecomesTheLongestDeadline() {
+    Job job = build(Tasks.task().attemptTimeout("8760h").build(), 1, null, null);
+
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(365L * 24 * 3600);
+  }
+
+  @Test
   void everyContainerLearnsAboutTheAttemptAndOurVariablesWin() {
     DeadLetterTask task = Tasks.task().maxAttempts(5).jobTemplate(userTemplate()).build();
 
