@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.deadletter.api.v1alpha1.DeadLetterTaskSpec;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
+import dev.deadletter.policy.EffectivePolicy;
+import java.util.List;
 
 /**
  * Reads a retry policy written by hand in an annotation or a setting: YAML, or JSON (which is
@@ -31,5 +34,25 @@ public final class RetryPolicies {
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("not a retry policy: " + e.getOriginalMessage(), e);
     }
+  }
+
+  /**
+   * Holds a policy that does not go through the API server (a setting) to the rules a task's policy
+   * meets: the CRD schema's field constraints, then what the operator itself checks when it runs a
+   * task ({@link EffectivePolicy#of}: durations and their maximum, the backoff). The CRD's CEL
+   * rules on rules[] (one matcher per rule, no exit code 0 with In) are not evaluated here.
+   *
+   * @return the policy
+   * @throws IllegalArgumentException naming the field(s) at fault
+   */
+  public static RetryPolicy check(RetryPolicy policy) {
+    List<String> problems = SchemaConstraints.violations(policy, "retryPolicy");
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    DeadLetterTaskSpec spec = new DeadLetterTaskSpec();
+    spec.setRetryPolicy(policy);
+    EffectivePolicy.of(spec);
+    return policy;
   }
 }

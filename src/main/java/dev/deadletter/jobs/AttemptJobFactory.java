@@ -60,6 +60,9 @@ public final class AttemptJobFactory {
     if (spec.getBackoffLimit() == null) {
       spec.setBackoffLimit(0); // one attempt is one pod: the operator owns the retry timing
     }
+    // Refused at admission. A task stored before that rule must not let the TTL controller delete
+    // an attempt before its outcome is in status: spec.historyLimits bound the Jobs instead.
+    spec.setTtlSecondsAfterFinished(null);
     if (spec.getActiveDeadlineSeconds() == null) {
       policy
           .attemptTimeout()

@@ -128,7 +128,8 @@ public record OperatorConfig(
     Boolean captureNamespaces = r.get(Setting.CAPTURE_LABELLED_NAMESPACES, OperatorConfig::bool);
     RetryPolicy capturePolicy =
         r.get(
-            Setting.CAPTURE_DEFAULT_RETRY_POLICY, v -> v.isEmpty() ? null : RetryPolicies.parse(v));
+            Setting.CAPTURE_DEFAULT_RETRY_POLICY,
+            v -> v.isEmpty() ? null : RetryPolicies.check(RetryPolicies.parse(v)));
     if (Boolean.TRUE.equals(leader)
         && leaseNamespace != null
         && !DNS_LABEL.matcher(leaseNamespace).matches()) {

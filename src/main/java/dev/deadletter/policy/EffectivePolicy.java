@@ -2,9 +2,11 @@ package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.BackoffPolicy;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskSpec;
+import dev.deadletter.api.v1alpha1.Durations;
 import dev.deadletter.api.v1alpha1.HistoryLimits;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.api.v1alpha1.RetryRule;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +32,13 @@ public record EffectivePolicy(
   public static final int DEFAULT_KEEP_SUCCEEDED = 1;
   public static final int DEFAULT_KEEP_FAILED = 3;
 
+  /** The longest value of every duration field, as the CRD's rules say. */
+  public static final Duration MAX_DURATION = Duration.ofHours(Durations.MAX_HOURS);
+
   /**
    * @throws IllegalArgumentException with a message naming the field, for values the schema could
-   *     not rule out (it checks each field alone)
+   *     not rule out (it checks each field alone), and for values stored before it did (durations
+   *     above {@link #MAX_DURATION}, a source.failedAt that is not a date-time)
    */
   public static EffectivePolicy of(DeadLetterTaskSpec spec) {
     RetryPolicy policy = spec.getRetryPolicy() == null ? new RetryPolicy() : spec.getRetryPolicy();
@@ -52,6 +58,8 @@ public record EffectivePolicy(
     }
     HistoryLimits limits =
         spec.getHistoryLimits() == null ? new HistoryLimits() : spec.getHistoryLimits();
+    checkTimestamp(
+        "source.failedAt", spec.getSource() == null ? null : spec.getSource().getFailedAt());
     return new EffectivePolicy(
         orDefault(policy.getMaxAttempts(), DEFAULT_MAX_ATTEMPTS),
         backoff,
@@ -104,9 +112,18 @@ public record EffectivePolicy(
       return Optional.empty();
     }
     try {
-      return Optional.of(GoDuration.parse(text));
+      return Optional.of(GoDuration.parse(text, MAX_DURATION));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkTimestamp(String field, String text) {
+    try {
+      Timestamps.parse(text);
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(
+          field + ": not an RFC 3339 date-time (e.g. 2030-01-31T12:00:00Z): " + text, e);
     }
   }
 

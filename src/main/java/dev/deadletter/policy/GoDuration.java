@@ -1,6 +1,7 @@
 package dev.deadletter.policy;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,11 +16,41 @@ public final class GoDuration {
 
   private GoDuration() {}
 
+  /** Go's longest duration (int64 nanoseconds): about 292 years. */
+  public static final Duration GO_MAX = Duration.ofNanos(Long.MAX_VALUE);
+
   /**
-   * @throws IllegalArgumentException when the text is not a duration; the schema rejects such
-   *     values at admission, so this only fires for objects stored before validation existed
+   * @throws IllegalArgumentException when the text is not a duration or longer than Go's longest
+   *     ({@link #GO_MAX}); the schema rejects such values at admission, so this only fires for
+   *     objects stored before validation existed
    */
   public static Duration parse(String text) {
+    return parse(text, GO_MAX);
+  }
+
+  /**
+   * Like {@link #parse(String)}, for a field with a maximum.
+   *
+   * @throws IllegalArgumentException also when the duration is longer than {@code max}
+   */
+  public static Duration parse(String text, Duration max) {
+    if (max.compareTo(GO_MAX) > 0) {
+      max = GO_MAX;
+    }
+    BigDecimal nanos = nanos(text);
+    BigDecimal maxNanos =
+        BigDecimal.valueOf(max.getSeconds())
+            .movePointRight(9)
+            .add(BigDecimal.valueOf(max.getNano()));
+    if (nanos.compareTo(maxNanos) > 0) {
+      throw new IllegalArgumentException(
+          "%s is longer than the maximum %s".formatted(text, format(max)));
+    }
+    return Duration.ofNanos(nanos.longValueExact());
+  }
+
+  /** Whole nanoseconds (fractions of a nanosecond are cut, as Go does), without overflow. */
+  private static BigDecimal nanos(String text) {
     if (text == null || text.isEmpty()) {
       throw new IllegalArgumentException("empty duration");
     }
@@ -38,7 +69,7 @@ public final class GoDuration {
     if (end != text.length()) {
       throw new IllegalArgumentException("not a duration (expected e.g. 90s, 5m, 1h30m): " + text);
     }
-    return Duration.ofNanos(nanos.longValue());
+    return nanos.setScale(0, RoundingMode.DOWN);
   }
 
   /** Formats whole seconds the way Go prints them, e.g. {@code 1h30m0s}. */

@@ -96,6 +96,29 @@ class AttemptJobFactoryTest {
   }
 
   @Test
+  void aTtlStoredBeforeAdmissionRefusedItDoesNotReachTheJob() {
+    // A finished attempt deleted by the TTL controller before its outcome is recorded would be
+    // seen as JobDeleted and run again, even after it succeeded.
+    JobTemplateSpec withTtl =
+        new JobTemplateSpecBuilder(Tasks.jobTemplate())
+            .editSpec()
+            .withTtlSecondsAfterFinished(60)
+            .endSpec()
+            .build();
+
+    Job job = build(Tasks.task().jobTemplate(withTtl).build(), 1, null, null);
+
+    assertThat(job.getSpec().getTtlSecondsAfterFinished()).isNull();
+  }
+
+  @Test
+  void theLongestAttemptTimeoutBecomesTheLongestDeadline() {
+    Job job = build(Tasks.task().attemptTimeout("8760h").build(), 1, null, null);
+
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(365L * 24 * 3600);
+  }
+
+  @Test
   void everyContainerLearnsAboutTheAttemptAndOurVariablesWin() {
     DeadLetterTask task = Tasks.task().maxAttempts(5).jobTemplate(userTemplate()).build();
 

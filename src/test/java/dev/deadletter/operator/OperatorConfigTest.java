@@ -96,4 +96,31 @@ class OperatorConfigTest {
                 .leaseNamespace())
         .isEqualTo("ops");
   }
+
+  @Test
+  void captureDefaultRetryPolicyIsHeldToTheRulesOfATasksPolicyAtStart() {
+    // Accepted before, it made every capture fail (or every captured task stall) later.
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of("CAPTURE_DEFAULT_RETRY_POLICY", "{attemptTimeout: 9999999h}")))
+        .isInstanceOf(OperatorConfig.InvalidConfigException.class)
+        .hasMessageContaining(
+            "CAPTURE_DEFAULT_RETRY_POLICY='{attemptTimeout: 9999999h}' is invalid:"
+                + " retryPolicy.attemptTimeout: 9999999h is longer than the maximum 8760h0m0s");
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(Map.of("CAPTURE_DEFAULT_RETRY_POLICY", "{maxAttempts: 0}")))
+        .isInstanceOf(OperatorConfig.InvalidConfigException.class)
+        .hasMessageContaining(
+            "CAPTURE_DEFAULT_RETRY_POLICY='{maxAttempts: 0}' is invalid:"
+                + " retryPolicy.maxAttempts: must be at least 1");
+
+    OperatorConfig valid =
+        OperatorConfig.fromEnv(
+            Map.of(
+                "CAPTURE_DEFAULT_RETRY_POLICY", "{maxAttempts: 5, backoff: {initialDelay: 30s}}"));
+    assertThat(valid.captureDefaultPolicy().getMaxAttempts()).isEqualTo(5);
+    assertThat(OperatorConfig.fromEnv(Map.of()).captureDefaultPolicy()).isNull();
+  }
 }

@@ -16,8 +16,11 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class BackoffPolicy {
 
   @Pattern(Durations.PATTERN)
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
-      "Wait before the FIRST retry (default 10s). The wait before attempt n+1 is"
+      "Wait before the FIRST retry (default 10s, at most "
+          + Durations.MAX
+          + "). The wait before attempt n+1 is"
           + " min(initialDelay * multiplier^(n-1), maxDelay), then jittered.")
   private String initialDelay;
 
@@ -28,7 +31,9 @@ public class BackoffPolicy {
   private Double multiplier;
 
   @Pattern(Durations.PATTERN)
-  @JsonPropertyDescription("Upper bound of the wait before jitter (default 10m).")
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
+  @JsonPropertyDescription(
+      "Upper bound of the wait before jitter (default 10m, at most " + Durations.MAX + ").")
   private String maxDelay;
 
   @Min(0)

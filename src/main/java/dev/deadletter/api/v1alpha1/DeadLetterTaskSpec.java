@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
 
 /** What to run and how to retry it. */
@@ -28,8 +29,11 @@ public class DeadLetterTaskSpec {
   private HistoryLimits historyLimits;
 
   @Pattern(Durations.PATTERN)
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
-      "Delete the task this long after it succeeded (e.g. 24h); unset: keep it. Dead-lettered tasks are"
+      "Delete the task this long after it succeeded (e.g. 24h, at most "
+          + Durations.MAX
+          + "); unset: keep it. Dead-lettered tasks are"
           + " never deleted: they wait for a redrive or for someone to look.")
   private String ttlAfterSucceeded;
 

@@ -3,9 +3,16 @@ package dev.deadletter.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** Matches container exit codes, as in a Job's podFailurePolicy. */
+@ValidationRule(
+    value =
+        "!(has(self.operator) && self.operator == 'In' && has(self.values) && 0 in self.values)",
+    message =
+        "onExitCodes with operator In must not list 0: exit code 0 is success, never a failure",
+    fieldPath = ".values")
 public class ExitCodeMatcher {
 
   /** How the values are compared. */
@@ -26,7 +33,7 @@ public class ExitCodeMatcher {
 
   @Required
   @Size(min = 1, max = 255)
-  @JsonPropertyDescription("Exit codes to compare against.")
+  @JsonPropertyDescription("Exit codes to compare against; 0 (success) is refused with In.")
   private List<Integer> values;
 
   public String getContainerName() {

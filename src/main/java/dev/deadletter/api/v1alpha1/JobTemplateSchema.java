@@ -35,11 +35,25 @@ final class JobTemplateSchema {
           "!has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy in ['Never', 'OnFailure']",
       message = "template.spec.restartPolicy must be Never or OnFailure",
       fieldPath = ".template.spec.restartPolicy")
+  @ValidationRule(
+      value = "!has(self.ttlSecondsAfterFinished)",
+      message = JobSpec.TTL_REFUSED,
+      fieldPath = ".ttlSecondsAfterFinished")
   static final class JobSpec {
+    static final String TTL_REFUSED =
+        "jobTemplate.spec.ttlSecondsAfterFinished is not allowed: the operator deletes attempt Jobs"
+            + " itself (see spec.historyLimits)";
+
     @Required
     @PreserveUnknownFields
     @JsonPropertyDescription("The pod template of the attempt Jobs.")
     public PodTemplate template;
+
+    // Declared so that the rule above can see it (CEL cannot read preserved unknown fields).
+    @JsonPropertyDescription(
+        "Not allowed: the Job's TTL could delete a finished attempt before the operator records its"
+            + " outcome. The operator deletes attempt Jobs itself (spec.historyLimits).")
+    public Integer ttlSecondsAfterFinished;
   }
 
   static final class PodTemplate {

@@ -28,14 +28,21 @@ public class RetryPolicy {
   private BackoffPolicy backoff;
 
   @Pattern(Durations.PATTERN)
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
-      "Per-attempt deadline (e.g. 10m). Becomes the Job's activeDeadlineSeconds unless the template sets one;"
+      "Per-attempt deadline (e.g. 10m, at most "
+          + Durations.MAX
+          + "). Becomes the Job's activeDeadlineSeconds unless the template sets one;"
           + " an attempt that runs out fails with reason DeadlineExceeded.")
   private String attemptTimeout;
 
   @Pattern(Durations.PATTERN)
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
-      "No new attempt starts later than this after the first attempt of the round started (e.g. 2h)."
+      "No new attempt starts later than this after the first attempt of the round started (e.g. 2h,"
+          + " at most "
+          + Durations.MAX
+          + ")."
           + " A retry that would start later dead-letters the task instead.")
   private String maxRetryDuration;
 

@@ -3,6 +3,7 @@ package dev.deadletter.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * The failed Job a task was captured from; set by the operator's capture, informational otherwise.
@@ -31,6 +32,11 @@ public class TaskSource {
   private String ownerName;
 
   @Size(max = 64)
+  @ValidationRule(
+      value =
+          "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?"
+              + "(Z|[+-][0-9]{2}:[0-9]{2})$') && timestamp(self) >= timestamp('0001-01-01T00:00:00Z')",
+      message = "must be an RFC 3339 date-time, e.g. 2030-01-31T12:00:00Z")
   @JsonPropertyDescription("When the captured Job failed (RFC 3339).")
   private String failedAt;
 
