@@ -43,7 +43,6 @@ public class TaskMetrics {
 
   private final MeterRegistry registry;
   private final Counter started;
-  private final Counter deadLettered;
   private final Timer retryDelay;
   private final Timer retryLatency;
   private final Timer startLateness;
@@ -55,10 +54,6 @@ public class TaskMetrics {
     started =
         Counter.builder("deadletter.attempts.started")
             .description("Attempt Jobs created")
-            .register(registry);
-    deadLettered =
-        Counter.builder("deadletter.tasks.dead.lettered")
-            .description("Transitions of tasks to DeadLettered")
             .register(registry);
     retryDelay =
         Timer.builder("deadletter.retry.delay")
@@ -103,8 +98,12 @@ public class TaskMetrics {
     int newestBefore =
         before.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
     after.getHistory().stream().filter(r -> r.getAttempt() > newestBefore).forEach(this::finished);
-    if (after.getPhase() == TaskPhase.DeadLettered && before.getPhase() != TaskPhase.DeadLettered) {
-      deadLettered.increment();
+    if (after.getDeadLetter() != null && !after.getDeadLetter().equals(before.getDeadLetter())) {
+      Counter.builder("deadletter.tasks.dead.lettered")
+          .description("Transitions of tasks to DeadLettered, by status.deadLetter.reason")
+          .tag("reason", String.valueOf(after.getDeadLetter().getReason()))
+          .register(registry)
+          .increment();
     }
     if (decision.chosenDelay() != null) {
       retryDelay.record(decision.chosenDelay());

@@ -4,6 +4,7 @@ import dev.deadletter.api.v1alpha1.BackoffPolicy;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskSpec;
 import dev.deadletter.api.v1alpha1.Durations;
 import dev.deadletter.api.v1alpha1.HistoryLimits;
+import dev.deadletter.api.v1alpha1.RetryAfterPolicy;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.api.v1alpha1.RetryRule;
 import java.time.DateTimeException;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** A task's retry policy with every default filled in and every duration parsed. */
 public record EffectivePolicy(
@@ -22,7 +24,18 @@ public record EffectivePolicy(
     boolean suspended,
     int keepSucceeded,
     int keepFailed,
-    Optional<Duration> ttlAfterSucceeded) {
+    Optional<Duration> ttlAfterSucceeded,
+    OptionalInt poisonAfter,
+    Optional<RetryAfterBounds> retryAfter) {
+
+  /** How long a workload's retry-after hint may make the next attempt wait. */
+  public record RetryAfterBounds(Duration min, Duration max) {
+
+    /** The hint clamped to these bounds. */
+    public Duration clamp(Duration hint) {
+      return hint.compareTo(min) < 0 ? min : hint.compareTo(max) > 0 ? max : hint;
+    }
+  }
 
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(10);
@@ -69,7 +82,27 @@ public record EffectivePolicy(
         Boolean.TRUE.equals(spec.getSuspend()),
         orDefault(limits.getSucceeded(), DEFAULT_KEEP_SUCCEEDED),
         orDefault(limits.getFailed(), DEFAULT_KEEP_FAILED),
-        optionalDuration("ttlAfterSucceeded", spec.getTtlAfterSucceeded()));
+        optionalDuration("ttlAfterSucceeded", spec.getTtlAfterSucceeded()),
+        policy.getPoison() == null || policy.getPoison().getConsecutiveIdenticalFailures() == null
+            ? OptionalInt.empty()
+            : OptionalInt.of(policy.getPoison().getConsecutiveIdenticalFailures()),
+        retryAfter(policy.getHonorRetryAfter()));
+  }
+
+  private static Optional<RetryAfterBounds> retryAfter(RetryAfterPolicy p) {
+    if (p == null) {
+      return Optional.empty();
+    }
+    Duration min = duration("retryPolicy.honorRetryAfter.min", p.getMin(), Duration.ZERO);
+    Duration max =
+        optionalDuration("retryPolicy.honorRetryAfter.max", p.getMax())
+            .orElseThrow(
+                () -> new IllegalArgumentException("retryPolicy.honorRetryAfter.max is required"));
+    if (max.compareTo(min) < 0) {
+      throw new IllegalArgumentException(
+          "retryPolicy.honorRetryAfter.max must not be shorter than min");
+    }
+    return Optional.of(new RetryAfterBounds(min, max));
   }
 
   /** The rule with this key, if the spec still has one. */

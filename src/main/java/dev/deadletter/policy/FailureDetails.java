@@ -13,6 +13,8 @@ import java.util.Map;
  * @param podConditions the pod's conditions that were True or False, as "Type=Status"
  * @param exitCode the exit code shown to users: the first failed container's
  * @param message the termination message or the Job condition's message, truncated
+ * @param retryAfterHint the value of a last line {@code retry-after: <duration>} of the whole
+ *     message, before it was truncated; null when there is none
  */
 public record FailureDetails(
     Map<String, Integer> exitCodes,
@@ -20,7 +22,19 @@ public record FailureDetails(
     List<String> podConditions,
     Integer exitCode,
     String message,
-    String node) {
+    String node,
+    String retryAfterHint) {
+
+  /** The hint is read from the whole message, before the record truncates it. */
+  public FailureDetails(
+      Map<String, Integer> exitCodes,
+      List<String> reasons,
+      List<String> podConditions,
+      Integer exitCode,
+      String message,
+      String node) {
+    this(exitCodes, reasons, podConditions, exitCode, message, node, retryAfterHint(message));
+  }
 
   public static final String JOB_DELETED = "JobDeleted";
 
@@ -50,6 +64,23 @@ public record FailureDetails(
   /** The reason shown in status and the printer column. */
   public String primaryReason() {
     return reasons.isEmpty() ? "Failed" : reasons.get(0);
+  }
+
+  private static final String RETRY_AFTER = "retry-after:";
+
+  /** The value of the message's last non-blank line when it reads {@code retry-after: VALUE}. */
+  static String retryAfterHint(String message) {
+    if (message == null) {
+      return null;
+    }
+    String last =
+        message.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> b).orElse("");
+    if (last.length() <= RETRY_AFTER.length()
+        || !last.regionMatches(true, 0, RETRY_AFTER, 0, RETRY_AFTER.length())) {
+      return null;
+    }
+    String value = last.substring(RETRY_AFTER.length()).strip();
+    return value.isEmpty() ? null : truncate(value);
   }
 
   static String truncate(String message) {

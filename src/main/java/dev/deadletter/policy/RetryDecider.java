@@ -368,6 +368,8 @@ public final class RetryDecider {
     }
 
     private Action deadLettered() {
+      // The DeadLettered and Stalled conditions say why: RetriesExhausted, PoisonDetected...
+      stalledReason = status.getDeadLetter().getReason().name();
       status.setPhase(TaskPhase.DeadLettered);
       status.setActiveJob(null);
       status.setNextAttemptAt(null);
@@ -391,6 +393,10 @@ public final class RetryDecider {
             "attempt %d failed: %s; rule %s says DeadLetter"
                 .formatted(last.getAttempt(), describe(last), ruleKey(last)),
             last);
+      }
+      Optional<DeadLetterRecord> poison = poisoned(last);
+      if (poison.isPresent()) {
+        return poison;
       }
       Optional<EffectiveRule> rule = ownCountRule(last);
       if (rule.isPresent() && rule.get().budget().isPresent()) {
@@ -421,6 +427,34 @@ public final class RetryDecider {
             last);
       }
       return Optional.empty();
+    }
+
+    /** Whether the last K failures of the round, K from retryPolicy.poison, are all the same. */
+    private Optional<DeadLetterRecord> poisoned(AttemptRecord last) {
+      if (policy.poisonAfter().isEmpty() || last.getFingerprint() == null) {
+        return Optional.empty();
+      }
+      int k = policy.poisonAfter().getAsInt();
+      List<AttemptRecord> recent =
+          status.getHistory().stream()
+              .filter(
+                  r -> accounting.inRound(r.getAttempt()) && r.getAttempt() > last.getAttempt() - k)
+              .toList();
+      boolean identical =
+          recent.size() == k
+              && recent.stream()
+                  .allMatch(
+                      r ->
+                          r.getOutcome() == Outcome.Failed
+                              && last.getFingerprint().equals(r.getFingerprint()));
+      if (!identical) {
+        return Optional.empty();
+      }
+      return verdict(
+          DeadLetterReason.PoisonDetected,
+          "the last %d failures were identical (fingerprint %s): %s"
+              .formatted(k, last.getFingerprint(), describe(last)),
+          last);
     }
 
     /**
@@ -464,6 +498,12 @@ public final class RetryDecider {
      * time is never earlier than the computed one.
      */
     private Instant nextAttemptTime(AttemptRecord last) {
+      Instant failedAt = Timestamps.parse(last.getFinishTime());
+      if (last.getRetryAfter() != null && last.getRetryAfter().getDelay() != null) {
+        return wholeMillis(
+            (failedAt == null ? now : failedAt)
+                .plus(GoDuration.parse(last.getRetryAfter().getDelay())));
+      }
       Optional<EffectiveRule> rule = ownCountRule(last);
       Backoff backoff = rule.flatMap(EffectiveRule::backoff).orElse(policy.backoff());
       int count =
@@ -473,10 +513,7 @@ public final class RetryDecider {
       Duration delay =
           backoff.delay(
               Math.max(1, count), Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
-      Instant failedAt = Timestamps.parse(last.getFinishTime());
-      Instant due = (failedAt == null ? now : failedAt).plus(delay);
-      Instant whole = due.truncatedTo(ChronoUnit.MILLIS);
-      return whole.equals(due) ? due : whole.plusMillis(1);
+      return wholeMillis((failedAt == null ? now : failedAt).plus(delay));
     }
 
     /**
@@ -492,6 +529,12 @@ public final class RetryDecider {
     private RoundStatus round() {
       return accounting.round();
     }
+  }
+
+  /** Rounded up to the millisecond, the precision status keeps. */
+  private static Instant wholeMillis(Instant t) {
+    Instant whole = t.truncatedTo(ChronoUnit.MILLIS);
+    return whole.equals(t) ? t : whole.plusMillis(1);
   }
 
   private static Duration refusalBackoff(int refusals) {

@@ -7,9 +7,11 @@ import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.RetryAction;
+import dev.deadletter.api.v1alpha1.RetryAfterRecord;
 import dev.deadletter.api.v1alpha1.RoundStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.api.v1alpha1.TaskSource;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -244,6 +246,9 @@ final class RoundAccounting {
       r.setMatchedRule(c.ruleIndex());
       r.setRule(rule == null ? null : rule.key());
       r.setAction(c.action());
+      r.setFingerprint(
+          Fingerprint.of(r.getExitCode(), r.getReason(), r.getRule(), failure.message()));
+      r.setRetryAfter(retryAfter(failure.retryAfterHint()));
       if (rule != null && inRound(attempt.number())) {
         charge(rule, attempt.number());
       }
@@ -262,6 +267,30 @@ final class RoundAccounting {
     status.getHistory().add(r);
     status.getHistory().sort(Comparator.comparingInt(AttemptRecord::getAttempt));
     recorded.add(r);
+  }
+
+  /**
+   * The workload's hint, and the wait it sets, fixed when the failure is recorded: a later edit of
+   * honorRetryAfter changes the next failure's wait, not this one's.
+   */
+  private RetryAfterRecord retryAfter(String hint) {
+    if (hint == null) {
+      return null;
+    }
+    if (policy.retryAfter().isEmpty()) {
+      return new RetryAfterRecord(hint, null, "retryPolicy.honorRetryAfter is not set");
+    }
+    Duration asked;
+    try {
+      asked =
+          hint.chars().allMatch(Character::isDigit)
+              ? Duration.ofSeconds(Long.parseLong(hint)) // HTTP's Retry-After: whole seconds
+              : GoDuration.parse(hint, EffectivePolicy.MAX_DURATION);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      return new RetryAfterRecord(hint, null, "not a duration: " + e.getMessage());
+    }
+    return new RetryAfterRecord(
+        hint, GoDuration.format(policy.retryAfter().get().clamp(asked)), null);
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
+import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
@@ -73,12 +75,17 @@ class TaskMetricsTest {
   }
 
   @Test
-  void deadLetteringIsCountedOnTheTransitionOnly() {
+  void deadLetteringIsCountedOnTheTransitionOnlyByItsReason() {
     DeadLetterTaskStatus dead = status(TaskPhase.DeadLettered, 3, failed(3, "Error", "12:01:00"));
+    dead.setDeadLetter(
+        new DeadLetterRecord(
+            DeadLetterReason.PoisonDetected, "2026-11-28T12:01:00Z", 3, "the same thrice"));
     metrics.record(status(TaskPhase.Running, 3), decision(dead), null);
     metrics.record(dead, decision(dead), null);
 
-    assertThat(registry.counter("deadletter.tasks.dead.lettered").count()).isEqualTo(1);
+    assertThat(
+            registry.counter("deadletter.tasks.dead.lettered", "reason", "PoisonDetected").count())
+        .isEqualTo(1);
   }
 
   @Test

@@ -51,6 +51,15 @@ public class AttemptRecord {
   private Integer matchedRule;
 
   @JsonPropertyDescription(
+      "What identifies the failure for poison detection: a hash of the exit code, the reason, the"
+          + " matched rule and the (truncated) termination message.")
+  private String fingerprint;
+
+  @JsonPropertyDescription(
+      "The workload's retry-after hint, when its termination message ended with one.")
+  private RetryAfterRecord retryAfter;
+
+  @JsonPropertyDescription(
       "The matched rule's name, or rules[i] when it has none: the key of its counter in"
           + " status.round.ruleFailures.")
   private String rule;
@@ -58,6 +67,22 @@ public class AttemptRecord {
   @JsonPropertyDescription(
       "What was done about a failure: Retry, RetryWithoutCounting or DeadLetter.")
   private RetryAction action;
+
+  public String getFingerprint() {
+    return fingerprint;
+  }
+
+  public void setFingerprint(String fingerprint) {
+    this.fingerprint = fingerprint;
+  }
+
+  public RetryAfterRecord getRetryAfter() {
+    return retryAfter;
+  }
+
+  public void setRetryAfter(RetryAfterRecord retryAfter) {
+    this.retryAfter = retryAfter;
+  }
 
   public String getRule() {
     return rule;
@@ -180,6 +205,8 @@ public class AttemptRecord {
         && Objects.equals(logTail, r.logTail)
         && Objects.equals(matchedRule, r.matchedRule)
         && Objects.equals(rule, r.rule)
+        && Objects.equals(fingerprint, r.fingerprint)
+        && Objects.equals(retryAfter, r.retryAfter)
         && action == r.action;
   }
 

@@ -9,5 +9,7 @@ public enum DeadLetterReason {
   /** A failure matched a rule that had already spent its own maxAttempts in this round. */
   RuleBudgetExhausted,
   /** The next attempt would have started later than maxRetryDuration after the round began. */
-  RetryDurationExceeded
+  RetryDurationExceeded,
+  /** Failures in a row of the round had the same fingerprint (retryPolicy.poison). */
+  PoisonDetected
 }

@@ -52,6 +52,33 @@ public class RetryPolicy {
           + " When no rule matches, the failure is retried (Retry).")
   private List<RetryRule> rules;
 
+  @JsonPropertyDescription(
+      "Stop a round early when its attempts keep failing the same way (reason PoisonDetected).")
+  private PoisonPolicy poison;
+
+  @JsonPropertyDescription(
+      "Honour a wait the workload asks for: a termination message whose last line is"
+          + " 'retry-after: <duration>' (e.g. retry-after: 90s) sets the wait before the next"
+          + " attempt, clamped to [min, max], instead of the backoff. A hint that does not parse is"
+          + " ignored and recorded as ignored in the history.")
+  private RetryAfterPolicy honorRetryAfter;
+
+  public PoisonPolicy getPoison() {
+    return poison;
+  }
+
+  public void setPoison(PoisonPolicy poison) {
+    this.poison = poison;
+  }
+
+  public RetryAfterPolicy getHonorRetryAfter() {
+    return honorRetryAfter;
+  }
+
+  public void setHonorRetryAfter(RetryAfterPolicy honorRetryAfter) {
+    this.honorRetryAfter = honorRetryAfter;
+  }
+
   public Integer getMaxAttempts() {
     return maxAttempts;
   }

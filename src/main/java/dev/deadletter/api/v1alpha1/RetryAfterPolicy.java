@@ -1,0 +1,45 @@
+package dev.deadletter.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * Lets the workload say when to retry, as HTTP Retry-After and Temporal's nextRetryDelay do: a
+ * termination message whose last line is {@code retry-after: <duration>} sets the wait before the
+ * next attempt, clamped to [min, max], instead of the computed backoff.
+ */
+@ValidationRule(
+    value = "!has(self.min) || duration(self.max) >= duration(self.min)",
+    message = "max must not be shorter than min",
+    fieldPath = ".max")
+public class RetryAfterPolicy {
+
+  @Pattern(Durations.PATTERN)
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
+  @JsonPropertyDescription("The shortest wait a hint may ask for (default 0s).")
+  private String min;
+
+  @Required
+  @Pattern(Durations.PATTERN)
+  @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
+  @JsonPropertyDescription("The longest wait a hint may ask for; a longer hint waits this long.")
+  private String max;
+
+  public String getMin() {
+    return min;
+  }
+
+  public void setMin(String min) {
+    this.min = min;
+  }
+
+  public String getMax() {
+    return max;
+  }
+
+  public void setMax(String max) {
+    this.max = max;
+  }
+}
