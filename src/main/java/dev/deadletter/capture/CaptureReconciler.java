@@ -2,12 +2,12 @@ package dev.deadletter.capture;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
+import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.TaskEvent;
-import dev.deadletter.reconciler.TaskEventRecorder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;

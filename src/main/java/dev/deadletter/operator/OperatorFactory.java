@@ -2,10 +2,10 @@ package dev.deadletter.operator;
 
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
+import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
-import dev.deadletter.reconciler.TaskEventRecorder;
 import dev.deadletter.reconciler.TrimmingItemStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;

@@ -2,6 +2,7 @@ package dev.deadletter.reconciler;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;

@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.events;
 
 import dev.deadletter.policy.TaskEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
