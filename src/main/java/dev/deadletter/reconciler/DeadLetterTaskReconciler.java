@@ -4,6 +4,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
+import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.metrics.TaskMetrics;

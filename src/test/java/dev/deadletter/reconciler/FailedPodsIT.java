@@ -6,6 +6,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.jobs.AttemptJobFactory;
+import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.policy.EffectivePolicy;
