@@ -34,7 +34,7 @@ public record FailureDetails(
     exitCodes = Map.copyOf(exitCodes);
     reasons = List.copyOf(reasons);
     podConditions = List.copyOf(podConditions);
-    message = truncate(message);
+    message = Texts.keepStart(message, MAX_MESSAGE_LENGTH);
   }
 
   public static FailureDetails jobDeleted() {
@@ -50,12 +50,5 @@ public record FailureDetails(
   /** The reason shown in status and the printer column. */
   public String primaryReason() {
     return reasons.isEmpty() ? "Failed" : reasons.get(0);
-  }
-
-  static String truncate(String message) {
-    if (message == null || message.length() <= MAX_MESSAGE_LENGTH) {
-      return message;
-    }
-    return message.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
   }
 }
