@@ -1,11 +1,11 @@
 package dev.deadletter.reconciler;
 
-import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.policy.FailureDetails;
+import dev.deadletter.policy.History;
 import dev.deadletter.policy.ObservedAttempt;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -30,13 +30,7 @@ final class FailedPods {
       DeadLetterTask task,
       Map<Integer, ObservedAttempt> observed,
       List<Job> jobs) {
-    int newestRecorded =
-        task.getStatus() == null
-            ? 0
-            : task.getStatus().getHistory().stream()
-                .mapToInt(AttemptRecord::getAttempt)
-                .max()
-                .orElse(0);
+    int newestRecorded = History.newestAttempt(task.getStatus());
     for (Job job : jobs) {
       int number = AttemptObservations.attemptOf(job).orElse(0);
       ObservedAttempt attempt = observed.get(number);
