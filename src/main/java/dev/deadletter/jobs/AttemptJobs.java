@@ -66,6 +66,6 @@ public final class AttemptJobs {
 
   private Optional<Job> ours(Job job) {
     return Optional.ofNullable(job)
-        .filter(j -> AttemptObservations.controlledBy(j, task.getMetadata().getUid()));
+        .filter(j -> Ownership.controlledBy(j, task.getMetadata().getUid()));
   }
 }

@@ -7,6 +7,7 @@ import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.jobs.Ownership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
@@ -223,11 +224,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Optional<Job> read = attemptJobs.read(latest);
     read.ifPresent(
         job -> {
-          List<Pod> own =
-              pods.stream()
-                  .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
-                  .toList();
-          observed.put(latest, AttemptReader.read(latest, job, own));
+          observed.put(latest, AttemptReader.read(latest, job, Ownership.podsOf(job, pods)));
         });
     return read;
   }

@@ -4,6 +4,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptObservations;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.History;
 import dev.deadletter.policy.ObservedAttempt;
@@ -53,15 +54,14 @@ final class FailedPods {
 
   private static List<Pod> podsOf(
       KubernetesClient client, DeadLetterTask task, int number, Job job) {
-    return client
-        .pods()
-        .inNamespace(job.getMetadata().getNamespace())
-        .withLabel(AttemptLabels.TASK, task.getMetadata().getName())
-        .withLabel(AttemptLabels.ATTEMPT, String.valueOf(number))
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
-        .toList();
+    return Ownership.podsOf(
+        job,
+        client
+            .pods()
+            .inNamespace(job.getMetadata().getNamespace())
+            .withLabel(AttemptLabels.TASK, task.getMetadata().getName())
+            .withLabel(AttemptLabels.ATTEMPT, String.valueOf(number))
+            .list()
+            .getItems());
   }
 }
