@@ -5,10 +5,11 @@ import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptJobs;
-import dev.deadletter.jobs.AttemptObservations;
-import dev.deadletter.jobs.AttemptReader;
-import dev.deadletter.jobs.Ownership;
 import dev.deadletter.metrics.TaskMetrics;
+import dev.deadletter.observe.AttemptCaches;
+import dev.deadletter.observe.AttemptObserver;
+import dev.deadletter.observe.LogTails;
+import dev.deadletter.observe.PodCreationFailures;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
@@ -25,7 +26,6 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -40,7 +40,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,13 +61,6 @@ import org.slf4j.MDC;
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
-
-  /**
-   * Informers list in pages of this size: Fabric8 reads a LIST response whole before parsing it, so
-   * one response with thousands of Jobs or pods, not the cache, is what fills a small heap at a
-   * start. A paged list is a consistent read (Fabric8 sends no resourceVersion=0 with a limit).
-   */
-  public static final long LIST_PAGE = 500;
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
@@ -120,7 +112,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     List<Pod> pods = caches.pods(context, task);
     List<Job> jobs = caches.jobs(context, task);
     Map<Integer, ObservedAttempt> observed =
-        observe(context.getClient(), task, attemptJobs, jobs, pods);
+        AttemptObserver.observe(context.getClient(), task, attemptJobs, jobs, pods);
 
     Instant now = clock.instant();
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
@@ -179,54 +171,6 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(lookAgain.get());
     }
     return UpdateControl.noUpdate();
-  }
-
-  /**
-   * The task's attempts as the caches show them, corrected where the caches lag: a latest attempt
-   * missing from the Job cache is read from the API server, and a failure about to be recorded
-   * without an exit code is read again with its pods from the API server ({@link FailedPods}), that
-   * Job included: when the Job cache lags, the pod cache may too.
-   */
-  static Map<Integer, ObservedAttempt> observe(
-      KubernetesClient client,
-      DeadLetterTask task,
-      AttemptJobs attemptJobs,
-      List<Job> cachedJobs,
-      List<Pod> cachedPods) {
-    Map<Integer, ObservedAttempt> observed =
-        new HashMap<>(AttemptObservations.of(task, cachedJobs, cachedPods));
-    List<Job> jobs = new ArrayList<>(cachedJobs);
-    confirmLatestAttempt(task, attemptJobs, observed, cachedPods).ifPresent(jobs::add);
-    FailedPods.confirm(client, task, observed, jobs);
-    return observed;
-  }
-
-  /**
-   * The status says attempt N was created but the cache has no Job N. The cache may lag our own
-   * create (a watch event in flight), so ask the API once before the decider calls the attempt
-   * deleted.
-   *
-   * @return the Job read from the API server, if it was read and found
-   */
-  private static Optional<Job> confirmLatestAttempt(
-      DeadLetterTask task,
-      AttemptJobs attemptJobs,
-      Map<Integer, ObservedAttempt> observed,
-      List<Pod> pods) {
-    DeadLetterTaskStatus status = task.getStatus();
-    if (status == null || status.getAttempts() == 0 || observed.containsKey(status.getAttempts())) {
-      return Optional.empty();
-    }
-    int latest = status.getAttempts();
-    if (status.getHistory().stream().anyMatch(r -> r.getAttempt() == latest)) {
-      return Optional.empty();
-    }
-    Optional<Job> read = attemptJobs.read(latest);
-    read.ifPresent(
-        job -> {
-          observed.put(latest, AttemptReader.read(latest, job, Ownership.podsOf(job, pods)));
-        });
-    return read;
   }
 
   /**

@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.ObservedAttempt;
@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * another cause: a lookup that fails, finds nothing or is skipped is no evidence, and dropping the
  * cause for a pass would rewrite the status and repeat the Warning Event the pass after.
  */
-final class PodCreationFailures {
+public final class PodCreationFailures {
 
   /** How long a new Job may go without a pod before anyone asks why. */
   static final Duration GRACE = Duration.ofSeconds(30);
@@ -75,7 +75,7 @@ final class PodCreationFailures {
    * @param task the task's namespace/name, under which what was last seen is remembered
    * @return when to look again, or empty when there is nothing to watch for
    */
-  Optional<Duration> check(
+  public Optional<Duration> check(
       KubernetesClient client,
       String task,
       int latest,

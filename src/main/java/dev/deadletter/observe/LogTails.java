@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * byte bound keeps its end, where the error usually is. Best effort: a log that cannot be read
  * leaves the record without it.
  */
-final class LogTails {
+public final class LogTails {
 
   private static final Logger log = LoggerFactory.getLogger(LogTails.class);
 
@@ -31,7 +31,7 @@ final class LogTails {
 
   private LogTails() {}
 
-  static void attach(
+  public static void attach(
       KubernetesClient client,
       DeadLetterTask task,
       DeadLetterTaskStatus before,

@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.AttemptLabels;
@@ -27,7 +27,14 @@ import java.util.Set;
  * <p>A store must be filled by one informer ({@link TrimmingItemStore#fitsOneInformer}), so an
  * operator given a list of namespaces gets a Job source and a pod source per namespace.
  */
-final class AttemptCaches {
+public final class AttemptCaches {
+
+  /**
+   * Informers list in pages of this size: Fabric8 reads a LIST response whole before parsing it, so
+   * one response with thousands of Jobs or pods, not the cache, is what fills a small heap at a
+   * start. A paged list is a consistent read (Fabric8 sends no resourceVersion=0 with a limit).
+   */
+  public static final long LIST_PAGE = 500;
 
   static final String JOBS = "attempt-jobs";
   static final String PODS = "attempt-pods";
@@ -49,7 +56,7 @@ final class AttemptCaches {
   }
 
   /** The caches, and the event sources that fill them, for the controller's namespaces. */
-  static Prepared prepare(EventSourceContext<DeadLetterTask> context) {
+  public static Prepared prepare(EventSourceContext<DeadLetterTask> context) {
     Set<String> namespaces = context.getControllerConfiguration().getEffectiveNamespaces();
     if (TrimmingItemStore.fitsOneInformer(namespaces)) {
       return new Prepared(
@@ -65,13 +72,13 @@ final class AttemptCaches {
   }
 
   /** The caches to read from, and the sources that fill them, for JOSDK to run. */
-  record Prepared(AttemptCaches caches, List<EventSource<?, DeadLetterTask>> sources) {}
+  public record Prepared(AttemptCaches caches, List<EventSource<?, DeadLetterTask>> sources) {}
 
-  List<Job> jobs(Context<DeadLetterTask> context, DeadLetterTask task) {
+  public List<Job> jobs(Context<DeadLetterTask> context, DeadLetterTask task) {
     return read(context, Job.class, JOBS, task);
   }
 
-  List<Pod> pods(Context<DeadLetterTask> context, DeadLetterTask task) {
+  public List<Pod> pods(Context<DeadLetterTask> context, DeadLetterTask task) {
     return read(context, Pod.class, PODS, task);
   }
 
@@ -111,7 +118,7 @@ final class AttemptCaches {
         .withLabelSelector(AttemptLabels.TASK)
         .withSecondaryToPrimaryMapper(AttemptCaches::taskOf)
         .withItemStore(store)
-        .withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
+        .withInformerListLimit(LIST_PAGE);
     namespace.ifPresent(ns -> config.withNamespaces(Set.of(ns)));
     var source = new InformerEventSource<>(config.build(), context);
     source.addIndexers(Map.of(BY_TASK, AttemptCaches::taskKey));

@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -156,7 +156,7 @@ class FailedPodsIT {
     Pod stale = createFailedPod("report-1-q9z8w", "report", job.getMetadata().getUid(), 2);
 
     Map<Integer, ObservedAttempt> observed =
-        DeadLetterTaskReconciler.observe(
+        AttemptObserver.observe(
             client, task, new AttemptJobs(client, task), List.of(), List.of(stale));
 
     assertThat(observed.get(1).state()).isEqualTo(ObservedAttempt.State.FAILED);
