@@ -30,9 +30,10 @@ import java.util.Set;
 public final class AttemptCaches {
 
   /**
-   * Informers list in pages of this size: Fabric8 reads a LIST response whole before parsing it, so
-   * one response with thousands of Jobs or pods, not the cache, is what fills a small heap at a
-   * start. A paged list is a consistent read (Fabric8 sends no resourceVersion=0 with a limit).
+   * Informers (these, and the operator's of tasks) list in pages of this size: Fabric8 reads a LIST
+   * response whole before parsing it, so one response with thousands of Jobs or pods, not the
+   * cache, is what fills a small heap at a start. A paged list is a consistent read (Fabric8 sends
+   * no resourceVersion=0 with a limit).
    */
   public static final long LIST_PAGE = 500;
 
@@ -56,7 +57,7 @@ public final class AttemptCaches {
   }
 
   /** The caches, and the event sources that fill them, for the controller's namespaces. */
-  public static Prepared prepare(EventSourceContext<DeadLetterTask> context) {
+  static Prepared prepare(EventSourceContext<DeadLetterTask> context) {
     Set<String> namespaces = context.getControllerConfiguration().getEffectiveNamespaces();
     if (TrimmingItemStore.fitsOneInformer(namespaces)) {
       return new Prepared(
@@ -72,13 +73,13 @@ public final class AttemptCaches {
   }
 
   /** The caches to read from, and the sources that fill them, for JOSDK to run. */
-  public record Prepared(AttemptCaches caches, List<EventSource<?, DeadLetterTask>> sources) {}
+  record Prepared(AttemptCaches caches, List<EventSource<?, DeadLetterTask>> sources) {}
 
-  public List<Job> jobs(Context<DeadLetterTask> context, DeadLetterTask task) {
+  List<Job> jobs(Context<DeadLetterTask> context, DeadLetterTask task) {
     return read(context, Job.class, JOBS, task);
   }
 
-  public List<Pod> pods(Context<DeadLetterTask> context, DeadLetterTask task) {
+  List<Pod> pods(Context<DeadLetterTask> context, DeadLetterTask task) {
     return read(context, Pod.class, PODS, task);
   }
 

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * another cause: a lookup that fails, finds nothing or is skipped is no evidence, and dropping the
  * cause for a pass would rewrite the status and repeat the Warning Event the pass after.
  */
-public final class PodCreationFailures {
+final class PodCreationFailures {
 
   /** How long a new Job may go without a pod before anyone asks why. */
   static final Duration GRACE = Duration.ofSeconds(30);
@@ -75,7 +75,7 @@ public final class PodCreationFailures {
    * @param task the task's namespace/name, under which what was last seen is remembered
    * @return when to look again, or empty when there is nothing to watch for
    */
-  public Optional<Duration> check(
+  Optional<Duration> check(
       KubernetesClient client,
       String task,
       int latest,

@@ -6,10 +6,8 @@ import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.metrics.TaskMetrics;
-import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.observe.AttemptObserver;
 import dev.deadletter.observe.LogTails;
-import dev.deadletter.observe.PodCreationFailures;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
@@ -24,7 +22,6 @@ import dev.deadletter.policy.RetryDecider;
 import dev.deadletter.policy.TaskEvent;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -51,9 +48,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: read the task's Jobs and pods
- * from the caches, ask {@link RetryDecider}, create at most one Job, write status once, then prune
- * old Jobs.
+ * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: observe the task's Jobs and
+ * pods ({@link AttemptObserver}), ask {@link RetryDecider}, create at most one Job, write status
+ * once, emit Events, then prune old Jobs.
  */
 @ControllerConfiguration(
     // The redrive annotation does not change metadata.generation, so every change must reach us.
@@ -68,10 +65,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final TaskEventRecorder events;
   private final TaskMetrics metrics;
   private final CrashPoints crashPoints;
-  private final PodCreationFailures podCreationFailures = new PodCreationFailures();
+  private final AttemptObserver observer;
   private final AtomicBoolean cacheBound = new AtomicBoolean();
-  // Set once by prepareEventSources, which JOSDK calls before any reconcile.
-  private AttemptCaches caches;
 
   public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
     this(clock, events, metrics, CrashPoints.NONE);
@@ -83,14 +78,13 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     this.events = events;
     this.metrics = metrics;
     this.crashPoints = crashPoints;
+    this.observer = new AttemptObserver(clock);
   }
 
   @Override
   public List<EventSource<?, DeadLetterTask>> prepareEventSources(
       EventSourceContext<DeadLetterTask> context) {
-    AttemptCaches.Prepared prepared = AttemptCaches.prepare(context);
-    caches = prepared.caches();
-    return prepared.sources();
+    return observer.prepareEventSources(context);
   }
 
   @Override
@@ -109,24 +103,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
     }
     AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task);
-    List<Pod> pods = caches.pods(context, task);
-    List<Job> jobs = caches.jobs(context, task);
-    Map<Integer, ObservedAttempt> observed =
-        AttemptObserver.observe(context.getClient(), task, attemptJobs, jobs, pods);
-
-    Instant now = clock.instant();
-    int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
-    Optional<Duration> lookAgain =
-        podCreationFailures.check(
-            context.getClient(),
-            task.getMetadata().getNamespace() + "/" + task.getMetadata().getName(),
-            latest,
-            observed,
-            jobs,
-            pods,
-            now);
+    Observation observation = observer.observe(context, task);
+    Instant now = observation.observedAt();
     Optional<EffectivePolicy> policy = parsedPolicy(task);
-    Observation observation = Observation.of(observed);
     Decision decision = decide(task, policy, observation, now);
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
@@ -153,13 +132,13 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
           .delete();
       return UpdateControl.noUpdate();
     }
-    LogTails.attach(context.getClient(), task, task.getStatus(), decision.status(), pods);
+    LogTails.attach(context.getClient(), task, observation, decision);
     writeStatus(task, decision.status(), context);
     crashPoints.reached(CrashPoints.Point.AFTER_STATUS);
     metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));
     if (policy.isPresent()) {
-      pruneHistory(policy.get(), attemptJobs, observed, decision.status());
+      pruneHistory(policy.get(), attemptJobs, observation.attempts(), decision.status());
     }
 
     if (decision.action() instanceof WaitUntil wait) {
@@ -167,8 +146,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       return UpdateControl.<DeadLetterTask>noUpdate()
           .rescheduleAfter(delay.isNegative() ? Duration.ZERO : delay);
     }
-    if (decision.action() instanceof Idle && lookAgain.isPresent()) {
-      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(lookAgain.get());
+    if (decision.action() instanceof Idle && observation.lookAgainAfter() != null) {
+      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(observation.lookAgainAfter());
     }
     return UpdateControl.noUpdate();
   }
