@@ -53,14 +53,15 @@ final class FailedPods {
 
   private static List<Pod> podsOf(
       KubernetesClient client, DeadLetterTask task, int number, Job job) {
-    return Ownership.podsOf(
-        job,
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel(AttemptLabels.TASK, task.getMetadata().getName())
-            .withLabel(AttemptLabels.ATTEMPT, String.valueOf(number))
-            .list()
-            .getItems());
+    return client
+        .pods()
+        .inNamespace(job.getMetadata().getNamespace())
+        .withLabel(AttemptLabels.TASK, task.getMetadata().getName())
+        .withLabel(AttemptLabels.ATTEMPT, String.valueOf(number))
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> Ownership.controlledBy(p, job.getMetadata().getUid()))
+        .toList();
   }
 }
