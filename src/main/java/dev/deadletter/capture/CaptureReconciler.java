@@ -2,12 +2,13 @@ package dev.deadletter.capture;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
+import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.TaskEvent;
-import dev.deadletter.reconciler.TaskEventRecorder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -175,13 +176,16 @@ public class CaptureReconciler implements Reconciler<Job> {
 
   /**
    * The failed Job's pods, for the exit code; read once per captured failure, so not worth a cache.
+   * The Job controller's label narrows the list on the server; the owner reference decides.
    */
   private static List<Pod> pods(KubernetesClient client, Job job) {
-    return client
-        .pods()
-        .inNamespace(job.getMetadata().getNamespace())
-        .withLabel("batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
-        .list()
-        .getItems();
+    return Ownership.podsOf(
+        job,
+        client
+            .pods()
+            .inNamespace(job.getMetadata().getNamespace())
+            .withLabel("batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
+            .list()
+            .getItems());
   }
 }

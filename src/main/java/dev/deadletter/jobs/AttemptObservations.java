@@ -2,7 +2,6 @@ package dev.deadletter.jobs;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.policy.ObservedAttempt;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.Collection;
@@ -16,32 +15,37 @@ public final class AttemptObservations {
 
   private AttemptObservations() {}
 
-  public static Map<Integer, ObservedAttempt> of(
+  /** One attempt Job read into an observation, with the pods it was read from. */
+  public record Read(Job job, List<Pod> pods, ObservedAttempt observed) {
+
+    public Read {
+      pods = List.copyOf(pods);
+    }
+
+    /** Attempt {@code number}, read from its Job and that Job's pods. */
+    public static Read of(int number, Job job, List<Pod> pods) {
+      return new Read(job, pods, AttemptReader.read(number, job, pods));
+    }
+  }
+
+  public static Map<Integer, Read> of(
       DeadLetterTask task, Collection<Job> jobs, Collection<Pod> pods) {
-    Map<Integer, ObservedAttempt> observed = new TreeMap<>();
+    Map<Integer, Read> reads = new TreeMap<>();
     for (Job job : jobs) {
-      if (!controlledBy(job, task.getMetadata().getUid())) {
+      if (!Ownership.controlledBy(job, task.getMetadata().getUid())) {
         continue; // e.g. left by a deleted task of the same name: never adopted
       }
       OptionalInt number = attemptOf(job);
       if (number.isEmpty()) {
         continue;
       }
-      List<Pod> own =
-          pods.stream().filter(p -> controlledBy(p, job.getMetadata().getUid())).toList();
-      observed.put(number.getAsInt(), AttemptReader.read(number.getAsInt(), job, own));
+      reads.put(number.getAsInt(), Read.of(number.getAsInt(), job, Ownership.podsOf(job, pods)));
     }
-    return observed;
+    return reads;
   }
 
   public static OptionalInt attemptOf(Job job) {
     Map<String, String> labels = job.getMetadata().getLabels();
     return AttemptLabels.attemptNumber(labels == null ? null : labels.get(AttemptLabels.ATTEMPT));
-  }
-
-  public static boolean controlledBy(HasMetadata child, String ownerUid) {
-    return child.getMetadata().getOwnerReferences() != null
-        && child.getMetadata().getOwnerReferences().stream()
-            .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && ownerUid.equals(o.getUid()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.deadletter.jobs;
 
+import dev.deadletter.policy.ContainerRef;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.Timestamps;
@@ -146,9 +147,6 @@ public final class AttemptReader {
     return new FailureDetails(
         exitCodes, reasons.stream().distinct().toList(), conditions, exitCode, message, node);
   }
-
-  /** A container of a pod, e.g. the one whose failure ended an attempt. */
-  public record ContainerRef(String pod, String container) {}
 
   /**
    * The container that failed in the last failed pod, not a native sidecar: where its log tail is

@@ -5,6 +5,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.History;
 import dev.deadletter.policy.Timestamps;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -95,8 +96,7 @@ public class TaskMetrics {
   public void record(DeadLetterTaskStatus previous, Decision decision, Instant createdAt) {
     DeadLetterTaskStatus before = previous == null ? new DeadLetterTaskStatus() : previous;
     DeadLetterTaskStatus after = decision.status();
-    int newestBefore =
-        before.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
+    int newestBefore = History.newestAttempt(before);
     after.getHistory().stream().filter(r -> r.getAttempt() > newestBefore).forEach(this::finished);
     if (after.getDeadLetter() != null && !after.getDeadLetter().equals(before.getDeadLetter())) {
       Counter.builder("deadletter.tasks.dead.lettered")

@@ -2,11 +2,12 @@ package dev.deadletter.operator;
 
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
+import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.metrics.TaskMetrics;
+import dev.deadletter.observe.AttemptCaches;
+import dev.deadletter.observe.TrimmingItemStore;
 import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
-import dev.deadletter.reconciler.TaskEventRecorder;
-import dev.deadletter.reconciler.TrimmingItemStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -93,7 +94,7 @@ public final class OperatorFactory {
           if (config.watchNamespaces().size() <= 1) {
             o.withItemStore(TrimmingItemStore.forTasks());
           }
-          o.withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
+          o.withInformerListLimit(AttemptCaches.LIST_PAGE);
         });
     if (config.capture()) {
       operator.register(

@@ -2,8 +2,6 @@ package dev.deadletter.policy;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 
 /**
@@ -47,14 +45,11 @@ public record Backoff(Duration initial, double multiplier, Duration max, double 
 
   /** A stable draw in [0, 1) for one attempt of one task. */
   public static double draw(String taskUid, int attempt) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(String.valueOf(taskUid).getBytes(StandardCharsets.UTF_8));
-      sha.update(ByteBuffer.allocate(4).putInt(attempt).array());
-      long bits = ByteBuffer.wrap(sha.digest()).getLong() >>> 11;
-      return bits / (double) (1L << 53);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    byte[] digest =
+        Sha256.digest(
+            String.valueOf(taskUid).getBytes(StandardCharsets.UTF_8),
+            ByteBuffer.allocate(4).putInt(attempt).array());
+    long bits = ByteBuffer.wrap(digest).getLong() >>> 11;
+    return bits / (double) (1L << 53);
   }
 }

@@ -48,7 +48,7 @@ public record FailureDetails(
     exitCodes = Map.copyOf(exitCodes);
     reasons = List.copyOf(reasons);
     podConditions = List.copyOf(podConditions);
-    message = truncate(message);
+    message = Texts.keepStart(message, MAX_MESSAGE_LENGTH);
   }
 
   public static FailureDetails jobDeleted() {
@@ -80,13 +80,6 @@ public record FailureDetails(
       return null;
     }
     String value = last.substring(RETRY_AFTER.length()).strip();
-    return value.isEmpty() ? null : truncate(value);
-  }
-
-  static String truncate(String message) {
-    if (message == null || message.length() <= MAX_MESSAGE_LENGTH) {
-      return message;
-    }
-    return message.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
+    return value.isEmpty() ? null : Texts.keepStart(value, MAX_MESSAGE_LENGTH);
   }
 }

@@ -129,7 +129,7 @@ final class RoundAccounting {
     status.setCountedAttempts(null);
     status.setRoundStartedAt(null);
     if (previous.getPhase() == TaskPhase.DeadLettered && previous.getDeadLetter() == null) {
-      AttemptRecord last = newestRecord();
+      AttemptRecord last = History.newest(status).orElse(null);
       status.setDeadLetter(
           new DeadLetterRecord(
               last != null && last.getAction() == RetryAction.DeadLetter
@@ -198,8 +198,7 @@ final class RoundAccounting {
   private void recordFinishedAttempts() {
     // Only attempts newer than every record: older Jobs kept by generous history limits may have
     // dropped out of the (shorter) status history, and must not be recorded again.
-    AttemptRecord newestRecord = newestRecord();
-    int newestRecorded = newestRecord == null ? 0 : newestRecord.getAttempt();
+    int newestRecorded = History.newestAttempt(status);
     observed.values().stream()
         .filter(ObservedAttempt::finished)
         .filter(a -> a.number() > newestRecorded)
@@ -321,12 +320,6 @@ final class RoundAccounting {
     return status.getHistory().stream()
         .filter(r -> r.getAttempt() == number)
         .findFirst()
-        .orElse(null);
-  }
-
-  private AttemptRecord newestRecord() {
-    return status.getHistory().stream()
-        .max(Comparator.comparingInt(AttemptRecord::getAttempt))
         .orElse(null);
   }
 

@@ -2,10 +2,12 @@ package dev.deadletter.reconciler;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
-import dev.deadletter.jobs.AttemptObservations;
-import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.metrics.TaskMetrics;
+import dev.deadletter.observe.AttemptObserver;
+import dev.deadletter.observe.LogTails;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
@@ -20,9 +22,7 @@ import dev.deadletter.policy.RetryDecider;
 import dev.deadletter.policy.TaskEvent;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -37,7 +37,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,9 +48,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: read the task's Jobs and pods
- * from the caches, ask {@link RetryDecider}, create at most one Job, write status once, then prune
- * old Jobs.
+ * Runs each DeadLetterTask as a sequence of attempt Jobs. One pass: observe the task's Jobs and
+ * pods ({@link AttemptObserver}), ask {@link RetryDecider}, create at most one Job, write status
+ * once, emit Events, then prune old Jobs.
  */
 @ControllerConfiguration(
     // The redrive annotation does not change metadata.generation, so every change must reach us.
@@ -60,23 +59,14 @@ import org.slf4j.MDC;
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
-  /**
-   * Informers list in pages of this size: Fabric8 reads a LIST response whole before parsing it, so
-   * one response with thousands of Jobs or pods, not the cache, is what fills a small heap at a
-   * start. A paged list is a consistent read (Fabric8 sends no resourceVersion=0 with a limit).
-   */
-  public static final long LIST_PAGE = 500;
-
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
   private final Clock clock;
   private final TaskEventRecorder events;
   private final TaskMetrics metrics;
   private final CrashPoints crashPoints;
-  private final PodCreationFailures podCreationFailures = new PodCreationFailures();
+  private final AttemptObserver observer;
   private final AtomicBoolean cacheBound = new AtomicBoolean();
-  // Set once by prepareEventSources, which JOSDK calls before any reconcile.
-  private AttemptCaches caches;
 
   public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
     this(clock, events, metrics, CrashPoints.NONE);
@@ -88,14 +78,13 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     this.events = events;
     this.metrics = metrics;
     this.crashPoints = crashPoints;
+    this.observer = new AttemptObserver(clock);
   }
 
   @Override
   public List<EventSource<?, DeadLetterTask>> prepareEventSources(
       EventSourceContext<DeadLetterTask> context) {
-    AttemptCaches.Prepared prepared = AttemptCaches.prepare(context);
-    caches = prepared.caches();
-    return prepared.sources();
+    return observer.prepareEventSources(context);
   }
 
   @Override
@@ -114,24 +103,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
     }
     AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task);
-    List<Pod> pods = caches.pods(context, task);
-    List<Job> jobs = caches.jobs(context, task);
-    Map<Integer, ObservedAttempt> observed =
-        observe(context.getClient(), task, attemptJobs, jobs, pods);
-
-    Instant now = clock.instant();
-    int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
-    Optional<Duration> lookAgain =
-        podCreationFailures.check(
-            context.getClient(),
-            task.getMetadata().getNamespace() + "/" + task.getMetadata().getName(),
-            latest,
-            observed,
-            jobs,
-            pods,
-            now);
+    Observation observation = observer.observe(context, task);
+    Instant now = observation.observedAt();
     Optional<EffectivePolicy> policy = parsedPolicy(task);
-    Observation observation = Observation.of(observed);
     Decision decision = decide(task, policy, observation, now);
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
@@ -158,13 +132,13 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
           .delete();
       return UpdateControl.noUpdate();
     }
-    LogTails.attach(context.getClient(), task, task.getStatus(), decision.status(), pods);
+    LogTails.attach(context.getClient(), task, observation, decision);
     writeStatus(task, decision.status(), context);
     crashPoints.reached(CrashPoints.Point.AFTER_STATUS);
     metrics.record(task.getStatus(), decision, createdAt);
     decision.events().forEach(e -> events.record(task, e));
     if (policy.isPresent()) {
-      pruneHistory(policy.get(), attemptJobs, observed, decision.status());
+      pruneHistory(policy.get(), attemptJobs, observation.attempts(), decision.status());
     }
 
     if (decision.action() instanceof WaitUntil wait) {
@@ -172,62 +146,10 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       return UpdateControl.<DeadLetterTask>noUpdate()
           .rescheduleAfter(delay.isNegative() ? Duration.ZERO : delay);
     }
-    if (decision.action() instanceof Idle && lookAgain.isPresent()) {
-      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(lookAgain.get());
+    if (decision.action() instanceof Idle && observation.lookAgainAfter() != null) {
+      return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(observation.lookAgainAfter());
     }
     return UpdateControl.noUpdate();
-  }
-
-  /**
-   * The task's attempts as the caches show them, corrected where the caches lag: a latest attempt
-   * missing from the Job cache is read from the API server, and a failure about to be recorded
-   * without an exit code is read again with its pods from the API server ({@link FailedPods}), that
-   * Job included: when the Job cache lags, the pod cache may too.
-   */
-  static Map<Integer, ObservedAttempt> observe(
-      KubernetesClient client,
-      DeadLetterTask task,
-      AttemptJobs attemptJobs,
-      List<Job> cachedJobs,
-      List<Pod> cachedPods) {
-    Map<Integer, ObservedAttempt> observed =
-        new HashMap<>(AttemptObservations.of(task, cachedJobs, cachedPods));
-    List<Job> jobs = new ArrayList<>(cachedJobs);
-    confirmLatestAttempt(task, attemptJobs, observed, cachedPods).ifPresent(jobs::add);
-    FailedPods.confirm(client, task, observed, jobs);
-    return observed;
-  }
-
-  /**
-   * The status says attempt N was created but the cache has no Job N. The cache may lag our own
-   * create (a watch event in flight), so ask the API once before the decider calls the attempt
-   * deleted.
-   *
-   * @return the Job read from the API server, if it was read and found
-   */
-  private static Optional<Job> confirmLatestAttempt(
-      DeadLetterTask task,
-      AttemptJobs attemptJobs,
-      Map<Integer, ObservedAttempt> observed,
-      List<Pod> pods) {
-    DeadLetterTaskStatus status = task.getStatus();
-    if (status == null || status.getAttempts() == 0 || observed.containsKey(status.getAttempts())) {
-      return Optional.empty();
-    }
-    int latest = status.getAttempts();
-    if (status.getHistory().stream().anyMatch(r -> r.getAttempt() == latest)) {
-      return Optional.empty();
-    }
-    Optional<Job> read = attemptJobs.read(latest);
-    read.ifPresent(
-        job -> {
-          List<Pod> own =
-              pods.stream()
-                  .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
-                  .toList();
-          observed.put(latest, AttemptReader.read(latest, job, own));
-        });
-    return read;
   }
 
   /**

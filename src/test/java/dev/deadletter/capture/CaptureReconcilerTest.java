@@ -5,7 +5,7 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.reconciler.TaskEventRecorder;
+import dev.deadletter.events.TaskEventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

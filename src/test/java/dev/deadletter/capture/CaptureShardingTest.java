@@ -5,7 +5,7 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.reconciler.TaskEventRecorder;
+import dev.deadletter.events.TaskEventRecorder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.operator.Main;
-import dev.deadletter.reconciler.DeadLetterTaskReconciler;
 import dev.deadletter.testing.LocalCluster;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class WatchedNamespacesIT {
 
-  static final int TASKS_PER_NAMESPACE = (int) DeadLetterTaskReconciler.LIST_PAGE + 100;
+  static final int TASKS_PER_NAMESPACE = (int) AttemptCaches.LIST_PAGE + 100;
 
   static KubernetesClient client;
 

@@ -2,6 +2,7 @@ package dev.deadletter.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.deadletter.policy.ContainerRef;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.ObservedAttempt.State;
@@ -121,7 +122,7 @@ class AttemptReaderTest {
         .isEqualTo(Map.of("proxy", 143, "main", 2));
     assertThat(AttemptReader.failedContainer(List.of(pod)))
         .as("the log tail is the main container's")
-        .contains(new AttemptReader.ContainerRef(pod.getMetadata().getName(), "main"));
+        .contains(new ContainerRef(pod.getMetadata().getName(), "main"));
   }
 
   @Test
@@ -174,7 +175,7 @@ class AttemptReaderTest {
     assertThat(f.exitCode()).isEqualTo(1);
     assertThat(f.message()).isEqualTo("migration 42 failed");
     assertThat(AttemptReader.failedContainer(List.of(pod)))
-        .contains(new AttemptReader.ContainerRef(pod.getMetadata().getName(), "migrate"));
+        .contains(new ContainerRef(pod.getMetadata().getName(), "migrate"));
   }
 
   @Test

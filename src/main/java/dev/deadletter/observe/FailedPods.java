@@ -1,11 +1,11 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
-import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.AttemptLabels;
-import dev.deadletter.jobs.AttemptObservations;
-import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.jobs.AttemptObservations.Read;
+import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.FailureDetails;
+import dev.deadletter.policy.History;
 import dev.deadletter.policy.ObservedAttempt;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -24,29 +24,23 @@ final class FailedPods {
 
   private FailedPods() {}
 
-  /** Re-reads, with pods from the API server, the failures the cache shows without exit codes. */
-  static void confirm(
-      KubernetesClient client,
-      DeadLetterTask task,
-      Map<Integer, ObservedAttempt> observed,
-      List<Job> jobs) {
-    int newestRecorded =
-        task.getStatus() == null
-            ? 0
-            : task.getStatus().getHistory().stream()
-                .mapToInt(AttemptRecord::getAttempt)
-                .max()
-                .orElse(0);
-    for (Job job : jobs) {
-      int number = AttemptObservations.attemptOf(job).orElse(0);
-      ObservedAttempt attempt = observed.get(number);
-      if (number > newestRecorded && attempt != null && lacksPodEvidence(attempt)) {
-        List<Pod> pods = podsOf(client, task, number, job);
-        if (!pods.isEmpty()) {
-          observed.put(number, AttemptReader.read(number, job, pods));
-        }
-      }
-    }
+  /**
+   * Re-reads, with pods from the API server, the failures the cache shows without exit codes. A
+   * read that is replaced keeps the fresh pods, so whatever else is taken from them (the container
+   * whose log tail to read) agrees with the failure recorded.
+   */
+  static void confirm(KubernetesClient client, DeadLetterTask task, Map<Integer, Read> reads) {
+    int newestRecorded = History.newestAttempt(task.getStatus());
+    reads.replaceAll(
+        (number, read) ->
+            number > newestRecorded && lacksPodEvidence(read.observed())
+                ? reread(client, task, number, read)
+                : read);
+  }
+
+  private static Read reread(KubernetesClient client, DeadLetterTask task, int number, Read read) {
+    List<Pod> pods = podsOf(client, task, number, read.job());
+    return pods.isEmpty() ? read : Read.of(number, read.job(), pods);
   }
 
   private static boolean lacksPodEvidence(ObservedAttempt attempt) {
@@ -67,7 +61,7 @@ final class FailedPods {
         .list()
         .getItems()
         .stream()
-        .filter(p -> AttemptObservations.controlledBy(p, job.getMetadata().getUid()))
+        .filter(p -> Ownership.controlledBy(p, job.getMetadata().getUid()))
         .toList();
   }
 }

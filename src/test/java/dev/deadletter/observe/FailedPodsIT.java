@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,8 +7,10 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptLabels;
-import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.jobs.AttemptObservations.Read;
+import dev.deadletter.policy.ContainerRef;
 import dev.deadletter.policy.EffectivePolicy;
+import dev.deadletter.policy.Observation;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -18,6 +20,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,12 +105,12 @@ class FailedPodsIT {
 
   @Test
   void failureSeenBeforeItsPodIsReadWithThePodFromTheApiServer() {
-    Map<Integer, ObservedAttempt> observed = seenWithoutPods();
+    Map<Integer, Read> observed = seenWithoutPods();
 
-    FailedPods.confirm(client, task(), observed, List.of(failedJob()));
+    FailedPods.confirm(client, task(), observed);
 
-    assertThat(observed.get(1).failure().exitCode()).isEqualTo(2);
-    assertThat(observed.get(1).failure().node()).isEqualTo("node-a");
+    assertThat(observed.get(1).observed().failure().exitCode()).isEqualTo(2);
+    assertThat(observed.get(1).observed().failure().node()).isEqualTo("node-a");
   }
 
   @Test
@@ -117,10 +120,10 @@ class FailedPodsIT {
     recorded.setAttempt(1);
     task.setStatus(new DeadLetterTaskStatus());
     task.getStatus().getHistory().add(recorded);
-    Map<Integer, ObservedAttempt> observed = seenWithoutPods();
-    ObservedAttempt before = observed.get(1);
+    Map<Integer, Read> observed = seenWithoutPods();
+    Read before = observed.get(1);
 
-    FailedPods.confirm(client, task, observed, List.of(failedJob()));
+    FailedPods.confirm(client, task, observed);
 
     assertThat(observed.get(1)).isSameAs(before);
   }
@@ -154,18 +157,22 @@ class FailedPodsIT {
     client.resource(job).updateStatus();
     Pod stale = createFailedPod("report-1-q9z8w", "report", job.getMetadata().getUid(), 2);
 
-    Map<Integer, ObservedAttempt> observed =
-        DeadLetterTaskReconciler.observe(
-            client, task, new AttemptJobs(client, task), List.of(), List.of(stale));
+    Observation observation =
+        new AttemptObserver(Clock.systemUTC()).observe(client, task, List.of(), List.of(stale));
 
-    assertThat(observed.get(1).state()).isEqualTo(ObservedAttempt.State.FAILED);
-    assertThat(observed.get(1).failure().exitCode()).isEqualTo(2);
+    assertThat(observation.attempts().get(1).state()).isEqualTo(ObservedAttempt.State.FAILED);
+    assertThat(observation.attempts().get(1).failure().exitCode()).isEqualTo(2);
+    assertThat(observation.failedContainers().get(1))
+        .as("the log tail is read from the pod the failure was read from, not the stale one")
+        .isEqualTo(new ContainerRef("report-1-q9z8w", "main"));
   }
 
-  private static Map<Integer, ObservedAttempt> seenWithoutPods() {
-    ObservedAttempt attempt = AttemptReader.read(1, failedJob(), List.of());
-    assertThat(attempt.failure().exitCode()).as("the cache alone has no exit code").isNull();
-    return new HashMap<>(Map.of(1, attempt));
+  private static Map<Integer, Read> seenWithoutPods() {
+    Read read = Read.of(1, failedJob(), List.of());
+    assertThat(read.observed().failure().exitCode())
+        .as("the cache alone has no exit code")
+        .isNull();
+    return new HashMap<>(Map.of(1, read));
   }
 
   private static DeadLetterTask task() {

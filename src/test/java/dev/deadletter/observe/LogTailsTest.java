@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,10 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.Forensics;
+import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.policy.ContainerRef;
+import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.Observation;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -60,21 +64,21 @@ class LogTailsTest {
         .withPath(LOG_PATH)
         .andReturn(200, "line 8\nline 9\npanic: disk full\n")
         .once();
-    DeadLetterStatusPair pair = pairWithNewFailure();
+    Decision decision = newFailureRecorded();
 
-    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+    LogTails.attach(client, task(3), observation(), decision);
 
-    assertThat(pair.after.getHistory().get(0).getLogTail())
+    assertThat(decision.status().getHistory().get(0).getLogTail())
         .isEqualTo("line 8\nline 9\npanic: disk full\n");
   }
 
   @Test
   void noLogIsReadUnlessAskedFor() {
-    DeadLetterStatusPair pair = pairWithNewFailure();
+    Decision decision = newFailureRecorded();
 
-    LogTails.attach(client, task(null), pair.before, pair.after, List.of(failedPod()));
+    LogTails.attach(client, task(null), observation(), decision);
 
-    assertThat(pair.after.getHistory().get(0).getLogTail()).isNull();
+    assertThat(decision.status().getHistory().get(0).getLogTail()).isNull();
     assertThat(server.getRequestCount()).as("no request to the API server").isZero();
   }
 
@@ -88,11 +92,11 @@ class LogTailsTest {
     }
     log.append("panic: disk full\n");
     server.expect().get().withPath(LOG_PATH).andReturn(200, log.toString()).once();
-    DeadLetterStatusPair pair = pairWithNewFailure();
+    Decision decision = newFailureRecorded();
 
-    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+    LogTails.attach(client, task(3), observation(), decision);
 
-    String tail = pair.after.getHistory().get(0).getLogTail();
+    String tail = decision.status().getHistory().get(0).getLogTail();
     assertThat(tail.getBytes(StandardCharsets.UTF_8).length)
         .isLessThanOrEqualTo(Forensics.MAX_LOG_BYTES);
     assertThat(tail).endsWith("step " + step + ": copied a batch of rows\npanic: disk full\n");
@@ -106,11 +110,11 @@ class LogTailsTest {
   void oneLongLineIsCutAtACharacterBoundary() {
     String huge = "é".repeat(5000) + "!"; // 2 bytes each, and no line start to cut at
     server.expect().get().withPath(LOG_PATH).andReturn(200, huge).once();
-    DeadLetterStatusPair pair = pairWithNewFailure();
+    Decision decision = newFailureRecorded();
 
-    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+    LogTails.attach(client, task(3), observation(), decision);
 
-    String tail = pair.after.getHistory().get(0).getLogTail();
+    String tail = decision.status().getHistory().get(0).getLogTail();
     assertThat(tail.getBytes(StandardCharsets.UTF_8).length)
         .isLessThanOrEqualTo(Forensics.MAX_LOG_BYTES)
         .isGreaterThan(Forensics.MAX_LOG_BYTES - 8);
@@ -120,23 +124,39 @@ class LogTailsTest {
   @Test
   void anUnreadableLogLeavesTheRecordWithoutIt() {
     server.expect().get().withPath(LOG_PATH).andReturn(403, "forbidden").once();
-    DeadLetterStatusPair pair = pairWithNewFailure();
+    Decision decision = newFailureRecorded();
 
-    LogTails.attach(client, task(3), pair.before, pair.after, List.of(failedPod()));
+    LogTails.attach(client, task(3), observation(), decision);
 
-    assertThat(pair.after.getHistory().get(0).getLogTail()).isNull();
+    assertThat(decision.status().getHistory().get(0).getLogTail()).isNull();
   }
 
-  record DeadLetterStatusPair(DeadLetterTaskStatus before, DeadLetterTaskStatus after) {}
+  @Test
+  void aFailureRecordedByAnEarlierPassGetsNoTail() {
+    Decision decision = newFailureRecorded();
+    decision = new Decision(decision.action(), decision.status(), List.of(), null, List.of());
 
-  private static DeadLetterStatusPair pairWithNewFailure() {
+    LogTails.attach(client, task(3), observation(), decision);
+
+    assertThat(decision.status().getHistory().get(0).getLogTail()).isNull();
+    assertThat(server.getRequestCount()).as("no request to the API server").isZero();
+  }
+
+  /** A decision that recorded attempt 1 as failed for the first time. */
+  private static Decision newFailureRecorded() {
     AttemptRecord failed = new AttemptRecord();
     failed.setAttempt(1);
     failed.setJob("export-1");
     failed.setOutcome(AttemptRecord.Outcome.Failed);
     DeadLetterTaskStatus after = new DeadLetterTaskStatus();
     after.setHistory(new ArrayList<>(List.of(failed)));
-    return new DeadLetterStatusPair(new DeadLetterTaskStatus(), after);
+    return new Decision(new Decision.Idle(), after, List.of(), null, List.of(failed));
+  }
+
+  /** What the pass saw: attempt 1 failed, in {@link #failedPod}. */
+  private static Observation observation() {
+    ContainerRef failed = AttemptReader.failedContainer(List.of(failedPod())).orElseThrow();
+    return new Observation(Map.of(), null, Map.of(1, failed), null, null);
   }
 
   private static DeadLetterTask task(Integer logTailLines) {
@@ -155,7 +175,6 @@ class LogTailsTest {
         .withNewMetadata()
         .withName("export-1-x7k2p")
         .withCreationTimestamp("2026-11-28T12:00:00Z")
-        .withLabels(Map.of("batch.kubernetes.io/job-name", "export-1"))
         .endMetadata()
         .withNewStatus()
         .withPhase("Failed")

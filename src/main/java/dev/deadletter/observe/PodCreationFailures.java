@@ -1,6 +1,6 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
-import dev.deadletter.jobs.AttemptObservations;
+import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.Timestamps;
 import io.fabric8.kubernetes.api.model.Event;
@@ -121,12 +121,7 @@ final class PodCreationFailures {
     return jobs.stream()
         .filter(j -> j.getMetadata().getName().equals(attempt.jobName()))
         .findFirst()
-        .filter(
-            j ->
-                !hasCountedPods(j)
-                    && pods.stream()
-                        .noneMatch(
-                            p -> AttemptObservations.controlledBy(p, j.getMetadata().getUid())));
+        .filter(j -> !hasCountedPods(j) && Ownership.podsOf(j, pods).isEmpty());
   }
 
   /**

@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.AttemptLabels;
@@ -27,7 +27,15 @@ import java.util.Set;
  * <p>A store must be filled by one informer ({@link TrimmingItemStore#fitsOneInformer}), so an
  * operator given a list of namespaces gets a Job source and a pod source per namespace.
  */
-final class AttemptCaches {
+public final class AttemptCaches {
+
+  /**
+   * Informers (these, and the operator's of tasks) list in pages of this size: Fabric8 reads a LIST
+   * response whole before parsing it, so one response with thousands of Jobs or pods, not the
+   * cache, is what fills a small heap at a start. A paged list is a consistent read (Fabric8 sends
+   * no resourceVersion=0 with a limit).
+   */
+  public static final long LIST_PAGE = 500;
 
   static final String JOBS = "attempt-jobs";
   static final String PODS = "attempt-pods";
@@ -111,7 +119,7 @@ final class AttemptCaches {
         .withLabelSelector(AttemptLabels.TASK)
         .withSecondaryToPrimaryMapper(AttemptCaches::taskOf)
         .withItemStore(store)
-        .withInformerListLimit(DeadLetterTaskReconciler.LIST_PAGE);
+        .withInformerListLimit(LIST_PAGE);
     namespace.ifPresent(ns -> config.withNamespaces(Set.of(ns)));
     var source = new InformerEventSource<>(config.build(), context);
     source.addIndexers(Map.of(BY_TASK, AttemptCaches::taskKey));

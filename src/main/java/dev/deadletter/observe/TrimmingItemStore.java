@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.Sidecars;

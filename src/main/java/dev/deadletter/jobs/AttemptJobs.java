@@ -1,7 +1,6 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.jobs;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.jobs.AttemptObservations;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobList;
@@ -16,10 +15,10 @@ import java.util.Optional;
  * The API calls a pass makes on one task's attempt Jobs: a confirming read, the create, the
  * pruning.
  */
-final class AttemptJobs {
+public final class AttemptJobs {
 
   /** How a create ended. */
-  enum Created {
+  public enum Created {
     CREATED,
     /**
      * AlreadyExists, and the Job is ours: an earlier pass created it and died before its status
@@ -33,13 +32,13 @@ final class AttemptJobs {
   private final DeadLetterTask task;
   private final NonNamespaceOperation<Job, JobList, ScalableResource<Job>> jobs;
 
-  AttemptJobs(KubernetesClient client, DeadLetterTask task) {
+  public AttemptJobs(KubernetesClient client, DeadLetterTask task) {
     this.task = task;
     this.jobs = client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace());
   }
 
   /** The task's own Job of this attempt, read from the API server rather than the cache. */
-  Optional<Job> read(int attempt) {
+  public Optional<Job> read(int attempt) {
     return ours(
         jobs.withName(DeadLetterTask.attemptJobName(task.getMetadata().getName(), attempt)).get());
   }
@@ -47,7 +46,7 @@ final class AttemptJobs {
   /**
    * @throws KubernetesClientException for every refusal but AlreadyExists
    */
-  Created create(Job job) {
+  public Created create(Job job) {
     try {
       jobs.resource(job).create();
       return Created.CREATED;
@@ -61,12 +60,12 @@ final class AttemptJobs {
     }
   }
 
-  void delete(String jobName) {
+  public void delete(String jobName) {
     jobs.withName(jobName).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
   }
 
   private Optional<Job> ours(Job job) {
     return Optional.ofNullable(job)
-        .filter(j -> AttemptObservations.controlledBy(j, task.getMetadata().getUid()));
+        .filter(j -> Ownership.controlledBy(j, task.getMetadata().getUid()));
   }
 }

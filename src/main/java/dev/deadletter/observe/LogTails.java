@@ -1,18 +1,18 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.Forensics;
-import dev.deadletter.jobs.AttemptReader;
-import io.fabric8.kubernetes.api.model.Pod;
+import dev.deadletter.policy.ContainerRef;
+import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.Observation;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * byte bound keeps its end, where the error usually is. Best effort: a log that cannot be read
  * leaves the record without it.
  */
-final class LogTails {
+public final class LogTails {
 
   private static final Logger log = LoggerFactory.getLogger(LogTails.class);
 
@@ -31,63 +31,55 @@ final class LogTails {
 
   private LogTails() {}
 
-  static void attach(
-      KubernetesClient client,
-      DeadLetterTask task,
-      DeadLetterTaskStatus before,
-      DeadLetterTaskStatus after,
-      List<Pod> pods) {
+  /**
+   * Into each failure {@code decision} newly recorded (and its status keeps), the log tail of the
+   * container {@code observation} found it to have failed in; only when the task asks for log tails
+   * (spec.forensics.logTailLines).
+   */
+  public static void attach(
+      KubernetesClient client, DeadLetterTask task, Observation observation, Decision decision) {
     Forensics forensics = task.getSpec().getForensics();
     if (forensics == null || forensics.getLogTailLines() == null) {
       return;
     }
     int lines = Math.min(50, forensics.getLogTailLines());
-    int newestBefore =
-        before == null
-            ? 0
-            : before.getHistory().stream().mapToInt(AttemptRecord::getAttempt).max().orElse(0);
-    after.getHistory().stream()
-        .filter(r -> r.getAttempt() > newestBefore && r.getAttempt() > 0)
+    List<AttemptRecord> kept = decision.status().getHistory();
+    decision.recorded().stream()
+        .filter(kept::contains) // one of many recorded at once can be cut from the history
         .filter(r -> r.getOutcome() == AttemptRecord.Outcome.Failed && r.getLogTail() == null)
-        .forEach(r -> r.setLogTail(read(client, task, r.getJob(), lines, pods)));
+        .forEach(
+            r ->
+                Optional.ofNullable(observation.failedContainers().get(r.getAttempt()))
+                    .ifPresent(ref -> r.setLogTail(read(client, task, ref, lines))));
   }
 
   private static String read(
-      KubernetesClient client, DeadLetterTask task, String jobName, int lines, List<Pod> pods) {
-    List<Pod> ofJob =
-        pods.stream()
-            .filter(p -> jobName.equals(labels(p).get("batch.kubernetes.io/job-name")))
-            .toList();
-    return AttemptReader.failedContainer(ofJob)
-        .map(
-            ref -> {
-              try (InputStream stream =
-                  client
-                      .pods()
-                      .inNamespace(task.getMetadata().getNamespace())
-                      .withName(ref.pod())
-                      .inContainer(ref.container())
-                      // The pod has ended: do not wait for it to become ready.
-                      .withReadyWaitTimeout(0)
-                      // No limitBytes: the API would keep the first bytes of the tail, and the
-                      // error is usually in the last ones.
-                      .tailingLines(lines)
-                      .getLogInputStream()) {
-                return keepEnd(readEnd(stream));
-              } catch (KubernetesClientException e) {
-                log.warn(
-                    "could not read the log of {}/{}: HTTP {} {}",
-                    ref.pod(),
-                    ref.container(),
-                    e.getCode(),
-                    e.getMessage());
-                return null;
-              } catch (IOException e) {
-                log.warn("could not read the log of {}/{}: {}", ref.pod(), ref.container(), e);
-                return null;
-              }
-            })
-        .orElse(null);
+      KubernetesClient client, DeadLetterTask task, ContainerRef ref, int lines) {
+    try (InputStream stream =
+        client
+            .pods()
+            .inNamespace(task.getMetadata().getNamespace())
+            .withName(ref.pod())
+            .inContainer(ref.container())
+            // The pod has ended: do not wait for it to become ready.
+            .withReadyWaitTimeout(0)
+            // No limitBytes: the API would keep the first bytes of the tail, and the
+            // error is usually in the last ones.
+            .tailingLines(lines)
+            .getLogInputStream()) {
+      return keepEnd(readEnd(stream));
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "could not read the log of {}/{}: HTTP {} {}",
+          ref.pod(),
+          ref.container(),
+          e.getCode(),
+          e.getMessage());
+      return null;
+    } catch (IOException e) {
+      log.warn("could not read the log of {}/{}: {}", ref.pod(), ref.container(), e);
+      return null;
+    }
   }
 
   /**
@@ -148,9 +140,5 @@ final class LogTails {
       return 2;
     }
     return codePoint < 0x10000 ? 3 : 4;
-  }
-
-  private static Map<String, String> labels(Pod p) {
-    return p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
   }
 }

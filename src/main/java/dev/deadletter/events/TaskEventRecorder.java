@@ -1,6 +1,7 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.events;
 
 import dev.deadletter.policy.TaskEvent;
+import dev.deadletter.policy.Texts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -17,11 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emits events.k8s.io/v1 Events about a task. Best effort: a lost Event never fails a reconcile.
+ * Emits events.k8s.io/v1 Events about a task, or about a Job captured as one. Best effort: a lost
+ * Event never fails a reconcile.
  */
 public class TaskEventRecorder {
 
   static final String REPORTING_CONTROLLER = "deadletter.dev/deadletter-operator";
+
+  /** The API limits an Event note to 1 KiB. */
+  static final int MAX_NOTE = 1024;
+
   private static final Logger log = LoggerFactory.getLogger(TaskEventRecorder.class);
   private static final DateTimeFormatter MICRO_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT)
@@ -60,7 +66,7 @@ public class TaskEventRecorder {
             .withType(event.warning() ? "Warning" : "Normal")
             .withReason(event.reason())
             .withAction(event.reason())
-            .withNote(truncate(event.message()))
+            .withNote(Texts.keepStart(event.message(), MAX_NOTE))
             .withEventTime(new MicroTime(MICRO_TIME.format(now)))
             .withReportingController(REPORTING_CONTROLLER)
             .withReportingInstance(instance)
@@ -79,10 +85,5 @@ public class TaskEventRecorder {
           ex.getCode(),
           ex.getStatus() == null ? ex.getMessage() : ex.getStatus().getMessage());
     }
-  }
-
-  /** The API limits an Event note to 1 KiB. */
-  private static String truncate(String note) {
-    return note.length() <= 1024 ? note : note.substring(0, 1021) + "...";
   }
 }

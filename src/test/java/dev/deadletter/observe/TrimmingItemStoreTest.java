@@ -1,4 +1,4 @@
-package dev.deadletter.reconciler;
+package dev.deadletter.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

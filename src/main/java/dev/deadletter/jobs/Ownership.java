@@ -1,0 +1,28 @@
+package dev.deadletter.jobs;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The one way to tell what an object belongs to: its controller owner reference's UID. Exact,
+ * unlike a name or a label (job-name, controller-uid), which a later object of the same name
+ * shares, or anyone can set.
+ */
+public final class Ownership {
+
+  private Ownership() {}
+
+  public static boolean controlledBy(HasMetadata child, String ownerUid) {
+    return child.getMetadata().getOwnerReferences() != null
+        && child.getMetadata().getOwnerReferences().stream()
+            .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && ownerUid.equals(o.getUid()));
+  }
+
+  /** The pods of {@code job} among {@code pods}. */
+  public static List<Pod> podsOf(Job job, Collection<Pod> pods) {
+    return pods.stream().filter(p -> controlledBy(p, job.getMetadata().getUid())).toList();
+  }
+}
