@@ -2,12 +2,10 @@ package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
-import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.RefusedStart;
-import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.RoundStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.Action;
@@ -18,7 +16,6 @@ import dev.deadletter.policy.Decision.WaitUntil;
 import dev.deadletter.policy.Observation.CreateRefusal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -103,6 +100,7 @@ public final class RetryDecider {
     private final Observation observation;
     private final Instant now;
     private final RoundAccounting accounting;
+    private final RoundBudgets budgets;
     private final DeadLetterTaskStatus previous;
     private final DeadLetterTaskStatus status;
     private final List<TaskEvent> events;
@@ -115,6 +113,7 @@ public final class RetryDecider {
       this.observation = observation;
       this.now = now;
       this.accounting = RoundAccounting.account(task, policy, observation.attempts(), now);
+      this.budgets = new RoundBudgets(task, policy, accounting, now);
       this.previous = accounting.previous();
       this.status = accounting.status;
       this.events = accounting.events;
@@ -170,12 +169,12 @@ public final class RetryDecider {
       }
       boolean lastInRound = accounting.inRound(last.getAttempt());
       if (lastInRound) {
-        Optional<DeadLetterRecord> verdict = exhausted(last);
+        Optional<DeadLetterRecord> verdict = budgets.exhausted(last);
         if (verdict.isPresent()) {
           return actOnRequest ? redrive(request, latest, last) : deadLetter(verdict.get());
         }
       }
-      Instant due = nextAttemptTime(last);
+      Instant due = budgets.nextAttemptTime(last);
       if (accounting.recorded.contains(last)) {
         // Chosen once per failure, whether the pass waits or (seeing the failure late) starts now.
         Instant failedAt = Timestamps.parse(last.getFinishTime());
@@ -198,7 +197,7 @@ public final class RetryDecider {
         }
       }
       if (lastInRound) {
-        Optional<DeadLetterRecord> late = startsTooLate(last);
+        Optional<DeadLetterRecord> late = budgets.startsTooLate(last);
         if (late.isPresent()) {
           return deadLetter(late.get());
         }
@@ -385,165 +384,14 @@ public final class RetryDecider {
           + " to a new value to redrive";
     }
 
-    /** Whether the failed latest attempt of the round spent a budget: then the round ends. */
-    private Optional<DeadLetterRecord> exhausted(AttemptRecord last) {
-      if (last.getAction() == RetryAction.DeadLetter) {
-        return verdict(
-            DeadLetterReason.RuleMatched,
-            "attempt %d failed: %s; rule %s says DeadLetter"
-                .formatted(last.getAttempt(), describe(last), ruleKey(last)),
-            last);
-      }
-      Optional<DeadLetterRecord> poison = poisoned(last);
-      if (poison.isPresent()) {
-        return poison;
-      }
-      Optional<EffectiveRule> rule = ownCountRule(last);
-      if (rule.isPresent() && rule.get().budget().isPresent()) {
-        int spent = round().getRuleFailures().getOrDefault(rule.get().key(), 0);
-        int budget = rule.get().budget().getAsInt();
-        if (spent >= budget) {
-          return verdict(
-              DeadLetterReason.RuleBudgetExhausted,
-              "rule %s matched %d failures, its maxAttempts is %d; last: %s"
-                  .formatted(rule.get().key(), spent, budget, describe(last)),
-              last);
-        }
-      } else if (round().getCountedAttempts() >= policy.maxAttempts()) {
-        return verdict(
-            DeadLetterReason.RetriesExhausted,
-            "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last)),
-            last);
-      }
-      Optional<Instant> deadline = retryDeadline();
-      if (deadline.isPresent() && nextAttemptTime(last).isAfter(deadline.get())) {
-        return verdict(
-            DeadLetterReason.RetryDurationExceeded,
-            "maxRetryDuration %s: the next attempt would start after %s; last: %s"
-                .formatted(
-                    GoDuration.format(policy.maxRetryDuration().get()),
-                    Timestamps.format(deadline.get()),
-                    describe(last)),
-            last);
-      }
-      return Optional.empty();
-    }
-
-    /** Whether the last K failures of the round, K from retryPolicy.poison, are all the same. */
-    private Optional<DeadLetterRecord> poisoned(AttemptRecord last) {
-      if (policy.poisonAfter().isEmpty() || last.getFingerprint() == null) {
-        return Optional.empty();
-      }
-      int k = policy.poisonAfter().getAsInt();
-      List<AttemptRecord> recent =
-          status.getHistory().stream()
-              .filter(
-                  r -> accounting.inRound(r.getAttempt()) && r.getAttempt() > last.getAttempt() - k)
-              .toList();
-      boolean identical =
-          recent.size() == k
-              && recent.stream()
-                  .allMatch(
-                      r ->
-                          r.getOutcome() == Outcome.Failed
-                              && last.getFingerprint().equals(r.getFingerprint()));
-      if (!identical) {
-        return Optional.empty();
-      }
-      return verdict(
-          DeadLetterReason.PoisonDetected,
-          "the last %d failures were identical (fingerprint %s): %s"
-              .formatted(k, last.getFingerprint(), describe(last)),
-          last);
-    }
-
-    /**
-     * maxRetryDuration checked when the retry really starts: a suspend, an operator that was down
-     * or refused creates may have pushed it past the deadline since the failure was judged.
-     */
-    private Optional<DeadLetterRecord> startsTooLate(AttemptRecord last) {
-      Optional<Instant> deadline = retryDeadline();
-      if (deadline.isEmpty() || !now.isAfter(deadline.get())) {
-        return Optional.empty();
-      }
-      return verdict(
-          DeadLetterReason.RetryDurationExceeded,
-          "maxRetryDuration %s: attempt %d was due to start at %s, after %s; last: %s"
-              .formatted(
-                  GoDuration.format(policy.maxRetryDuration().get()),
-                  last.getAttempt() + 1,
-                  Timestamps.format(now),
-                  Timestamps.format(deadline.get()),
-                  describe(last)),
-          last);
-    }
-
-    private Optional<Instant> retryDeadline() {
-      Instant startedAt = Timestamps.parse(round().getStartedAt());
-      if (policy.maxRetryDuration().isEmpty() || startedAt == null) {
-        return Optional.empty();
-      }
-      return Optional.of(startedAt.plus(policy.maxRetryDuration().get()));
-    }
-
-    private Optional<DeadLetterRecord> verdict(
-        DeadLetterReason reason, String message, AttemptRecord last) {
-      return Optional.of(
-          new DeadLetterRecord(reason, Timestamps.format(now), last.getAttempt(), message));
-    }
-
-    /**
-     * When the attempt after {@code last} is due: its failure time plus the backoff of the budget
-     * it was charged to, rounded up to the millisecond (the precision status keeps) so the recorded
-     * time is never earlier than the computed one.
-     */
-    private Instant nextAttemptTime(AttemptRecord last) {
-      Instant failedAt = Timestamps.parse(last.getFinishTime());
-      if (last.getRetryAfter() != null && last.getRetryAfter().getDelay() != null) {
-        return wholeMillis(
-            (failedAt == null ? now : failedAt)
-                .plus(GoDuration.parse(last.getRetryAfter().getDelay())));
-      }
-      Optional<EffectiveRule> rule = ownCountRule(last);
-      Backoff backoff = rule.flatMap(EffectiveRule::backoff).orElse(policy.backoff());
-      int count =
-          rule.isPresent()
-              ? round().getRuleFailures().getOrDefault(rule.get().key(), 0)
-              : round().getCountedAttempts();
-      Duration delay =
-          backoff.delay(
-              Math.max(1, count), Backoff.draw(task.getMetadata().getUid(), last.getAttempt()));
-      return wholeMillis((failedAt == null ? now : failedAt).plus(delay));
-    }
-
-    /**
-     * The rule that matched {@code last}, if it has a count (and so a budget or backoff) of its
-     * own.
-     */
-    private Optional<EffectiveRule> ownCountRule(AttemptRecord last) {
-      return last.getRule() == null
-          ? Optional.empty()
-          : policy.rule(last.getRule()).filter(EffectiveRule::ownCount);
-    }
-
     private RoundStatus round() {
       return accounting.round();
     }
   }
 
-  /** Rounded up to the millisecond, the precision status keeps. */
-  private static Instant wholeMillis(Instant t) {
-    Instant whole = t.truncatedTo(ChronoUnit.MILLIS);
-    return whole.equals(t) ? t : whole.plusMillis(1);
-  }
-
   private static Duration refusalBackoff(int refusals) {
     Duration d = REFUSAL_BACKOFF.multipliedBy(1L << Math.min(refusals - 1, 20));
     return d.compareTo(REFUSAL_BACKOFF_CAP) > 0 ? REFUSAL_BACKOFF_CAP : d;
-  }
-
-  private static String ruleKey(AttemptRecord r) {
-    return r.getRule() != null ? r.getRule() : "rules[" + r.getMatchedRule() + "]";
   }
 
   static String describe(AttemptRecord r) {
