@@ -26,7 +26,8 @@ public record EffectivePolicy(
     int keepFailed,
     Optional<Duration> ttlAfterSucceeded,
     OptionalInt poisonAfter,
-    Optional<RetryAfterBounds> retryAfter) {
+    Optional<RetryAfterBounds> retryAfter,
+    boolean redriveOnTemplateChange) {
 
   /** How long a workload's retry-after hint may make the next attempt wait. */
   public record RetryAfterBounds(Duration min, Duration max) {
@@ -86,7 +87,9 @@ public record EffectivePolicy(
         policy.getPoison() == null || policy.getPoison().getConsecutiveIdenticalFailures() == null
             ? OptionalInt.empty()
             : OptionalInt.of(policy.getPoison().getConsecutiveIdenticalFailures()),
-        retryAfter(policy.getHonorRetryAfter()));
+        retryAfter(policy.getHonorRetryAfter()),
+        spec.getRedrivePolicy() != null
+            && Boolean.TRUE.equals(spec.getRedrivePolicy().getOnTemplateChange()));
   }
 
   private static Optional<RetryAfterBounds> retryAfter(RetryAfterPolicy p) {

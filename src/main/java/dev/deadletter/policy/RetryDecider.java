@@ -5,6 +5,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
 import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.RedriveRecord;
 import dev.deadletter.api.v1alpha1.RefusedStart;
 import dev.deadletter.api.v1alpha1.RoundStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
@@ -106,6 +107,7 @@ public final class RetryDecider {
     private final List<TaskEvent> events;
     private Duration chosenDelay;
     private String stalledReason;
+    private String templateHash; // computed only when a dead letter needs it
 
     Pass(DeadLetterTask task, EffectivePolicy policy, Observation observation, Instant now) {
       this.task = task;
@@ -155,7 +157,13 @@ public final class RetryDecider {
       // While suspended a retry request stays pending: it takes effect on resume.
       boolean actOnRequest = newRequest && !policy.suspended();
       if (status.getDeadLetter() != null) {
-        return actOnRequest ? redrive(request, latest, last) : deadLettered();
+        if (actOnRequest) {
+          return redrive(request, latest, last);
+        }
+        if (templateChangedSinceDeadLetter()) {
+          return redriveForNewTemplate(latest, last);
+        }
+        return deadLettered();
       }
       if (last == null) {
         if (newRequest) {
@@ -208,8 +216,38 @@ public final class RetryDecider {
     private Action redrive(String request, int latest, AttemptRecord last) {
       accounting.handled(
           request, "redriving with a fresh round of " + policy.maxAttempts() + " attempts");
+      return openRound(RedriveRecord.Trigger.Annotation, latest, last);
+    }
+
+    /** Once per template version: the new round's dead letter records the hash it ran with. */
+    private boolean templateChangedSinceDeadLetter() {
+      String deadWith = status.getDeadLetter().getTemplateHash();
+      return policy.redriveOnTemplateChange()
+          && !policy.suspended()
+          && deadWith != null
+          && !deadWith.equals(templateHash());
+    }
+
+    private Action redriveForNewTemplate(int latest, AttemptRecord last) {
+      events.add(
+          TaskEvent.normal(
+              TaskEvent.REDRIVEN,
+              "spec.jobTemplate changed (%s, dead-lettered with %s): redriving with a fresh round"
+                  .formatted(templateHash(), status.getDeadLetter().getTemplateHash())));
+      return openRound(RedriveRecord.Trigger.TemplateChanged, latest, last);
+    }
+
+    private Action openRound(RedriveRecord.Trigger trigger, int latest, AttemptRecord last) {
       accounting.openRound(latest + 1);
+      status.setLastRedrive(new RedriveRecord(trigger, Timestamps.format(now), templateHash()));
       return startNow(latest + 1, last);
+    }
+
+    private String templateHash() {
+      if (templateHash == null) {
+        templateHash = TemplateHash.of(task.getSpec().getJobTemplate());
+      }
+      return templateHash;
     }
 
     private Action runningAttempt(ObservedAttempt running) {
@@ -361,6 +399,7 @@ public final class RetryDecider {
     }
 
     private Action deadLetter(DeadLetterRecord verdict) {
+      verdict.setTemplateHash(templateHash());
       status.setDeadLetter(verdict);
       events.add(TaskEvent.warning(TaskEvent.DEAD_LETTERED, deadLetterMessage(verdict)));
       return deadLettered();

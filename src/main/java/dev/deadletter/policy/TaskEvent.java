@@ -11,6 +11,7 @@ public record TaskEvent(boolean warning, String reason, String message) {
   public static final String SUCCEEDED = "Succeeded";
   public static final String DEAD_LETTERED = "DeadLettered";
   public static final String RETRY_REQUESTED = "RetryRequested";
+  public static final String REDRIVEN = "Redriven";
   public static final String STALLED = "Stalled";
 
   static TaskEvent normal(String reason, String message) {

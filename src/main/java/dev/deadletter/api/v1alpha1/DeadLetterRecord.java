@@ -24,6 +24,19 @@ public class DeadLetterRecord {
   @JsonPropertyDescription("A human-readable account of why.")
   private String message;
 
+  @JsonPropertyDescription(
+      "A hash of spec.jobTemplate when the task was dead-lettered (redrivePolicy.onTemplateChange"
+          + " redrives once it differs).")
+  private String templateHash;
+
+  public String getTemplateHash() {
+    return templateHash;
+  }
+
+  public void setTemplateHash(String templateHash) {
+    this.templateHash = templateHash;
+  }
+
   public DeadLetterRecord() {}
 
   public DeadLetterRecord(DeadLetterReason reason, String at, Integer attempt, String message) {
@@ -71,7 +84,8 @@ public class DeadLetterRecord {
         && reason == d.reason
         && Objects.equals(at, d.at)
         && Objects.equals(attempt, d.attempt)
-        && Objects.equals(message, d.message);
+        && Objects.equals(message, d.message)
+        && Objects.equals(templateHash, d.templateHash);
   }
 
   @Override

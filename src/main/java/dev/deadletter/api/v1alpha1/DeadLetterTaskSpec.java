@@ -25,6 +25,9 @@ public class DeadLetterTaskSpec {
       "While true no new attempt starts; a running attempt is left alone and the backoff schedule is kept.")
   private Boolean suspend;
 
+  @JsonPropertyDescription("When a dead-lettered task starts a fresh round by itself.")
+  private RedrivePolicy redrivePolicy;
+
   @JsonPropertyDescription("How many finished attempt Jobs to keep, by outcome.")
   private HistoryLimits historyLimits;
 
@@ -98,5 +101,13 @@ public class DeadLetterTaskSpec {
 
   public void setHistoryLimits(HistoryLimits historyLimits) {
     this.historyLimits = historyLimits;
+  }
+
+  public RedrivePolicy getRedrivePolicy() {
+    return redrivePolicy;
+  }
+
+  public void setRedrivePolicy(RedrivePolicy redrivePolicy) {
+    this.redrivePolicy = redrivePolicy;
   }
 }

@@ -31,6 +31,10 @@ public class DeadLetterTaskStatus {
   private DeadLetterRecord deadLetter;
 
   @JsonPropertyDescription(
+      "Why and when the current round began with a redrive: Annotation or TemplateChanged.")
+  private RedriveRecord lastRedrive;
+
+  @JsonPropertyDescription(
       "Set while the API server refuses to create the next attempt's Job; the create is tried"
           + " again at nextAttemptAt.")
   private RefusedStart refusedStart;
@@ -102,6 +106,14 @@ public class DeadLetterTaskStatus {
 
   public void setDeadLetter(DeadLetterRecord deadLetter) {
     this.deadLetter = deadLetter;
+  }
+
+  public RedriveRecord getLastRedrive() {
+    return lastRedrive;
+  }
+
+  public void setLastRedrive(RedriveRecord lastRedrive) {
+    this.lastRedrive = lastRedrive;
   }
 
   public RefusedStart getRefusedStart() {
@@ -200,6 +212,7 @@ public class DeadLetterTaskStatus {
     c.round = round == null ? null : round.copy();
     c.deadLetter = deadLetter;
     c.refusedStart = refusedStart;
+    c.lastRedrive = lastRedrive;
     c.countedAttempts = countedAttempts;
     c.roundStartedAt = roundStartedAt;
     c.activeJob = activeJob;
@@ -223,6 +236,7 @@ public class DeadLetterTaskStatus {
         && Objects.equals(round, s.round)
         && Objects.equals(deadLetter, s.deadLetter)
         && Objects.equals(refusedStart, s.refusedStart)
+        && Objects.equals(lastRedrive, s.lastRedrive)
         && Objects.equals(countedAttempts, s.countedAttempts)
         && Objects.equals(roundStartedAt, s.roundStartedAt)
         && Objects.equals(activeJob, s.activeJob)
