@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.RedrivePolicy;
+import dev.deadletter.api.v1alpha1.RedriveRecord;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.testing.LocalNamespace;
@@ -160,6 +162,36 @@ class RoundsE2E {
     assertThat(done.getStatus().getAttempts()).isEqualTo(2);
     assertThat(done.getStatus().getRound().getNumber()).isEqualTo(2);
     assertThat(done.getStatus().getRefusedStart()).isNull();
+  }
+
+  @Test
+  void aFixedTemplateRedrivesTheDeadLetterOnceWithRedrivePolicyOnTemplateChange() {
+    DeadLetterTask task = task("fixed").exitCodes("3").maxAttempts(1).build();
+    RedrivePolicy redrive = new RedrivePolicy();
+    redrive.setOnTemplateChange(true);
+    task.getSpec().setRedrivePolicy(redrive);
+    client.resource(task).inNamespace(ns).create();
+    awaitTask("fixed", t -> phase(t) == TaskPhase.DeadLettered);
+
+    // The fix lands as a template edit (in a GitOps repository: a new image tag).
+    taskResource("fixed")
+        .edit(
+            t -> {
+              t.getSpec()
+                  .getJobTemplate()
+                  .getSpec()
+                  .getTemplate()
+                  .getMetadata()
+                  .getAnnotations()
+                  .put("sim.deadletter.dev/exit-codes", "0");
+              return t;
+            });
+
+    DeadLetterTask done = awaitTask("fixed", t -> phase(t) == TaskPhase.Succeeded);
+    assertThat(done.getStatus().getAttempts()).isEqualTo(2);
+    assertThat(done.getStatus().getRound().getNumber()).isEqualTo(2);
+    assertThat(done.getStatus().getLastRedrive().getTrigger())
+        .isEqualTo(RedriveRecord.Trigger.TemplateChanged);
   }
 
   private static void assertNoNewAttemptFor(String task, int attempts, Duration quiet) {
