@@ -5,7 +5,6 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision;
-import dev.deadletter.policy.History;
 import dev.deadletter.policy.Timestamps;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -96,8 +95,7 @@ public class TaskMetrics {
   public void record(DeadLetterTaskStatus previous, Decision decision, Instant createdAt) {
     DeadLetterTaskStatus before = previous == null ? new DeadLetterTaskStatus() : previous;
     DeadLetterTaskStatus after = decision.status();
-    int newestBefore = History.newestAttempt(before);
-    after.getHistory().stream().filter(r -> r.getAttempt() > newestBefore).forEach(this::finished);
+    decision.recorded().forEach(this::finished);
     if (after.getDeadLetter() != null && !after.getDeadLetter().equals(before.getDeadLetter())) {
       Counter.builder("deadletter.tasks.dead.lettered")
           .description("Transitions of tasks to DeadLettered, by status.deadLetter.reason")

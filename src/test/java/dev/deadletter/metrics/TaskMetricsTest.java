@@ -33,7 +33,8 @@ class TaskMetricsTest {
 
     metrics.record(
         before,
-        new Decision(new Decision.Idle(), after, List.of(), Duration.ofSeconds(10), List.of()),
+        new Decision(
+            new Decision.Idle(), after, List.of(), Duration.ofSeconds(10), after.getHistory()),
         null);
     metrics.record(after, decision(after), null); // the same status seen again: nothing new
 
@@ -49,7 +50,8 @@ class TaskMetricsTest {
   void unknownReasonsAreReportedAsOtherToKeepLabelsBounded() {
     metrics.record(
         status(TaskPhase.Running, 1),
-        decision(status(TaskPhase.BackingOff, 1, failed(1, "SomethingNobodyExpected", "12:00:10"))),
+        recording(
+            status(TaskPhase.BackingOff, 1, failed(1, "SomethingNobodyExpected", "12:00:10"))),
         null);
 
     assertThat(
@@ -105,8 +107,14 @@ class TaskMetricsTest {
     assertThat(registry.get("deadletter.tasks").tag("phase", "Running").gauge().value()).isZero();
   }
 
+  /** A decision that recorded nothing new. */
   private static Decision decision(DeadLetterTaskStatus status) {
     return new Decision(new Decision.Idle(), status, List.of());
+  }
+
+  /** A decision that recorded every attempt of its history for the first time. */
+  private static Decision recording(DeadLetterTaskStatus status) {
+    return new Decision(new Decision.Idle(), status, List.of(), null, status.getHistory());
   }
 
   private static DeadLetterTaskStatus status(
