@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests of the Helm chart helm/deadletter-operator. Static: lint, template (default and namespaced
-# multi-replica), schema rejections, RBAC rules equal to an expected list, the CRD equal to crds/, the
-# Artifact Hub metadata and kubeVersion, the helm test hook as rendered.
+# multi-replica), schema rejections, RBAC rules equal to an expected list, the CRD equal to crds/, the chart
+# README's values table, the Artifact Hub metadata and kubeVersion, the helm test hook as rendered.
 # On the local cluster (hack/cluster.sh up): install into a namespace enforcing Pod Security "restricted",
 # RBAC sufficiency (kubectl auth can-i as the ServiceAccount, and the real operator jar running a full retry
 # cycle with the ServiceAccount's token), `helm test` (and the hook's script run as its ServiceAccount against
@@ -58,6 +58,9 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------------------
 # Static checks
+
+check "chart README: the values table is generated from values.yaml and the schema (hack/chart-readme.py)" \
+  quietly python3 "$repo/hack/chart-readme.py" --check
 
 render() { helm template "$release" "$chart" -n "$sys_ns" "$@"; }
 # All rendered objects as one JSON array.
