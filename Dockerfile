@@ -3,7 +3,9 @@
 #   docker build -t REGISTRY/deadletter-operator:0.1.0 .
 # The chart runs it with a read-only root filesystem and an emptyDir at /tmp.
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+# The jar is the same on every platform: a multi-arch build (release.yml) compiles it once, natively, on the
+# builder's platform, and only the runtime stage is per platform (it runs nothing, so needs no emulation).
+FROM --platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # Dependencies first, so that a source change does not download them again.
 COPY pom.xml .

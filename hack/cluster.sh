@@ -30,19 +30,20 @@ scheduler_port=${DEADLETTER_SCHEDULER_PORT:-20259}
 kwok_port=${DEADLETTER_KWOK_PORT:-20247}
 nodes=${DEADLETTER_NODES:-2}
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
-tools=(faultproxy) # from hack/k8s/cmd, e.g. for the network fault tests
+tools=(faultproxy actionlint) # from hack/k8s/cmd (e.g. for the network fault tests) and hack/tools/go.mod
 
 log() { echo "cluster: $*" >&2; }
 
-# The hash of the module files names what is in the cache; a changed go.mod means a rebuild. The block of
-# build.sh between "# >>>" and "# <<<" builds this repository's own tools and has a key of its own: a
-# change there must not rebuild Kubernetes.
+# The hash of the module files names what is in the cache; a changed go.mod means a rebuild. The blocks of
+# build.sh between "# >>>" and "# <<<" (this repository's own tools, actionlint, helm's default Kubernetes
+# version) have a key of their own, with hack/tools' module files: a change there must not rebuild Kubernetes.
 module_hash() {
   { cat "$k8s_module/go.mod" "$k8s_module/go.sum"; sed '/^# >>>/,/^# <<</d' "$k8s_module/build.sh"; } |
     sha256sum | cut -c1-16
 }
 tools_hash() {
-  { cat "$k8s_module"/cmd/*/*.go; sed -n '/^# >>>/,/^# <<</p' "$k8s_module/build.sh"; } | sha256sum | cut -c1-16
+  { cat "$k8s_module"/cmd/*/*.go "$repo/hack/tools/go.mod" "$repo/hack/tools/go.sum"
+    sed -n '/^# >>>/,/^# <<</p' "$k8s_module/build.sh"; } | sha256sum | cut -c1-16
 }
 
 cmd_build() {
@@ -62,7 +63,7 @@ cmd_build() {
   local tools_stamp="$bin/.tools-$(tools_hash)" t
   for t in "${tools[@]}"; do [[ -x "$bin/$t" ]] || rm -f "$tools_stamp"; done
   if [[ ! -f "$tools_stamp" ]]; then
-    log "building this repository's tools (${tools[*]}) into $bin"
+    log "building this repository's tools (${tools[*]}) and re-linking helm into $bin"
     "$k8s_module/build.sh" "$bin" tools
     rm -f "$bin"/.tools-* && touch "$tools_stamp"
   fi

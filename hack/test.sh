@@ -19,6 +19,7 @@ if [[ "${DEADLETTER_EXISTING_CLUSTER:-}" != 1 ]]; then
   eval "$(hack/cluster.sh env)"
 fi
 
+hack/lint-workflows.sh   # actionlint on .github/workflows (built into the cache by hack/cluster.sh build)
 hack/cluster/smoke-test.sh
 helm/tests/run.sh
 # The benchmark harness's smoke scenario: about 10 tasks, all converge, none starts before its schedule.

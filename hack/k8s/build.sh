@@ -28,13 +28,30 @@ done
 version_flags+=" -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok_version"
 version_flags+=" -X helm.sh/helm/v3/internal/version.version=$helm_version"
 version_flags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+# >>> helm's default Kubernetes version, as helm's own Makefile stamps it (from the client-go it is built
+# with): `helm template` and `helm lint` without --kube-version check a chart's kubeVersion against it, and
+# unstamped it is v1.20. In a block of its own, so that a change here re-links helm and not Kubernetes (see
+# below); the linker ignores these -X flags in the binaries that lack the packages.
+for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+  version_flags+=" -X $pkg.k8sVersionMajor=$major -X $pkg.k8sVersionMinor=$minor"
+done
+# <<<
 
 mkdir -p "$out"
-# >>> This repository's own tools, from cmd/ (standard library only, seconds to build). hack/cluster.sh keeps
-# this block out of the cache key of the binaries above and below; it rebuilds the tools alone, with
-# `build.sh OUT_DIR tools`, when their source changes or one is missing.
+# >>> This repository's own tools, from cmd/ (standard library only, seconds to build), and actionlint from
+# the small module ../tools (its go.mod pins the version). hack/cluster.sh keeps every block between these
+# markers out of the cache key of the binaries above and below; it rebuilds the tools alone, with
+# `build.sh OUT_DIR tools`, when their source or a block changes or one is missing. That also re-links
+# helm with the flags above (its packages come from Go's build cache: seconds to a few minutes).
 go build -trimpath -ldflags "-s -w" -o "$out/faultproxy" ./cmd/faultproxy
-if [[ "${2:-}" == tools ]]; then echo "built faultproxy into $out"; exit 0; fi
+go -C ../tools build -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/actionlint" github.com/rhysd/actionlint/cmd/actionlint
+if [[ "${2:-}" == tools ]]; then
+  # Replaced with a rename: a helm running from the cache meanwhile keeps its file.
+  go build -trimpath -ldflags "-s -w $version_flags" -o "$out/.helm.new" helm.sh/helm/v3/cmd/helm
+  mv -f "$out/.helm.new" "$out/helm"
+  echo "built faultproxy, actionlint and helm $helm_version (default Kubernetes v$major.$minor) into $out"
+  exit 0
+fi
 # <<<
 start=$(date +%s)
 go build -trimpath -ldflags "-s -w $version_flags" -o "$out/" \

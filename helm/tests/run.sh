@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Tests of the Helm chart helm/deadletter-operator. Static: lint, template (default and namespaced
-# multi-replica), schema rejections, RBAC rules equal to an expected list, the CRD equal to crds/.
+# multi-replica), schema rejections, RBAC rules equal to an expected list, the CRD equal to crds/, the chart
+# README's values table, the Artifact Hub metadata and kubeVersion, the helm test hook as rendered.
 # On the local cluster (hack/cluster.sh up): install into a namespace enforcing Pod Security "restricted",
 # RBAC sufficiency (kubectl auth can-i as the ServiceAccount, and the real operator jar running a full retry
-# cycle with the ServiceAccount's token), the admission policy matrix, upgrades (a value; the CRD), and
-# uninstall (the CRD and the tasks survive). Cleans up what it creates. Last line: "helm: N passed, N failed".
+# cycle with the ServiceAccount's token), `helm test` (and the hook's script run as its ServiceAccount against
+# that operator), the admission policy matrix, upgrades (a value; the CRD), and uninstall (the CRD and the
+# tasks survive). Cleans up what it creates. Last line: "helm: N passed, N failed".
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 chart="$repo/helm/deadletter-operator"
@@ -56,6 +58,9 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------------------
 # Static checks
+
+check "chart README: the values table is generated from values.yaml and the schema (hack/chart-readme.py)" \
+  quietly python3 "$repo/hack/chart-readme.py" --check
 
 render() { helm template "$release" "$chart" -n "$sys_ns" "$@"; }
 # All rendered objects as one JSON array.
@@ -113,8 +118,9 @@ check "default: token mounted, grace period > SHUTDOWN_TIMEOUT" q "$d" "$deploy 
   and .spec.template.spec.terminationGracePeriodSeconds == 45" 
 
 check "namespaced: a Role + RoleBinding in each watched namespace" \
-  q "$n" '([.[] | select(.kind == "Role" and (.metadata.name | endswith("-leader-election") | not)) | .metadata.namespace] | sort == ["'$ns_a'","'$ns_b'"])
-     and ([.[] | select(.kind == "RoleBinding" and (.metadata.name | endswith("-leader-election") | not)) | .metadata.namespace] | sort == ["'$ns_a'","'$ns_b'"])'
+  q "$n" '[.[] | select(.metadata.labels["app.kubernetes.io/component"] != "test")] as $o
+     | ([$o[] | select(.kind == "Role" and (.metadata.name | endswith("-leader-election") | not)) | .metadata.namespace] | sort == ["'$ns_a'","'$ns_b'"])
+     and ([$o[] | select(.kind == "RoleBinding" and (.metadata.name | endswith("-leader-election") | not)) | .metadata.namespace] | sort == ["'$ns_a'","'$ns_b'"])'
 check "namespaced: no ClusterRole grants jobs, pods or tasks to the operator (no ClusterRoleBinding)" \
   q "$n" '([.[] | select(.kind == "ClusterRoleBinding")] | length == 0)
      and ([.[] | select(.kind == "ClusterRole") | .rules[] | select(.resources | index("jobs") or index("pods"))] | length == 0)'
@@ -163,8 +169,17 @@ common_rules() {
     "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadlettertasks/status [get]" \
     "ClusterRole - $release-deadletter-operator-task-viewer: deadletter.dev deadlettertasks,deadlettertasks/status [get,list,watch]"
 }
-{ operator_rules ClusterRole -; common_rules; } | sort >"$work/expected-default.txt"
-{ operator_rules Role "$ns_a"; operator_rules Role "$ns_b"; common_rules; } | sort >"$work/expected-namespaced.txt"
+# The helm test hook's Role, in the namespace of its task: the task by name, and what the admission policy
+# asks of a task author there.
+test_rules() { # test_rules NAMESPACE
+  printf '%s\n' \
+    "Role $1 $release-deadletter-operator-test: deadletter.dev deadlettertasks [get,delete] names=$release-deadletter-operator-test" \
+    "Role $1 $release-deadletter-operator-test: deadletter.dev deadlettertasks [create]" \
+    "Role $1 $release-deadletter-operator-test: batch jobs [create]" \
+    "Role $1 $release-deadletter-operator-test:  serviceaccounts [use] names=default"
+}
+{ operator_rules ClusterRole -; common_rules; test_rules "$sys_ns"; } | sort >"$work/expected-default.txt"
+{ operator_rules Role "$ns_a"; operator_rules Role "$ns_b"; common_rules; test_rules "$ns_a"; } | sort >"$work/expected-namespaced.txt"
 same_rules() { diff -u "$2" <(rules "$1") >"$work/diff" || { sed 's/^/  /' "$work/diff"; return 1; }; }
 check "RBAC rules exactly as expected (all namespaces)" same_rules "$d" "$work/expected-default.txt"
 check "RBAC rules exactly as expected (namespaced)" same_rules "$n" "$work/expected-namespaced.txt"
@@ -177,10 +192,12 @@ check "labelled namespaces: get on the watched namespaces only" bash -c \
   "$(declare -f render); release=$release chart=$chart sys_ns=$sys_ns
    render --set capture.labelledNamespaces=true --set 'watchNamespaces={$ns_a,$ns_b}' |
      grep -A2 -E '^ *resources: \[namespaces\]' | grep -q 'resourceNames: \[\"$ns_a\",\"$ns_b\"\]'"
+# The one rule on serviceaccounts: the test Role's `use` of default (a verb only the admission policy reads).
 check "RBAC: no wildcard, secrets, pods/create, tokens, impersonate, escalate or bind" q "$d" '
   [.[] | select(.kind == "Role" or .kind == "ClusterRole") | .rules[]
    | select((.verbs + .resources + .apiGroups | index("*"))
-       or (.resources | index("secrets") or index("serviceaccounts/token") or index("serviceaccounts"))
+       or (.resources | index("secrets") or index("serviceaccounts/token"))
+       or ((.resources | index("serviceaccounts")) and (.verbs != ["use"] or .resourceNames != ["default"]))
        or (.verbs | index("impersonate") or index("escalate") or index("bind"))
        or ((.resources | index("pods")) and (.verbs | index("create"))))] | length == 0'
 
@@ -203,10 +220,65 @@ check "admissionPolicy.enabled=false renders no policy" bash -c \
   "helm template $release '$chart' --set admissionPolicy.enabled=false | grep -q ValidatingAdmissionPolicy && exit 1 || exit 0"
 packaged() {
   helm package "$chart" -d "$work" >/dev/null &&
-    tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep -q 'deadletter-operator/files/deadlettertasks.deadletter.dev-v1.yml' &&
-    helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep -q 'kind: CustomResourceDefinition'
+    tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadlettertasks.deadletter.dev-v1.yml' >/dev/null &&
+    helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep 'kind: CustomResourceDefinition' >/dev/null
 }
 check "helm package carries the CRD and renders it" packaged
+
+# Chart metadata as Artifact Hub reads it, and the Kubernetes version helm renders for.
+meta() { yq -r "$1" "$chart/Chart.yaml"; }
+annotation() { meta ".annotations[\"artifacthub.io/$1\"]"; }
+kube_version_default() { # helm's build stamps the version of its client-go; unstamped it would be v1.20.0
+  local want got
+  mkdir -p "$work/kv/templates" || return 1
+  printf 'apiVersion: v2\nname: kv\nversion: 0.1.0\n' >"$work/kv/Chart.yaml"
+  echo 'version: {{ .Capabilities.KubeVersion.Version }}' >"$work/kv/templates/kv.yaml"
+  want=$(kubectl version --client -o json | jq -r '.clientVersion | "v\(.major).\(.minor).0"')
+  got=$(helm template "$work/kv" | yq -r '.version')
+  [[ "$got" == "$want" ]] || { echo "  helm renders for $got, kubectl is $want"; return 1; }
+}
+check "helm renders for the Kubernetes version it was built with (hack/k8s/build.sh stamps it)" kube_version_default
+check "Chart.yaml: kubeVersion >=1.30.0-0" test "$(meta .kubeVersion)" = ">=1.30.0-0"
+check "kubeVersion: rendering for Kubernetes 1.29 is refused" rejected "incompatible with Kubernetes v1.29.0" --kube-version 1.29.0
+check "Artifact Hub: home, sources, icon (docs/icon.svg), maintainers" bash -c "
+  yq -e '.home and (.sources | length > 0) and (.maintainers | length > 0) and (.icon | endswith(\"/docs/icon.svg\"))' '$chart/Chart.yaml' >/dev/null &&
+  test -s '$repo/docs/icon.svg'"
+check "Artifact Hub: operator, capabilities, license (LICENSE), prerelease, links, crds" bash -c "$(declare -f meta annotation); chart='$chart'
+  test \"\$(annotation operator)\" = true && test \"\$(annotation prerelease)\" = true &&
+  case \"\$(annotation operatorCapabilities)\" in 'Basic Install'|'Seamless Upgrades'|'Full Lifecycle'|'Deep Insights'|'Auto Pilot') ;; *) exit 1 ;; esac &&
+  test \"\$(annotation license)\" = Apache-2.0 && grep -q 'Apache License' '$repo/LICENSE' &&
+  annotation links | yq -e 'length > 0 and all(.[]; .name and (.url | startswith(\"https://\")))' >/dev/null &&
+  annotation crds | yq -e '.[0].name == \"$crd\"' >/dev/null"
+check "Artifact Hub: images are the operator at appVersion and the test image of values.yaml" bash -c "$(declare -f meta annotation); chart='$chart'
+  annotation images | yq -e --arg op \"ghcr.io/deadletter-dev/deadletter-operator:\$(meta .appVersion)\" \\
+    --arg test \"\$(yq -r '.tests.image.repository + \":\" + .tests.image.tag' '$chart/values.yaml')\" \\
+    '[.[].image] == [\$op, \$test]' >/dev/null"
+
+# The helm test hook, rendered.
+hook='.[] | select(.metadata.annotations["helm.sh/hook"] == "test")'
+test_pod="$hook | select(.kind == \"Pod\")"
+test_env() { echo "($test_pod | .spec.containers[0].env[] | select(.name == \"$1\") | .value)"; }
+check "helm test hook: a ServiceAccount, Role, RoleBinding and Pod; RBAC deleted after the test, the pod kept for --logs" \
+  q "$d" "([$hook | .kind] | sort) == [\"Pod\",\"Role\",\"RoleBinding\",\"ServiceAccount\"]
+    and all($hook | select(.kind != \"Pod\"); .metadata.annotations[\"helm.sh/hook-delete-policy\"] == \"before-hook-creation,hook-succeeded,hook-failed\")
+    and ($test_pod | .metadata.annotations[\"helm.sh/hook-delete-policy\"] == \"before-hook-creation\")"
+check "helm test hook: its task goes to the release namespace (all namespaces watched)" \
+  q "$d" "$(test_env TASK_NAMESPACE) == \"$sys_ns\" and ($hook | select(.kind == \"Role\") | .metadata.namespace) == \"$sys_ns\""
+check "helm test hook: to the first watched namespace when the release namespace is not watched" \
+  q "$n" "$(test_env TASK_NAMESPACE) == \"$ns_a\" and ($hook | select(.kind == \"RoleBinding\") | .metadata.namespace == \"$ns_a\"
+    and .subjects == [{\"kind\":\"ServiceAccount\",\"name\":\"$release-deadletter-operator-test\",\"namespace\":\"$sys_ns\"}])"
+check "helm test hook: TASK is a DeadLetterTask of that name and namespace, its Job as restricted as the operator" bash -c "
+  jq -r '$(test_env TASK)' '$d' | yq -e '.kind == \"DeadLetterTask\" and .metadata.name == \"$release-deadletter-operator-test\"
+    and .metadata.namespace == \"$sys_ns\" and .spec.jobTemplate.spec.template.spec.automountServiceAccountToken == false
+    and .spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot == true
+    and .spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation == false' >/dev/null"
+check "helm test hook: the test pod is as restricted as the operator's" q "$d" "$test_pod | .spec.securityContext.runAsNonRoot == true
+  and .spec.securityContext.seccompProfile.type == \"RuntimeDefault\"
+  and (.spec.containers[0].securityContext | .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.drop == [\"ALL\"])"
+check "helm test hook: with admissionPolicy.enabled=false the test Role keeps only the task rules" bash -c "
+  helm template $release '$chart' -n $sys_ns --set admissionPolicy.enabled=false | yq -s -e '[.[] | select(.kind == \"Role\" and .metadata.name == \"$release-deadletter-operator-test\") | .rules[].resources[]] == [\"deadlettertasks\",\"deadlettertasks\"]' >/dev/null"
+check "helm test hook: tests.enabled=false renders none" bash -c \
+  "helm template $release '$chart' --set tests.enabled=false | grep -q 'helm.sh/hook: test' && exit 1 || exit 0"
 
 # The Argo CD health check (docs/argocd-health.lua), run by a Lua interpreter on sample tasks.
 lua=$(command -v lua5.1 lua5.4 lua 2>/dev/null | head -1)
@@ -258,6 +330,17 @@ check "helm install (all namespaces, 1 replica) into a restricted namespace" \
   quietly helm install "$release" "$chart" -n "$sys_ns" "${sim[@]}" --wait --timeout 90s
 check "the CRD is owned by the release and kept on uninstall" bash -c \
   "kubectl get crd $crd -o json | jq -e '.metadata.annotations[\"meta.helm.sh/release-name\"] == \"$release\" and .metadata.annotations[\"helm.sh/resource-policy\"] == \"keep\"' >/dev/null"
+check "NOTES: the install warns that image.repository is still the placeholder" bash -c \
+  "helm get notes $release -n $sys_ns | grep -q '^WARNING: image.repository is still the chart.s placeholder'"
+crds_examples() { # Artifact Hub's crdsExamples, each accepted by the CRD and the admission policy (server dry run)
+  local example
+  yq -r '.annotations["artifacthub.io/crdsExamples"]' "$chart/Chart.yaml" | yq -c '.[]' >"$work/examples.jsonl" &&
+    test -s "$work/examples.jsonl" || return 1
+  while IFS= read -r example; do
+    kubectl create --dry-run=server -n "$ns_a" -f - <<<"$example" >/dev/null || return 1
+  done <"$work/examples.jsonl"
+}
+check "Artifact Hub: the crdsExamples are valid DeadLetterTasks (server-side dry run)" crds_examples
 
 can() { kubectl auth can-i --as="$sa_user" "$@" >/dev/null 2>&1; }
 cannot() { ! can "$@"; }
@@ -265,8 +348,11 @@ check "all namespaces: the ServiceAccount may create jobs in any namespace" can 
 check "all namespaces: the ServiceAccount may watch tasks cluster-wide" can watch deadlettertasks.deadletter.dev --all-namespaces
 
 # Upgrade: change values (namespaced, 2 replicas).
-check "helm upgrade to watchNamespaces [$ns_a, $ns_b], replicas 2" \
-  quietly helm upgrade "$release" "$chart" -n "$sys_ns" "${sim[@]}" -f "$work/namespaced.yaml" --wait --timeout 90s
+check "helm upgrade to watchNamespaces [$ns_a, $ns_b], replicas 2, a real image.repository" \
+  quietly helm upgrade "$release" "$chart" -n "$sys_ns" "${sim[@]}" -f "$work/namespaced.yaml" \
+    --set image.repository=ghcr.io/deadletter-dev/deadletter-operator --wait --timeout 90s
+check "NOTES: no placeholder warning once image.repository is set" bash -c \
+  "helm get notes $release -n $sys_ns | grep -q 'is installed as release' && ! helm get notes $release -n $sys_ns | grep -q WARNING"
 check "after upgrade: revision 2, a PodDisruptionBudget, no ClusterRoleBinding" bash -c "
   helm status $release -n $sys_ns -o json | jq -e '.version == 2' >/dev/null &&
   kubectl get pdb -n $sys_ns $release-deadletter-operator >/dev/null &&
@@ -316,6 +402,25 @@ check "cannot get other leases, nor leases outside $sys_ns" bash -c "$(declare -
 check "cannot escalate or bind roles" bash -c "$(declare -f can cannot); sa_user=$sa_user
   cannot escalate roles.rbac.authorization.k8s.io -n $ns_a && cannot bind clusterroles.rbac.authorization.k8s.io"
 
+# token_kubeconfig FILE TOKEN: a kubeconfig for this cluster that authenticates with nothing but TOKEN.
+token_kubeconfig() {
+  local server ca
+  [[ -n "$2" ]] || return 1
+  server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+  ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+  if [[ -z "$ca" ]]; then
+    ca=$(base64 -w0 <"$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')")
+  fi
+  cat >"$1" <<YAML
+apiVersion: v1
+kind: Config
+clusters: [{name: local, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
+users: [{name: sa, user: {token: "$2"}}]
+contexts: [{name: sa, context: {cluster: local, user: sa}}]
+current-context: sa
+YAML
+}
+
 # The real operator with nothing but the ServiceAccount's token: a full retry cycle.
 run_operator() {
   local jar="$repo/target/deadletter-operator.jar"
@@ -324,21 +429,9 @@ run_operator() {
   fi
   # A copy, so that a concurrent `mvn package` cannot pull the classes from under the running JVM.
   mkdir -p "$work/app" && cp "$jar" "$work/app/" && cp -r "$repo/target/lib" "$work/app/" || return 1
-  local server ca token
-  server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
-  ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
-  if [[ -z "$ca" ]]; then
-    ca=$(base64 -w0 <"$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')")
-  fi
+  local token
   token=$(kubectl create token "$sa_name" -n "$sys_ns" --duration=10m) || return 1
-  cat >"$work/sa.kubeconfig" <<YAML
-apiVersion: v1
-kind: Config
-clusters: [{name: local, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
-users: [{name: operator, user: {token: "$token"}}]
-contexts: [{name: operator, context: {cluster: local, user: operator}}]
-current-context: operator
-YAML
+  token_kubeconfig "$work/sa.kubeconfig" "$token" || return 1
   (cd "$work" && exec env -u KUBERNETES_SERVICE_HOST KUBECONFIG="$work/sa.kubeconfig" \
     WATCH_NAMESPACES="$ns_a,$ns_b" POD_NAMESPACE="$sys_ns" LEADER_ELECTION_ENABLED=true \
     LEADER_ELECTION_LEASE_NAME=deadletter-operator LEADER_ELECTION_LEASE_NAMESPACE="$sys_ns" \
@@ -392,6 +485,53 @@ check "history: Failed then Succeeded" bash -c \
   "kubectl get dlt helm-rbac -n $ns_a -o json | jq -e '[.status.history[].outcome] == [\"Failed\",\"Succeeded\"]' >/dev/null"
 check "events.k8s.io Events were recorded by the operator" bash -c \
   "kubectl get events.events.k8s.io -n $ns_a -o json | jq -e '[.items[] | select(.regarding.name == \"helm-rbac\" and .reportingController == \"deadletter.dev/deadletter-operator\")] | length >= 3' >/dev/null"
+# The helm test hook. On KWOK its pod "succeeds" without running (no container runs there), which shows that
+# the hook's objects are created, that its pod is admitted in a restricted namespace, and what is cleaned up.
+test_sa=$release-deadletter-operator-test
+check "helm test: the hook's pod is admitted in the restricted namespace and succeeds (simulated by KWOK)" \
+  quietly helm test "$release" -n "$sys_ns" --timeout 90s
+check "helm test: afterwards its ServiceAccount and RBAC are gone, its Succeeded pod stays for --logs" bash -c "
+  ! kubectl get sa $test_sa -n $sys_ns >/dev/null 2>&1 && ! kubectl get role $test_sa -n $ns_a >/dev/null 2>&1 &&
+  ! kubectl get rolebinding $test_sa -n $ns_a >/dev/null 2>&1 &&
+  test \"\$(kubectl get pod $test_sa -n $sys_ns -o jsonpath='{.status.phase}')\" = Succeeded"
+# So the hook's own script runs here, as the hook's ServiceAccount with the hook's RBAC (applied again from
+# `helm get hooks`), against the real operator started above: it watches $ns_a, where this release's hook puts
+# its task.
+hook_rbac() { # the test hook's ServiceAccount, Role and RoleBinding as a List
+  yq -s '{apiVersion: "v1", kind: "List", items: [.[] | select(.metadata.annotations["helm.sh/hook"] == "test" and .kind != "Pod")]}' \
+    "$work/hooks.yaml"
+}
+hook_setup() {
+  helm get hooks "$release" -n "$sys_ns" >"$work/hooks.yaml" || return 1
+  hook_rbac | kubectl apply -f - >/dev/null || return 1
+  token_kubeconfig "$work/test.kubeconfig" "$(kubectl create token "$test_sa" -n "$sys_ns" --duration=10m)"
+}
+hook_script() {
+  local pod='select(.kind == "Pod") | .spec.containers[0]' envs=()
+  yq -r "$pod | .args[0]" "$work/hooks.yaml" >"$work/hook.sh" || return 1
+  mapfile -d '' envs < <(yq -j "$pod | .env[] | select(.name != \"HOME\") | \"\\(.name)=\\(.value)\\u0000\"" "$work/hooks.yaml")
+  [[ " ${envs[*]} " == *" TASK_NAMESPACE=$ns_a "* ]] || { echo "  the hook's task is not in $ns_a: ${envs[*]:0:3}"; return 1; }
+  env "${envs[@]}" KUBECONFIG="$work/test.kubeconfig" TIMEOUT_SECONDS=90 sh "$work/hook.sh" >"$work/hook.log" 2>&1
+  local rc=$?
+  sed 's/^/  /' "$work/hook.log"
+  ((rc == 0)) && grep -q "task $ns_a/$test_sa is Ready" "$work/hook.log"
+}
+check "helm test for real: the hook's ServiceAccount and RBAC, applied from helm get hooks" hook_setup
+check "helm test for real: the hook's script creates its task, the operator runs it to Ready, the script deletes it" hook_script
+check "helm test for real: the task is gone" bash -c "! kubectl get dlt $test_sa -n $ns_a >/dev/null 2>&1"
+test_can() { kubectl auth can-i --as="system:serviceaccount:$sys_ns:$test_sa" "$@" >/dev/null 2>&1; }
+check "the hook's ServiceAccount may create tasks and get and delete its own, in $ns_a only" bash -c "$(declare -f test_can); test_sa=$test_sa sys_ns=$sys_ns
+  test_can create deadlettertasks.deadletter.dev -n $ns_a && test_can get deadlettertasks.deadletter.dev/$test_sa -n $ns_a &&
+  test_can delete deadlettertasks.deadletter.dev/$test_sa -n $ns_a && ! test_can create deadlettertasks.deadletter.dev -n $ns_b &&
+  ! test_can create deadlettertasks.deadletter.dev -n $sys_ns"
+check "the hook's ServiceAccount may not list, watch, update or read other tasks, pods or secrets" bash -c "$(declare -f test_can); test_sa=$test_sa sys_ns=$sys_ns
+  ! test_can list deadlettertasks.deadletter.dev -n $ns_a && ! test_can watch deadlettertasks.deadletter.dev -n $ns_a &&
+  ! test_can update deadlettertasks.deadletter.dev/$test_sa -n $ns_a && ! test_can patch deadlettertasks.deadletter.dev/$test_sa -n $ns_a &&
+  ! test_can get deadlettertasks.deadletter.dev/other -n $ns_a && ! test_can delete deadlettertasks.deadletter.dev/other -n $ns_a &&
+  ! test_can create pods -n $ns_a && ! test_can get secrets -n $ns_a && ! test_can get jobs.batch -n $ns_a &&
+  ! test_can delete jobs.batch -n $ns_a"
+hook_rbac 2>/dev/null | kubectl delete -f - --ignore-not-found >/dev/null 2>&1
+
 check "no request of the operator was forbidden" bash -c "! grep -iE 'forbidden|HTTP 403|code=403' '$work/operator.log'"
 if curl -fs -o /dev/null "http://127.0.0.1:$http_port/healthz"; then
   check "the probes' endpoints answer: /healthz and /readyz 200" \

@@ -106,3 +106,67 @@ helm/tests/run.sh compares them with an expected list, so a new rule needs a new
 {{- fail "replicas > 1 needs leaderElection.enabled=true: otherwise every replica runs every task" }}
 {{- end }}
 {{- end }}
+
+{{/* The `helm test` hook's objects and its task: <fullname>-test (a task name has at most 52 characters). */}}
+{{- define "deadletter-operator.testName" -}}
+{{- printf "%s-test" (include "deadletter-operator.fullname" . | trunc 47 | trimSuffix "-") }}
+{{- end }}
+
+{{/* Where the test task goes: the release namespace if the operator watches it, else the first watched one. */}}
+{{- define "deadletter-operator.testNamespace" -}}
+{{- if or (empty .Values.watchNamespaces) (has .Release.Namespace .Values.watchNamespaces) }}
+{{- .Release.Namespace }}
+{{- else }}
+{{- first .Values.watchNamespaces }}
+{{- end }}
+{{- end }}
+
+{{- define "deadletter-operator.testLabels" -}}
+{{ include "deadletter-operator.labels" . }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{/* The trivial task the test creates: a Job that only prints kubectl's version. ttlAfterSucceeded removes
+it if the test could not. */}}
+{{- define "deadletter-operator.testTask" -}}
+apiVersion: deadletter.dev/v1alpha1
+kind: DeadLetterTask
+metadata:
+  name: {{ include "deadletter-operator.testName" . }}
+  namespace: {{ include "deadletter-operator.testNamespace" . }}
+  labels:
+    {{- include "deadletter-operator.selectorLabels" . | nindent 4 }}
+    app.kubernetes.io/component: test
+    {{- with .Values.tests.taskLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  retryPolicy:
+    maxAttempts: 2
+    backoff: {initialDelay: 5s}
+    attemptTimeout: 5m
+  historyLimits: {succeeded: 0, failed: 1}
+  ttlAfterSucceeded: 1h
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          automountServiceAccountToken: false
+          securityContext:
+            {{- toYaml .Values.podSecurityContext | nindent 12 }}
+          {{- with .Values.imagePullSecrets }}
+          imagePullSecrets:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          containers:
+            - name: main
+              image: {{ printf "%s:%s" .Values.tests.image.repository .Values.tests.image.tag | quote }}
+              imagePullPolicy: {{ .Values.tests.image.pullPolicy }}
+              command: [kubectl, version, --client]
+              securityContext:
+                {{- toYaml .Values.securityContext | nindent 16 }}
+              resources:
+                requests: {cpu: 10m, memory: 16Mi}
+                limits: {memory: 64Mi}
+{{- end }}
