@@ -1,6 +1,7 @@
 package dev.deadletter.metrics;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
@@ -79,6 +80,10 @@ public class TaskMetrics {
           .description("Tasks by phase, from the operator's cache")
           .register(registry);
     }
+    // Every reason from the start, at 0: an alert on increase() needs the series before the first.
+    for (DeadLetterReason reason : DeadLetterReason.values()) {
+      deadLettered(reason);
+    }
   }
 
   /**
@@ -97,11 +102,7 @@ public class TaskMetrics {
     DeadLetterTaskStatus after = decision.status();
     decision.recorded().forEach(this::finished);
     if (after.getDeadLetter() != null && !after.getDeadLetter().equals(before.getDeadLetter())) {
-      Counter.builder("deadletter.tasks.dead.lettered")
-          .description("Transitions of tasks to DeadLettered, by status.deadLetter.reason")
-          .tag("reason", String.valueOf(after.getDeadLetter().getReason()))
-          .register(registry)
-          .increment();
+      deadLettered(after.getDeadLetter().getReason()).increment();
     }
     if (decision.chosenDelay() != null) {
       retryDelay.record(decision.chosenDelay());
@@ -121,6 +122,13 @@ public class TaskMetrics {
         record(startLateness, Timestamps.parse(before.getNextAttemptAt()), createdAt);
       }
     }
+  }
+
+  private Counter deadLettered(DeadLetterReason reason) {
+    return Counter.builder("deadletter.tasks.dead.lettered")
+        .description("Transitions of tasks to DeadLettered, by status.deadLetter.reason")
+        .tag("reason", String.valueOf(reason))
+        .register(registry);
   }
 
   private void finished(AttemptRecord r) {

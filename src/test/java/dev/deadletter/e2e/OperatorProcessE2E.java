@@ -80,7 +80,9 @@ class OperatorProcessE2E {
       assertThat(value(metrics, "deadletter_retry_latency_seconds_count")).isEqualTo(2);
       assertThat(value(metrics, "deadletter_retry_delay_seconds_count")).isEqualTo(2);
       assertThat(value(metrics, "deadletter_tasks{phase=\"Succeeded\"}")).isEqualTo(1);
-      assertThat(value(metrics, "deadletter_tasks_dead_lettered_total")).isZero();
+      assertThat(
+              value(metrics, "deadletter_tasks_dead_lettered_total{reason=\"RetriesExhausted\"}"))
+          .isZero();
       assertThat(metrics)
           .contains("operator_sdk_reconciliations_success_total", "jvm_memory_used_bytes");
       assertThat(metrics).as("no task names as label values").doesNotContain("measured");
