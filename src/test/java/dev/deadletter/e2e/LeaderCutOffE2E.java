@@ -18,10 +18,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -82,12 +85,12 @@ class LeaderCutOffE2E {
                   }
                   return takenOver.get() != 0;
                 });
-        // The new leader creates, records and prunes before the old one's network comes back.
-        long createdByB = created(b);
+        // The new leader creates attempts, records their failures and deletes their Jobs before the
+        // old leader's network comes back: a late create of one of those would now succeed.
         await()
             .atMost(Duration.ofSeconds(60))
             .pollInterval(Duration.ofMillis(200))
-            .until(() -> created(b) >= createdByB + 3 && deleted(b) >= 1);
+            .until(() -> createdAndDeleted(b.log()).size() >= 3);
         Instant takeover = lease().getSpec().getAcquireTime().toInstant();
         boolean aliveAtRestore = a.alive();
         proxy.clear();
@@ -169,8 +172,19 @@ class LeaderCutOffE2E {
     return count(p.log(), "created attempt \\d+ as Job");
   }
 
-  private static long deleted(OperatorProcess p) throws Exception {
-    return count(p.log(), "delet(ed|ing) Job \\S+ beyond the history limits");
+  /** The Jobs this replica created and then deleted for the history limits. */
+  private static Set<String> createdAndDeleted(String log) {
+    Set<String> created = names(log, "created attempt \\d+ as Job (\\S+)");
+    created.retainAll(names(log, "delet(?:ed|ing) Job (\\S+) beyond the history limits"));
+    return created;
+  }
+
+  private static Set<String> names(String log, String regex) {
+    return Pattern.compile(regex)
+        .matcher(log)
+        .results()
+        .map(m -> m.group(1))
+        .collect(Collectors.toCollection(HashSet::new));
   }
 
   private static long count(String log, String regex) {
