@@ -12,6 +12,9 @@
 //	POST /reset                              cut every open connection now
 //	POST /lose-responses?for=1s              for 1 s, requests still reach the server but nothing it sends
 //	                                         comes back; then the connections that lost bytes are cut
+//	POST /partition                          until /clear, nothing passes either way: requests never reach
+//	                                         the server, new connections hang; /clear then cuts the
+//	                                         connections that lost bytes (idle ones live on, as over TCP)
 //	POST /clear                              no faults
 //	GET  /stats                              {"accepted":…,"open":…,"resets":…,"dropped_bytes":…,"loss_windows":…}
 package main
@@ -20,7 +23,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"math/rand/v2"
 	"net"
@@ -41,6 +43,7 @@ type proxy struct {
 	resetEvery time.Duration
 	lastReset  time.Time
 	lossUntil  time.Time // the end of the lose-responses window, if one is open
+	partition  bool      // the client is cut off from the server, both ways, until /clear
 
 	accepted, resets, droppedBytes, lossWindows atomic.Int64
 }
@@ -103,9 +106,23 @@ func (p *proxy) handle(client *net.TCPConn) {
 	p.conns[c] = struct{}{}
 	p.mu.Unlock()
 
-	// Client to server: untouched, so requests keep reaching the server even while responses are lost.
+	// Client to server: untouched but in a partition, so requests keep reaching the server even while
+	// responses are lost.
 	go func() {
-		io.Copy(c.server, c.client)
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := c.client.Read(buf)
+			if n > 0 {
+				if p.requestDropped(c) {
+					p.droppedBytes.Add(int64(n))
+				} else if _, werr := c.server.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		c.close(false)
 	}()
 
@@ -156,7 +173,7 @@ func (p *proxy) handle(client *net.TCPConn) {
 func (p *proxy) chunkFaults(c *conn) (delay time.Duration, drop bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if time.Now().Before(p.lossUntil) || c.tainted.Load() {
+	if p.partition || time.Now().Before(p.lossUntil) || c.tainted.Load() {
 		c.tainted.Store(true)
 		return 0, true
 	}
@@ -165,6 +182,18 @@ func (p *proxy) chunkFaults(c *conn) (delay time.Duration, drop bool) {
 		delay += time.Duration(rand.Int64N(int64(2*p.jitter)+1)) - p.jitter
 	}
 	return max(delay, 0), false
+}
+
+// requestDropped says whether bytes the client sent on c now are lost: in a partition, and on a
+// connection that already lost bytes (its TLS stream is broken). Under the lock, as chunkFaults.
+func (p *proxy) requestDropped(c *conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.partition || c.tainted.Load() {
+		c.tainted.Store(true)
+		return true
+	}
+	return false
 }
 
 // close ends both connections, with an RST (linger 0) when reset: the peer sees "connection reset",
@@ -271,9 +300,15 @@ func (p *proxy) controlAPI() http.Handler {
 		p.loseResponses(d)
 		fmt.Fprintf(w, "losing responses for %s\n", d)
 	})
+	mux.HandleFunc("POST /partition", func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.partition = true
+		p.mu.Unlock()
+		fmt.Fprintln(w, "partitioned until /clear")
+	})
 	mux.HandleFunc("POST /clear", func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		p.latency, p.jitter, p.resetEvery, p.lossUntil = 0, 0, 0, time.Time{}
+		p.latency, p.jitter, p.resetEvery, p.lossUntil, p.partition = 0, 0, 0, time.Time{}, false
 		p.mu.Unlock()
 		p.resetAll(true) // connections that lost bytes cannot recover
 		fmt.Fprintln(w, "no faults")

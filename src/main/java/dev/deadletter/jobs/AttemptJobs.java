@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * The API calls a pass makes on one task's attempt Jobs: a confirming read, the create, the
- * pruning.
+ * pruning. The create and the deletions are sent only while {@link Leadership} says this process
+ * may.
  */
 public final class AttemptJobs {
 
@@ -26,14 +27,22 @@ public final class AttemptJobs {
      */
     ALREADY_OURS,
     /** AlreadyExists, but another owner's (e.g. a deleted task of the same name): never adopted. */
-    TAKEN
+    TAKEN,
+    /** Not sent: this process may no longer hold the leader Lease. */
+    NOT_LEADER
   }
 
   private final DeadLetterTask task;
+  private final Leadership leadership;
   private final NonNamespaceOperation<Job, JobList, ScalableResource<Job>> jobs;
 
   public AttemptJobs(KubernetesClient client, DeadLetterTask task) {
+    this(client, task, Leadership.ALWAYS);
+  }
+
+  public AttemptJobs(KubernetesClient client, DeadLetterTask task, Leadership leadership) {
     this.task = task;
+    this.leadership = leadership;
     this.jobs = client.batch().v1().jobs().inNamespace(task.getMetadata().getNamespace());
   }
 
@@ -47,6 +56,9 @@ public final class AttemptJobs {
    * @throws KubernetesClientException for every refusal but AlreadyExists
    */
   public Created create(Job job) {
+    if (!leadership.holdsLease()) {
+      return Created.NOT_LEADER;
+    }
     try {
       jobs.resource(job).create();
       return Created.CREATED;
@@ -60,8 +72,15 @@ public final class AttemptJobs {
     }
   }
 
-  public void delete(String jobName) {
+  /**
+   * @return false if not sent: this process may no longer hold the leader Lease
+   */
+  public boolean delete(String jobName) {
+    if (!leadership.holdsLease()) {
+      return false;
+    }
     jobs.withName(jobName).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    return true;
   }
 
   private Optional<Job> ours(Job job) {

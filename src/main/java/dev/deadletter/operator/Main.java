@@ -13,8 +13,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +28,15 @@ import org.slf4j.LoggerFactory;
  * an orderly shutdown. Exit status 2 means invalid configuration.
  */
 public final class Main {
+
+  /**
+   * How long an exit after a lost Lease may take before the process halts: the shutdown hook then
+   * only closes the HTTP server and the client, but nothing else may hold the exit up either.
+   */
+  static final Duration EXIT_BOUND = Duration.ofSeconds(2);
+
+  /** How often the renew deadline of a held Lease is checked. */
+  static final Duration LEASE_CHECK = Duration.ofMillis(200);
 
   private Main() {}
 
@@ -47,16 +60,29 @@ public final class Main {
   }
 
   private static void run(OperatorConfig config, Logger log) throws Exception {
+    LeaseGuard leaseGuard =
+        config.leaderElection()
+            ? new LeaseGuard(
+                OperatorFactory.identity(),
+                config.leaseNamespace(),
+                config.leaseName(),
+                OperatorFactory.RENEW_DEADLINE,
+                Clock.systemUTC())
+            : null;
     KubernetesClient client =
         new KubernetesClientBuilder()
             .withKubernetesSerialization(LeanSerialization.create())
             .withHttpClientBuilderConsumer(
-                b ->
-                    b.addOrReplaceInterceptor(
-                        RateLimitInterceptor.NAME,
-                        new RateLimitInterceptor(
-                            new TokenBucket(
-                                config.clientQps(), config.clientBurst(), System::nanoTime))))
+                b -> {
+                  b.addOrReplaceInterceptor(
+                      RateLimitInterceptor.NAME,
+                      new RateLimitInterceptor(
+                          new TokenBucket(
+                              config.clientQps(), config.clientBurst(), System::nanoTime)));
+                  if (leaseGuard != null) {
+                    b.addOrReplaceInterceptor(LeaseGuard.NAME, leaseGuard);
+                  }
+                })
             .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -66,21 +92,46 @@ public final class Main {
     new UptimeMetrics().bindTo(registry);
 
     AtomicBoolean shuttingDown = new AtomicBoolean();
+    AtomicBoolean leaseLost = new AtomicBoolean();
     Operator operator =
         OperatorFactory.create(
             client,
             config,
             Clock.systemUTC(),
             registry,
+            leaseGuard,
             () -> {
               if (!shuttingDown.get()) {
-                log.error(
-                    "lost the leader Lease: exiting so that no two replicas reconcile at once");
-                // From a fresh thread: System.exit runs the shutdown hook, which must not wait on
-                // this callback.
-                new Thread(() -> System.exit(1), "exit-after-lease-loss").start();
+                exitAtOnce(leaseGuard, leaseLost, log, "lost the leader Lease");
               }
             });
+    if (leaseGuard != null) {
+      // The elector notices a lost Lease only once a renewal fails, which can take the request
+      // timeout and the client's retries when the API server is out of reach: the renew deadline,
+      // on this clock, is the limit.
+      ScheduledExecutorService watch =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "lease-deadline");
+                t.setDaemon(true);
+                return t;
+              });
+      watch.scheduleWithFixedDelay(
+          () -> {
+            if (leaseGuard.expired()) {
+              exitAtOnce(
+                  leaseGuard,
+                  leaseLost,
+                  log,
+                  "could not renew the leader Lease within its renew deadline ("
+                      + GoDuration.format(OperatorFactory.RENEW_DEADLINE)
+                      + "), so another replica may soon take it over");
+            }
+          },
+          LEASE_CHECK.toMillis(),
+          LEASE_CHECK.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
     OperatorHealth health =
         new OperatorHealth(
             () -> operator.getRuntimeInfo().isStarted(),
@@ -95,10 +146,16 @@ public final class Main {
             new Thread(
                 () -> {
                   shuttingDown.set(true);
-                  log.info(
-                      "stopping: waiting up to {} for running reconciles",
-                      GoDuration.format(config.shutdownTimeout()));
-                  operator.stop();
+                  if (leaseLost.get()) {
+                    // Whatever still runs may act as the leader no more (the guard says no):
+                    // nothing to wait for.
+                    log.info("stopping without waiting for running reconciles");
+                  } else {
+                    log.info(
+                        "stopping: waiting up to {} for running reconciles",
+                        GoDuration.format(config.shutdownTimeout()));
+                    operator.stop();
+                  }
                   if (http != null) {
                     http.close();
                   }
@@ -115,6 +172,38 @@ public final class Main {
             ? ", leader election on Lease " + config.leaseNamespace() + "/" + config.leaseName()
             : "",
         http == null ? "" : ", metrics and probes on :" + http.port());
+  }
+
+  /**
+   * Ends the process soon after this replica lost its Lease, or may have: from now on the guard
+   * lets no create or deletion through, the shutdown hook does not wait for running reconciles, and
+   * if the exit still takes longer than {@link #EXIT_BOUND} the process halts.
+   */
+  private static void exitAtOnce(
+      LeaseGuard leaseGuard, AtomicBoolean leaseLost, Logger log, String why) {
+    if (leaseGuard != null) {
+      leaseGuard.revoke();
+    }
+    if (!leaseLost.compareAndSet(false, true)) {
+      return;
+    }
+    log.error("{}: exiting at once so that no two replicas reconcile at once", why);
+    Thread halt =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(EXIT_BOUND.toMillis());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              Runtime.getRuntime().halt(1);
+            },
+            "halt-after-lease-loss");
+    halt.setDaemon(true);
+    halt.start();
+    // From a fresh thread: System.exit runs the shutdown hook, which must not wait on the caller
+    // (an elector or watch thread). During a SIGTERM shutdown it blocks, and the halt ends it.
+    new Thread(() -> System.exit(1), "exit-after-lease-loss").start();
   }
 
   /** Starts an operator in this process for the given namespaces, with defaults; for tests. */

@@ -3,6 +3,7 @@ package dev.deadletter.operator;
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.events.TaskEventRecorder;
+import dev.deadletter.jobs.Leadership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.observe.TrimmingItemStore;
@@ -36,18 +37,35 @@ public final class OperatorFactory {
 
   private OperatorFactory() {}
 
-  /**
-   * @param onLeaseLost runs when this replica loses the Lease it held; it must stop the process,
-   *     since JOSDK cannot restart its controllers and a replica that went on reconciling would
-   *     race the new leader
-   */
+  /** Without leader election, which needs a {@link LeaseGuard} on the client (see Main). */
   public static Operator create(
       KubernetesClient client,
       OperatorConfig config,
       Clock clock,
       MeterRegistry registry,
       Runnable onLeaseLost) {
-    String identity = identity();
+    return create(client, config, clock, registry, null, onLeaseLost);
+  }
+
+  /**
+   * @param leaseGuard with leader election: an interceptor of {@code client}, asked before each
+   *     attempt Job create and deletion; null without
+   * @param onLeaseLost runs when this replica loses the Lease it held; it must stop the process,
+   *     since JOSDK cannot restart its controllers and a replica that went on reconciling would
+   *     race the new leader
+   */
+  static Operator create(
+      KubernetesClient client,
+      OperatorConfig config,
+      Clock clock,
+      MeterRegistry registry,
+      LeaseGuard leaseGuard,
+      Runnable onLeaseLost) {
+    if (config.leaderElection() && leaseGuard == null) {
+      throw new IllegalArgumentException(
+          "leader election needs a LeaseGuard among the client's interceptors");
+    }
+    String identity = leaseGuard == null ? identity() : leaseGuard.identity();
     Operator operator =
         new Operator(
             o -> {
@@ -74,14 +92,21 @@ public final class OperatorFactory {
                         new LeaderCallbacks(
                             () -> log.info("became leader as {}", identity),
                             onLeaseLost,
-                            leader -> log.info("the leader is {}", leader)),
+                            leader -> {
+                              log.info("the leader is {}", leader);
+                              leaseGuard.leaderIs(leader);
+                            }),
                         false));
               }
             });
     var events = new TaskEventRecorder(client, clock, identity);
     operator.register(
         new DeadLetterTaskReconciler(
-            clock, events, new TaskMetrics(registry), CrashPoints.fromEnv(System.getenv())),
+            clock,
+            events,
+            new TaskMetrics(registry),
+            CrashPoints.fromEnv(System.getenv()),
+            leaseGuard == null ? Leadership.ALWAYS : leaseGuard),
         o -> {
           o.withRetry(reconcileRetry());
           if (!config.watchNamespaces().isEmpty()) {
@@ -131,7 +156,7 @@ public final class OperatorFactory {
         .withoutMaxAttempts();
   }
 
-  private static String identity() {
+  static String identity() {
     String host = System.getenv("HOSTNAME");
     return host == null || host.isBlank() ? "deadletter-operator-" + UUID.randomUUID() : host;
   }

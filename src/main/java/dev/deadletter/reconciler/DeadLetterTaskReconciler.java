@@ -5,6 +5,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptJobs;
+import dev.deadletter.jobs.Leadership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptObserver;
 import dev.deadletter.observe.LogTails;
@@ -59,6 +60,11 @@ import org.slf4j.MDC;
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
+  /**
+   * When a pass that did not create an attempt Job because this replica may not lead runs again.
+   */
+  static final Duration NOT_LEADER_RETRY = Duration.ofSeconds(2);
+
   private static final Logger log = LoggerFactory.getLogger(DeadLetterTaskReconciler.class);
 
   private final Clock clock;
@@ -66,6 +72,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final TaskMetrics metrics;
   private final CrashPoints crashPoints;
   private final AttemptObserver observer;
+  private final Leadership leadership;
   private final AtomicBoolean cacheBound = new AtomicBoolean();
 
   public DeadLetterTaskReconciler(Clock clock, TaskEventRecorder events, TaskMetrics metrics) {
@@ -74,11 +81,25 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
 
   public DeadLetterTaskReconciler(
       Clock clock, TaskEventRecorder events, TaskMetrics metrics, CrashPoints crashPoints) {
+    this(clock, events, metrics, crashPoints, Leadership.ALWAYS);
+  }
+
+  /**
+   * @param leadership asked right before each attempt Job create and each deletion of an old one:
+   *     with leader election, whether this process still holds the Lease
+   */
+  public DeadLetterTaskReconciler(
+      Clock clock,
+      TaskEventRecorder events,
+      TaskMetrics metrics,
+      CrashPoints crashPoints,
+      Leadership leadership) {
     this.clock = clock;
     this.events = events;
     this.metrics = metrics;
     this.crashPoints = crashPoints;
     this.observer = new AttemptObserver(clock);
+    this.leadership = leadership;
   }
 
   @Override
@@ -102,7 +123,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     if (cacheBound.compareAndSet(false, true)) {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
     }
-    AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task);
+    AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task, leadership);
     Observation observation = observer.observe(context, task);
     Instant now = observation.observedAt();
     Optional<EffectivePolicy> policy = parsedPolicy(task);
@@ -110,8 +131,14 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
       // A start is only decided for a spec that parses.
-      Optional<CreateRefusal> refusal =
-          startAttempt(task, policy.orElseThrow(), attemptJobs, start);
+      Start started = startAttempt(task, policy.orElseThrow(), attemptJobs, start);
+      if (!started.sent()) {
+        // This replica may have lost the Lease: no status, no Events, no pruning; the leader that
+        // holds it makes the same decision from the same status, and this process exits. Should it
+        // lead after all (a guard that has not seen its first renewal yet), it looks again soon.
+        return UpdateControl.<DeadLetterTask>noUpdate().rescheduleAfter(NOT_LEADER_RETRY);
+      }
+      Optional<CreateRefusal> refusal = started.refusal();
       if (refusal.isPresent()) {
         // The refusal is one more thing observed: decide again with it, instead of undoing the
         // start field by field.
@@ -152,14 +179,24 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     return UpdateControl.noUpdate();
   }
 
+  /** /** How a start ended: not sent at all, or sent and maybe refused by the API server. */
+  private record Start(boolean sent, Optional<CreateRefusal> refusal) {
+    static final Start NOT_SENT = new Start(false, Optional.empty());
+    static final Start EXISTS = new Start(true, Optional.empty());
+
+    static Start refused(CreateRefusal refusal) {
+      return new Start(true, Optional.of(refusal));
+    }
+  }
+
   /**
    * Creates the attempt Job. Created before the status is written: if we die in between, the next
    * pass finds the Job and adopts it (never a second create); the other order could record an
    * attempt that never ran.
    *
-   * @return why the API server refused the Job, if it did
+   * @return whether the create was sent, and why the API server refused the Job, if it did
    */
-  private Optional<CreateRefusal> startAttempt(
+  private Start startAttempt(
       DeadLetterTask task, EffectivePolicy policy, AttemptJobs attemptJobs, StartAttempt start) {
     Job job =
         AttemptJobFactory.build(
@@ -171,19 +208,27 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
         case CREATED -> {
           log.info("created attempt {} as Job {}", start.number(), jobName);
           crashPoints.reached(CrashPoints.Point.AFTER_CREATE);
-          return Optional.empty();
+          return Start.EXISTS;
         }
         case ALREADY_OURS -> {
           log.info(
               "attempt Job {} already exists and is ours: created by an earlier pass", jobName);
-          return Optional.empty();
+          return Start.EXISTS;
+        }
+        case NOT_LEADER -> {
+          log.warn(
+              "not creating attempt {} as Job {}: this replica may no longer hold the leader"
+                  + " Lease",
+              start.number(),
+              jobName);
+          return Start.NOT_SENT;
         }
         default -> {
           String message =
               ("attempt %d: Job %s exists and belongs to another owner (perhaps a deleted task of"
                       + " the same name)")
                   .formatted(start.number(), jobName);
-          return Optional.of(new CreateRefusal(start.number(), "JobNameTaken", message));
+          return Start.refused(new CreateRefusal(start.number(), "JobNameTaken", message));
         }
       }
     } catch (KubernetesClientException e) {
@@ -197,7 +242,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
         log.warn(message);
         String reason =
             e.getCode() == HttpURLConnection.HTTP_FORBIDDEN ? "JobForbidden" : "InvalidJobTemplate";
-        return Optional.of(new CreateRefusal(start.number(), reason, message));
+        return Start.refused(new CreateRefusal(start.number(), reason, message));
       }
       throw e;
     }
@@ -248,8 +293,14 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     for (String jobName :
         HistoryRetention.jobsToDelete(
             observed.values(), written, policy.keepSucceeded(), policy.keepFailed())) {
-      log.info("deleting Job {} beyond the history limits", jobName);
-      attemptJobs.delete(jobName);
+      if (!attemptJobs.delete(jobName)) {
+        log.warn(
+            "not deleting Job {} beyond the history limits: this replica may no longer hold the"
+                + " leader Lease",
+            jobName);
+        return;
+      }
+      log.info("deleted Job {} beyond the history limits", jobName);
       crashPoints.reached(CrashPoints.Point.WHILE_PRUNING);
     }
   }

@@ -110,7 +110,16 @@ public final class FaultProxy implements AutoCloseable {
     post("/lose-responses?for=" + go(window));
   }
 
-  /** No more faults (a loss window in progress ends now). */
+  /**
+   * Cuts the client off the API server until {@link #clear()}: nothing passes either way, so
+   * requests sent meanwhile never reach the API server and new connections hang. {@code clear()}
+   * then cuts the connections that lost bytes.
+   */
+  public void partition() {
+    post("/partition");
+  }
+
+  /** No more faults (a loss window in progress ends now, and so does a partition). */
   public void clear() {
     post("/clear");
   }
