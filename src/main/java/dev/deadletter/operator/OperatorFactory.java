@@ -3,7 +3,6 @@ package dev.deadletter.operator;
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.metrics.TaskMetrics;
-import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
 import dev.deadletter.reconciler.TaskEventRecorder;
 import dev.deadletter.reconciler.TrimmingItemStore;
@@ -17,7 +16,6 @@ import io.javaoperatorsdk.operator.processing.retry.Retry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +44,7 @@ public final class OperatorFactory {
       Clock clock,
       MeterRegistry registry,
       Runnable onLeaseLost) {
-    String identity = identity();
+    String identity = config.identity();
     Operator operator =
         new Operator(
             o -> {
@@ -80,7 +78,7 @@ public final class OperatorFactory {
     var events = new TaskEventRecorder(client, clock, identity);
     operator.register(
         new DeadLetterTaskReconciler(
-            clock, events, new TaskMetrics(registry), CrashPoints.fromEnv(System.getenv())),
+            clock, events, new TaskMetrics(registry), config.crashPoints()),
         o -> {
           o.withRetry(reconcileRetry());
           if (!config.watchNamespaces().isEmpty()) {
@@ -128,10 +126,5 @@ public final class OperatorFactory {
         .setIntervalMultiplier(2)
         .setMaxInterval(MAX_RETRY_INTERVAL.toMillis())
         .withoutMaxAttempts();
-  }
-
-  private static String identity() {
-    String host = System.getenv("HOSTNAME");
-    return host == null || host.isBlank() ? "deadletter-operator-" + UUID.randomUUID() : host;
   }
 }
