@@ -7,7 +7,7 @@ import dev.deadletter.capture.CapturedTask;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.FailureDetails;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -38,10 +38,8 @@ class CapturedTemplateIT {
 
   static KubernetesClient client;
 
-  @BeforeAll
-  static void installCrd() {
-    LocalCluster.installCrd(client);
-  }
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.of("it-captured").on(() -> client);
 
   static Stream<Integer> labelCombinations() {
     return IntStream.range(0, 1 << GENERATED.size()).boxed();
@@ -63,7 +61,7 @@ class CapturedTemplateIT {
         new JobBuilder()
             .withNewMetadata()
             .withName(name)
-            .withNamespace("default")
+            .withNamespace(namespace.name())
             .withUid("uid-" + combination)
             .withLabels(labels)
             .endMetadata()

@@ -8,9 +8,8 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.jobs.AttemptJobFactory;
-import dev.deadletter.operator.Main;
 import dev.deadletter.policy.EffectivePolicy;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -21,19 +20,15 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The reconciler against a real API server without a Job controller (kube-api-test): the test plays
@@ -44,37 +39,15 @@ import org.junit.jupiter.api.Test;
 class ReconcilerIT {
 
   static KubernetesClient client;
-  String ns;
-  Operator operator;
 
-  @BeforeAll
-  static void installCrd() {
-    LocalCluster.installCrd(client);
-  }
+  /** Each test its own namespace, and an operator once it calls startOperator. */
+  @RegisterExtension final LocalNamespace namespace = LocalNamespace.of("it").on(() -> client);
+
+  String ns;
 
   @BeforeEach
-  void namespace() {
-    ns = "it-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    client
-        .namespaces()
-        .resource(
-            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                .withNewMetadata()
-                .withName(ns)
-                .endMetadata()
-                .build())
-        .create();
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.stop();
-    }
-  }
-
-  void startOperator() {
-    operator = Main.start(client, Set.of(ns), Clock.systemUTC());
+  void bind() {
+    ns = namespace.name();
   }
 
   @Test
@@ -85,7 +58,7 @@ class ReconcilerIT {
         AttemptJobFactory.build(created, EffectivePolicy.of(created.getSpec()), 1, null, null);
     String uid = client.resource(orphan).create().getMetadata().getUid();
 
-    startOperator();
+    namespace.startOperator();
 
     DeadLetterTask adopted =
         awaitTask("crashed", t -> t.getStatus().getPhase() == TaskPhase.Running);
@@ -97,7 +70,7 @@ class ReconcilerIT {
 
   @Test
   void failedAttemptIsRecordedFromItsPodAndRetriedAfterTheBackoff() {
-    startOperator();
+    namespace.startOperator();
     client
         .resource(task("retried").initialDelay("2s").maxAttempts(2).build())
         .inNamespace(ns)
@@ -166,7 +139,7 @@ class ReconcilerIT {
             .endSpec()
             .build();
     client.resource(foreign).create();
-    startOperator();
+    namespace.startOperator();
 
     client.resource(task("taken").build()).inNamespace(ns).create();
 
@@ -193,7 +166,7 @@ class ReconcilerIT {
 
   @Test
   void templateTheJobApiRejectsStallsTheTaskWithoutALoop() {
-    startOperator();
+    namespace.startOperator();
     DeadLetterTask bad = task("bad-template").build();
     bad.getSpec()
         .getJobTemplate()

@@ -10,9 +10,9 @@ import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The pod cache lags the Job cache: a failed attempt seen without its pod is read again with the
@@ -31,16 +32,16 @@ import org.junit.jupiter.api.Test;
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class FailedPodsIT {
 
-  static final String NS = "failed-pods";
-
   static KubernetesClient client;
+
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.of("failed-pods").on(() -> client);
+
+  static String ns;
 
   @BeforeAll
   static void podThatExitedWith2() {
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
+    ns = namespace.name();
     createFailedPod("export-1-x7k2p", "export", "uid-of-export-1", 2);
   }
 
@@ -56,7 +57,7 @@ class FailedPodsIT {
                 new PodBuilder()
                     .withNewMetadata()
                     .withName(name)
-                    .withNamespace(NS)
+                    .withNamespace(ns)
                     .addToLabels(AttemptLabels.TASK, task)
                     .addToLabels(AttemptLabels.ATTEMPT, "1")
                     .addNewOwnerReference()
@@ -130,7 +131,7 @@ class FailedPodsIT {
     // The status says attempt 1 was created; the Job cache has not seen it yet, and the pod cache
     // still shows its pod running, while on the API server both have failed with exit code 2.
     DeadLetterTask task = TaskBuilder.task("report").build();
-    task.getMetadata().setNamespace(NS);
+    task.getMetadata().setNamespace(ns);
     task.getMetadata().setUid("uid-of-report");
     task.setStatus(new DeadLetterTaskStatus());
     task.getStatus().setAttempts(1);
@@ -170,7 +171,7 @@ class FailedPodsIT {
 
   private static DeadLetterTask task() {
     DeadLetterTask task = TaskBuilder.task("export").build();
-    task.getMetadata().setNamespace(NS);
+    task.getMetadata().setNamespace(ns);
     return task;
   }
 
@@ -178,7 +179,7 @@ class FailedPodsIT {
     return new JobBuilder()
         .withNewMetadata()
         .withName("export-1")
-        .withNamespace(NS)
+        .withNamespace(ns)
         .withUid("uid-of-export-1")
         .withCreationTimestamp("2030-01-01T00:00:00Z")
         .addToLabels(AttemptLabels.TASK, "export")
