@@ -130,11 +130,10 @@ class FailedPodsIT {
   void latestAttemptMissingFromBothCachesIsReadWithItsPodsFromTheApiServer() {
     // The status says attempt 1 was created; the Job cache has not seen it yet, and the pod cache
     // still shows its pod running, while on the API server both have failed with exit code 2.
-    DeadLetterTask task = TaskBuilder.task("report").build();
-    task.getMetadata().setNamespace(ns);
-    task.getMetadata().setUid("uid-of-report");
-    task.setStatus(new DeadLetterTaskStatus());
-    task.getStatus().setAttempts(1);
+    DeadLetterTaskStatus created = new DeadLetterTaskStatus();
+    created.setAttempts(1);
+    DeadLetterTask task =
+        TaskBuilder.task("report").namespace(ns).uid("uid-of-report").status(created).build();
     Job job =
         client
             .resource(
@@ -170,9 +169,7 @@ class FailedPodsIT {
   }
 
   private static DeadLetterTask task() {
-    DeadLetterTask task = TaskBuilder.task("export").build();
-    task.getMetadata().setNamespace(ns);
-    return task;
+    return TaskBuilder.task("export").namespace(ns).build();
   }
 
   private static Job failedJob() {

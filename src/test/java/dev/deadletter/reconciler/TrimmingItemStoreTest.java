@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrimmingItemStoreTest {
@@ -103,9 +102,8 @@ class TrimmingItemStoreTest {
 
   @Test
   void tasksKeepEverythingButManagedFields() {
-    DeadLetterTask task = TaskBuilder.task("nightly-export").build();
-    task.getMetadata().setNamespace("ns");
-    task.getMetadata().setAnnotations(Map.of(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION, "1"));
+    DeadLetterTask task =
+        TaskBuilder.task("nightly-export").namespace("ns").retryRequestedAt("1").build();
     task.getMetadata()
         .setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl").build()));
     DeadLetterTask expected = Serialization.clone(task);
