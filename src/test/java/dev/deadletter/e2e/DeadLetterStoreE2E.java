@@ -8,6 +8,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.capture.CapturedTask;
+import dev.deadletter.testing.Attempts;
 import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -275,33 +275,13 @@ class DeadLetterStoreE2E {
    * A Job labelled for capture or not, whose pod exits 3 on its first run and 0 in later attempts.
    */
   private static Job failingJob(String name, boolean capture, Map<String, String> annotations) {
-    Map<String, String> labels = new HashMap<>();
-    if (capture) {
-      labels.put(CapturedTask.CAPTURE_LABEL, "true");
-    }
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(ns)
-        .withLabels(labels)
-        .withAnnotations(annotations)
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .withNewTemplate()
-        .withNewMetadata()
-        .withAnnotations(
-            Map.of("sim.deadletter.dev/exit-codes", "3,0", "sim.deadletter.dev/duration", "300ms"))
-        .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .addNewContainer()
-        .withName("main")
-        .withImage("busybox:1.36")
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
+    return Attempts.job(name)
+        .namespace(ns)
+        .labels(capture ? Map.of(CapturedTask.CAPTURE_LABEL, "true") : Map.of())
+        .annotations(annotations)
+        .backoffLimit(0)
+        .podAnnotation("sim.deadletter.dev/exit-codes", "3,0")
+        .podAnnotation("sim.deadletter.dev/duration", "300ms")
         .build();
   }
 

@@ -6,16 +6,15 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.Forensics;
+import dev.deadletter.testing.Attempts;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodListBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -150,23 +149,10 @@ class LogTailsTest {
   }
 
   private static Pod failedPod() {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName("export-1-x7k2p")
-        .withCreationTimestamp("2026-11-28T12:00:00Z")
-        .withLabels(Map.of("batch.kubernetes.io/job-name", "export-1"))
-        .endMetadata()
-        .withNewStatus()
-        .withPhase("Failed")
-        .addNewContainerStatus()
-        .withName("main")
-        .withNewState()
-        .withNewTerminated()
-        .withExitCode(2)
-        .endTerminated()
-        .endState()
-        .endContainerStatus()
-        .endStatus()
+    return Attempts.pod("export-1-x7k2p")
+        .createdAt("2026-11-28T12:00:00Z")
+        .label("batch.kubernetes.io/job-name", "export-1")
+        .exited(2, null, null)
         .build();
   }
 }
