@@ -4,13 +4,15 @@ import dev.deadletter.jobs.AttemptLabels;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
@@ -115,65 +117,93 @@ public final class Attempts {
         .build();
   }
 
-  private static OwnerReference controller(
-      String apiVersion, String kind, String name, String uid) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(apiVersion)
-        .withKind(kind)
-        .withName(name)
-        .withUid(uid)
-        .withController(true)
-        .build();
-  }
+  /** What pods and Jobs share: their metadata. */
+  public abstract static class MetadataFixture<F extends MetadataFixture<F>> {
+    final ObjectMetaBuilder metadata;
 
-  /** A pod of an attempt. */
-  public static final class PodFixture {
-    private final PodBuilder pod;
-
-    private PodFixture(PodBuilder pod) {
-      this.pod = pod;
+    MetadataFixture(ObjectMeta metadata) {
+      this.metadata = new ObjectMetaBuilder(metadata);
     }
 
-    public PodFixture namespace(String namespace) {
-      pod.editMetadata().withNamespace(namespace).endMetadata();
-      return this;
+    @SuppressWarnings("unchecked")
+    private F self() {
+      return (F) this;
     }
 
-    public PodFixture createdAt(String timestamp) {
-      pod.editMetadata().withCreationTimestamp(timestamp).endMetadata();
-      return this;
+    public F namespace(String namespace) {
+      metadata.withNamespace(namespace);
+      return self();
     }
 
-    public PodFixture deleting(String timestamp) {
-      pod.editMetadata().withDeletionTimestamp(timestamp).endMetadata();
-      return this;
+    public F uid(String uid) {
+      metadata.withUid(uid);
+      return self();
     }
 
-    public PodFixture label(String key, String value) {
-      pod.editMetadata().addToLabels(key, value).endMetadata();
-      return this;
+    public F createdAt(String timestamp) {
+      metadata.withCreationTimestamp(timestamp);
+      return self();
     }
 
-    public PodFixture labels(Map<String, String> labels) {
-      pod.editMetadata().addToLabels(labels).endMetadata();
-      return this;
+    public F deleting(String timestamp) {
+      metadata.withDeletionTimestamp(timestamp);
+      return self();
     }
 
-    /** The labels an attempt Job's pods carry. */
-    public PodFixture ofAttempt(String task, int attempt) {
+    public F label(String key, String value) {
+      metadata.addToLabels(key, value);
+      return self();
+    }
+
+    public F labels(Map<String, String> labels) {
+      metadata.addToLabels(labels);
+      return self();
+    }
+
+    public F annotations(Map<String, String> annotations) {
+      metadata.addToAnnotations(annotations);
+      return self();
+    }
+
+    /** The labels of an attempt's Job and pods. */
+    public F ofAttempt(String task, int attempt) {
       return label(AttemptLabels.TASK, task).label(AttemptLabels.ATTEMPT, String.valueOf(attempt));
     }
 
-    /** Made by this Job: its controller reference. */
-    public PodFixture ownedBy(Job job) {
-      return ownedBy(job.getMetadata().getName(), job.getMetadata().getUid());
+    /** Controlled by this object (its Job, a CronJob, anything). */
+    public F ownedBy(HasMetadata owner) {
+      return ownedBy(
+          owner.getApiVersion(),
+          owner.getKind(),
+          owner.getMetadata().getName(),
+          owner.getMetadata().getUid());
     }
 
+    public F ownedBy(String apiVersion, String kind, String name, String uid) {
+      metadata.addToOwnerReferences(
+          new OwnerReferenceBuilder()
+              .withApiVersion(apiVersion)
+              .withKind(kind)
+              .withName(name)
+              .withUid(uid)
+              .withController(true)
+              .build());
+      return self();
+    }
+  }
+
+  /** A pod of an attempt. */
+  public static final class PodFixture extends MetadataFixture<PodFixture> {
+    private final PodBuilder pod;
+
+    private PodFixture(PodBuilder pod) {
+      super(pod.buildMetadata());
+      this.pod = pod;
+    }
+
+    /** Made by the Job of this name and uid. */
     public PodFixture ownedBy(String job, String jobUid) {
-      pod.editMetadata()
-          .addToOwnerReferences(controller("batch/v1", "Job", job, jobUid))
-          .endMetadata();
-      return this;
+      return ownedBy("batch/v1", "Job", job, jobUid);
     }
 
     public PodFixture node(String node) {
@@ -217,7 +247,7 @@ public final class Attempts {
     }
 
     public Pod build() {
-      return pod.build();
+      return pod.withMetadata(metadata.build()).build();
     }
 
     /**
@@ -238,83 +268,24 @@ public final class Attempts {
   }
 
   /** A Job: an attempt's, or a user's that may be captured. */
-  public static final class JobFixture {
+  public static final class JobFixture extends MetadataFixture<JobFixture> {
     private final JobBuilder job;
+    private final ObjectMetaBuilder podMetadata;
 
     private JobFixture(JobBuilder job) {
+      super(job.buildMetadata());
       this.job = job;
-    }
-
-    public JobFixture namespace(String namespace) {
-      job.editMetadata().withNamespace(namespace).endMetadata();
-      return this;
-    }
-
-    public JobFixture uid(String uid) {
-      job.editMetadata().withUid(uid).endMetadata();
-      return this;
-    }
-
-    public JobFixture createdAt(String timestamp) {
-      job.editMetadata().withCreationTimestamp(timestamp).endMetadata();
-      return this;
-    }
-
-    public JobFixture label(String key, String value) {
-      job.editMetadata().addToLabels(key, value).endMetadata();
-      return this;
-    }
-
-    public JobFixture labels(Map<String, String> labels) {
-      job.editMetadata().addToLabels(labels).endMetadata();
-      return this;
-    }
-
-    public JobFixture annotations(Map<String, String> annotations) {
-      job.editMetadata().addToAnnotations(annotations).endMetadata();
-      return this;
+      ObjectMeta template = job.buildSpec().getTemplate().getMetadata();
+      podMetadata = template == null ? new ObjectMetaBuilder() : new ObjectMetaBuilder(template);
     }
 
     public JobFixture podLabel(String key, String value) {
-      job.editSpec()
-          .editTemplate()
-          .editOrNewMetadata()
-          .addToLabels(key, value)
-          .endMetadata()
-          .endTemplate()
-          .endSpec();
+      podMetadata.addToLabels(key, value);
       return this;
     }
 
     public JobFixture podAnnotation(String key, String value) {
-      job.editSpec()
-          .editTemplate()
-          .editOrNewMetadata()
-          .addToAnnotations(key, value)
-          .endMetadata()
-          .endTemplate()
-          .endSpec();
-      return this;
-    }
-
-    /** The labels of an attempt Job. */
-    public JobFixture ofAttempt(String task, int attempt) {
-      return label(AttemptLabels.TASK, task).label(AttemptLabels.ATTEMPT, String.valueOf(attempt));
-    }
-
-    /** Controlled by this object (a CronJob, or anything that is not a task). */
-    public JobFixture ownedBy(HasMetadata owner) {
-      return ownedBy(
-          owner.getApiVersion(),
-          owner.getKind(),
-          owner.getMetadata().getName(),
-          owner.getMetadata().getUid());
-    }
-
-    public JobFixture ownedBy(String apiVersion, String kind, String name, String uid) {
-      job.editMetadata()
-          .addToOwnerReferences(controller(apiVersion, kind, name, uid))
-          .endMetadata();
+      podMetadata.addToAnnotations(key, value);
       return this;
     }
 
@@ -334,10 +305,8 @@ public final class Attempts {
      * batch.kubernetes.io/controller-uid}, else a manual one.
      */
     public JobFixture generatedLabels(Collection<String> keys) {
-      Job built = job.build();
       for (String key : keys) {
-        String value =
-            key.endsWith("uid") ? built.getMetadata().getUid() : built.getMetadata().getName();
+        String value = key.endsWith("uid") ? metadata.getUid() : metadata.getName();
         label(key, value).podLabel(key, value);
         job.editSpec().editOrNewSelector().addToMatchLabels(key, value).endSelector().endSpec();
       }
@@ -360,25 +329,11 @@ public final class Attempts {
     public JobFixture failed(String reason, String message, String at) {
       return status(
           new JobStatusBuilder()
-              .withStartTime(job.buildMetadata().getCreationTimestamp())
+              .withStartTime(metadata.getCreationTimestamp())
               .withFailed(1)
               .withConditions(
-                  new JobConditionBuilder()
-                      .withType("FailureTarget")
-                      .withStatus("True")
-                      .withReason(reason)
-                      .withMessage(message)
-                      .withLastTransitionTime(at)
-                      .withLastProbeTime(at)
-                      .build(),
-                  new JobConditionBuilder()
-                      .withType("Failed")
-                      .withStatus("True")
-                      .withReason(reason)
-                      .withMessage(message)
-                      .withLastTransitionTime(at)
-                      .withLastProbeTime(at)
-                      .build())
+                  condition("FailureTarget", reason, message, at),
+                  condition("Failed", reason, message, at))
               .build());
     }
 
@@ -386,20 +341,23 @@ public final class Attempts {
     public JobFixture complete(String at) {
       return status(
           new JobStatusBuilder()
-              .withStartTime(job.buildMetadata().getCreationTimestamp())
+              .withStartTime(metadata.getCreationTimestamp())
               .withSucceeded(1)
               .withConditions(
-                  new JobConditionBuilder()
-                      .withType("SuccessCriteriaMet")
-                      .withStatus("True")
-                      .withLastTransitionTime(at)
-                      .build(),
-                  new JobConditionBuilder()
-                      .withType("Complete")
-                      .withStatus("True")
-                      .withLastTransitionTime(at)
-                      .build())
+                  condition("SuccessCriteriaMet", null, null, at),
+                  condition("Complete", null, null, at))
               .build());
+    }
+
+    private static JobCondition condition(String type, String reason, String message, String at) {
+      return new JobConditionBuilder()
+          .withType(type)
+          .withStatus("True")
+          .withReason(reason)
+          .withMessage(message)
+          .withLastTransitionTime(at)
+          .withLastProbeTime(at)
+          .build();
     }
 
     public JobFixture status(JobStatus status) {
@@ -408,7 +366,13 @@ public final class Attempts {
     }
 
     public Job build() {
-      return job.build();
+      return job.withMetadata(metadata.build())
+          .editSpec()
+          .editTemplate()
+          .withMetadata(podMetadata.build())
+          .endTemplate()
+          .endSpec()
+          .build();
     }
   }
 }
