@@ -63,7 +63,7 @@ public final class Main {
     LeaseGuard leaseGuard =
         config.leaderElection()
             ? new LeaseGuard(
-                OperatorFactory.identity(),
+                config.identity(),
                 config.leaseNamespace(),
                 config.leaseName(),
                 OperatorFactory.RENEW_DEADLINE,

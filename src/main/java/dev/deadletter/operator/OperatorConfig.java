@@ -4,12 +4,14 @@ import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.capture.RetryPolicies;
 import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.policy.GoDuration;
+import dev.deadletter.reconciler.CrashPoints;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -33,7 +35,9 @@ public record OperatorConfig(
     Duration shutdownTimeout,
     boolean capture,
     boolean captureLabelledNamespaces,
-    RetryPolicy captureDefaultPolicy) {
+    RetryPolicy captureDefaultPolicy,
+    String identity,
+    CrashPoints crashPoints) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -130,6 +134,17 @@ public record OperatorConfig(
         r.get(
             Setting.CAPTURE_DEFAULT_RETRY_POLICY,
             v -> v.isEmpty() ? null : RetryPolicies.check(RetryPolicies.parse(v)));
+    // Not settings of the README's table: the pod's name, and a switch of the reliability tests.
+    String identity =
+        r.get(
+            "HOSTNAME",
+            "the replica's name in the Lease and in Events (the pod's name)",
+            v -> v.isEmpty() ? "deadletter-operator-" + UUID.randomUUID() : v);
+    CrashPoints crashPoints =
+        r.get(
+            CrashPoints.ENV,
+            "test-only crash points, e.g. after-create:0.2",
+            v -> CrashPoints.fromEnv(Map.of(CrashPoints.ENV, v)));
     if (Boolean.TRUE.equals(leader)
         && leaseNamespace != null
         && !DNS_LABEL.matcher(leaseNamespace).matches()) {
@@ -157,7 +172,9 @@ public record OperatorConfig(
         shutdown,
         capture,
         captureNamespaces,
-        capturePolicy);
+        capturePolicy,
+        identity,
+        crashPoints);
   }
 
   /** Collects parse errors instead of stopping at the first. */
@@ -170,17 +187,26 @@ public record OperatorConfig(
     }
 
     <T> T get(Setting setting, Function<String, T> parse) {
-      String raw = env.getOrDefault(setting.name(), setting.fallback).strip();
+      return get(setting.name(), setting.fallback, setting.meaning, parse);
+    }
+
+    /** A variable that is not a {@link Setting}; unset, it is empty. */
+    <T> T get(String name, String meaning, Function<String, T> parse) {
+      return get(name, "", meaning, parse);
+    }
+
+    private <T> T get(String name, String fallback, String meaning, Function<String, T> parse) {
+      String raw = env.getOrDefault(name, fallback).strip();
       try {
         return parse.apply(raw);
       } catch (RuntimeException e) {
         problems.add(
             "%s='%s' is invalid: %s (%s)"
                 .formatted(
-                    setting.name(),
+                    name,
                     raw,
                     e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
-                    setting.meaning));
+                    meaning));
         return null;
       }
     }

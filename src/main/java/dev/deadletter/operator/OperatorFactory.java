@@ -7,7 +7,6 @@ import dev.deadletter.jobs.Leadership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.observe.TrimmingItemStore;
-import dev.deadletter.reconciler.CrashPoints;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -19,7 +18,6 @@ import io.javaoperatorsdk.operator.processing.retry.Retry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +63,7 @@ public final class OperatorFactory {
       throw new IllegalArgumentException(
           "leader election needs a LeaseGuard among the client's interceptors");
     }
-    String identity = leaseGuard == null ? identity() : leaseGuard.identity();
+    String identity = leaseGuard == null ? config.identity() : leaseGuard.identity();
     Operator operator =
         new Operator(
             o -> {
@@ -105,7 +103,7 @@ public final class OperatorFactory {
             clock,
             events,
             new TaskMetrics(registry),
-            CrashPoints.fromEnv(System.getenv()),
+            config.crashPoints(),
             leaseGuard == null ? Leadership.ALWAYS : leaseGuard),
         o -> {
           o.withRetry(reconcileRetry());
@@ -154,10 +152,5 @@ public final class OperatorFactory {
         .setIntervalMultiplier(2)
         .setMaxInterval(MAX_RETRY_INTERVAL.toMillis())
         .withoutMaxAttempts();
-  }
-
-  static String identity() {
-    String host = System.getenv("HOSTNAME");
-    return host == null || host.isBlank() ? "deadletter-operator-" + UUID.randomUUID() : host;
   }
 }

@@ -6,9 +6,9 @@ import static org.mockito.Mockito.when;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.events.TaskEventRecorder;
+import dev.deadletter.testing.Attempts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -70,20 +70,13 @@ class CaptureReconcilerTest {
   @Test
   void aJobThatFailedIsCapturedEvenWhileItIsBeingDeleted() {
     Job job =
-        new JobBuilder(created(CapturedTaskTest.failedJob("export-2", "u2")))
+        new JobBuilder(
+                Attempts.job(created(CapturedTaskTest.failedJob("export-2", "u2")))
+                    .failed("2026-11-28T12:01:00Z")
+                    .build())
             .editMetadata()
             .withDeletionTimestamp(DELETING)
             .endMetadata()
-            .withNewStatus()
-            .withFailed(1)
-            .addNewCondition()
-            .withType("Failed")
-            .withStatus("True")
-            .withReason("BackoffLimitExceeded")
-            .withMessage("Job has reached the specified backoff limit")
-            .withLastTransitionTime("2026-11-28T12:01:00Z")
-            .endCondition()
-            .endStatus()
             .build();
 
     capture.reconcile(job, context);
@@ -104,24 +97,11 @@ class CaptureReconcilerTest {
   }
 
   private static Pod pod(String name, String jobUid, String deletionTimestamp) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace("batch")
-        .withDeletionTimestamp(deletionTimestamp)
-        .addToLabels("batch.kubernetes.io/controller-uid", jobUid)
-        .endMetadata()
-        .withNewStatus()
-        .withPhase("Running")
-        .addNewContainerStatus()
-        .withName("main")
-        .withNewState()
-        .withNewRunning()
-        .withStartedAt("2026-11-28T12:00:01Z")
-        .endRunning()
-        .endState()
-        .endContainerStatus()
-        .endStatus()
+    return Attempts.pod(name)
+        .namespace("batch")
+        .deleting(deletionTimestamp)
+        .label("batch.kubernetes.io/controller-uid", jobUid)
+        .running("2026-11-28T12:00:01Z")
         .build();
   }
 }

@@ -6,8 +6,8 @@ import static org.mockito.Mockito.when;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.events.TaskEventRecorder;
+import dev.deadletter.testing.Attempts;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -78,18 +78,9 @@ class CaptureShardingTest {
   /** A Job labelled for capture (and with {@code labels}) that failed; stored on the server. */
   private Job failedJob(Map<String, String> labels) {
     Job job =
-        new JobBuilder(CapturedTaskTest.failedJob("export-1", "u1"))
-            .editMetadata()
-            .addToLabels(labels)
-            .endMetadata()
-            .withNewStatus()
-            .addNewCondition()
-            .withType("Failed")
-            .withStatus("True")
-            .withReason("BackoffLimitExceeded")
-            .withLastTransitionTime("2026-11-28T12:01:02Z")
-            .endCondition()
-            .endStatus()
+        Attempts.job(CapturedTaskTest.failedJob("export-1", "u1"))
+            .labels(labels)
+            .failed("2026-11-28T12:01:02Z")
             .build();
     client.resource(job).create();
     return job;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.policy.FailureDetails;
+import dev.deadletter.testing.Attempts;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -14,72 +15,28 @@ import org.junit.jupiter.api.Test;
 
 class CapturedTaskTest {
 
+  /** A Job labelled for capture, run by a CronJob, as the Job controller left it. */
   static Job failedJob(String name, String uid) {
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace("batch")
-        .withUid(uid)
-        .withLabels(
-            Map.of(
-                "app",
-                "export",
-                "deadletter.dev/capture",
-                "true",
-                "controller-uid",
-                uid,
-                "batch.kubernetes.io/controller-uid",
-                uid,
-                "job-name",
-                name,
-                "batch.kubernetes.io/job-name",
-                name))
-        .withAnnotations(
-            Map.of(
-                "deadletter.dev/retry-policy",
-                "{maxAttempts: 5}",
-                "team",
-                "data",
-                "batch.kubernetes.io/cronjob-scheduled-timestamp",
-                "2026-11-28T12:00:00Z"))
-        .addNewOwnerReference()
-        .withApiVersion("batch/v1")
-        .withKind("CronJob")
-        .withName("nightly")
-        .withUid("cron-uid")
-        .withController(true)
-        .endOwnerReference()
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(2)
+    return new JobBuilder(
+            Attempts.job(name)
+                .namespace("batch")
+                .uid(uid)
+                .labels(Map.of("app", "export", CapturedTask.CAPTURE_LABEL, "true"))
+                .podLabel("app", "export")
+                .annotations(
+                    Map.of(
+                        CapturedTask.RETRY_POLICY_ANNOTATION,
+                        "{maxAttempts: 5}",
+                        "team",
+                        "data",
+                        "batch.kubernetes.io/cronjob-scheduled-timestamp",
+                        "2026-11-28T12:00:00Z"))
+                .ownedBy("batch/v1", "CronJob", "nightly", "cron-uid")
+                .backoffLimit(2)
+                .generatedLabels()
+                .build())
+        .editSpec()
         .withTtlSecondsAfterFinished(0)
-        .withManualSelector(false)
-        .withNewSelector()
-        .withMatchLabels(Map.of("batch.kubernetes.io/controller-uid", uid))
-        .endSelector()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(
-            Map.of(
-                "app",
-                "export",
-                "controller-uid",
-                uid,
-                "batch.kubernetes.io/controller-uid",
-                uid,
-                "job-name",
-                name,
-                "batch.kubernetes.io/job-name",
-                name))
-        .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .addNewContainer()
-        .withName("main")
-        .withImage("busybox")
-        .endContainer()
-        .endSpec()
-        .endTemplate()
         .endSpec()
         .build();
   }

@@ -8,8 +8,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.capture.CapturedTask;
-import dev.deadletter.operator.Main;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.Attempts;
 import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
@@ -17,13 +16,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +33,13 @@ class DeadLetterStoreE2E {
 
   @RegisterExtension
   static final LocalNamespace namespace = LocalNamespace.withOperator("e2e-store");
+
+  /** A namespace labelled for capture, where every failed Job is captured, with its operator. */
+  @RegisterExtension
+  static final LocalNamespace labelledNamespace =
+      LocalNamespace.withOperator("e2e-capture-ns")
+          .label(CapturedTask.CAPTURE_LABEL, "true")
+          .setting("CAPTURE_LABELLED_NAMESPACES", "true");
 
   static KubernetesClient client;
   static String ns;
@@ -221,52 +224,33 @@ class DeadLetterStoreE2E {
 
   @Test
   void everyFailedJobOfALabelledNamespaceIsCapturedUnlessItOptsOut() {
-    String labelled = LocalCluster.createNamespace(client, "e2e-capture-ns");
-    client
-        .namespaces()
-        .withName(labelled)
-        .edit(
-            n -> {
-              n.getMetadata().getLabels().put(CapturedTask.CAPTURE_LABEL, "true");
-              return n;
-            });
-    Operator namespaceOperator =
-        Main.start(
-            client,
-            Map.of("WATCH_NAMESPACES", labelled, "CAPTURE_LABELLED_NAMESPACES", "true"),
-            Clock.systemUTC());
-    try {
-      Job plain = failingJob("plain", false, Map.of());
-      plain.getMetadata().setNamespace(labelled);
-      Job optedOut = failingJob("opted-out", false, Map.of());
-      optedOut.getMetadata().setNamespace(labelled);
-      optedOut.getMetadata().setLabels(Map.of(CapturedTask.CAPTURE_LABEL, "false"));
-      client.resource(optedOut).create();
-      String name = CapturedTask.taskName(client.resource(plain).create());
+    String labelled = labelledNamespace.name();
+    Job plain = failingJob("plain", false, Map.of());
+    plain.getMetadata().setNamespace(labelled);
+    Job optedOut = failingJob("opted-out", false, Map.of());
+    optedOut.getMetadata().setNamespace(labelled);
+    optedOut.getMetadata().setLabels(Map.of(CapturedTask.CAPTURE_LABEL, "false"));
+    client.resource(optedOut).create();
+    String name = CapturedTask.taskName(client.resource(plain).create());
 
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .until(
-              () ->
-                  client.resources(DeadLetterTask.class).inNamespace(labelled).withName(name).get(),
-              t -> t != null);
-      await().atMost(Duration.ofSeconds(60)).until(() -> failedIn(labelled, "opted-out"));
-      await()
-          .during(Duration.ofSeconds(3))
-          .atMost(Duration.ofSeconds(5))
-          .until(
-              () ->
-                  client
-                      .resources(DeadLetterTask.class)
-                      .inNamespace(labelled)
-                      .withLabel(CapturedTask.CAPTURED_FROM_LABEL, "opted-out")
-                      .list()
-                      .getItems()
-                      .isEmpty());
-    } finally {
-      namespaceOperator.stop();
-      client.namespaces().withName(labelled).delete();
-    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> client.resources(DeadLetterTask.class).inNamespace(labelled).withName(name).get(),
+            t -> t != null);
+    await().atMost(Duration.ofSeconds(60)).until(() -> failedIn(labelled, "opted-out"));
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                client
+                    .resources(DeadLetterTask.class)
+                    .inNamespace(labelled)
+                    .withLabel(CapturedTask.CAPTURED_FROM_LABEL, "opted-out")
+                    .list()
+                    .getItems()
+                    .isEmpty());
   }
 
   /** Waits until all 20 tasks labelled batch=nightly are in this phase. */
@@ -291,33 +275,13 @@ class DeadLetterStoreE2E {
    * A Job labelled for capture or not, whose pod exits 3 on its first run and 0 in later attempts.
    */
   private static Job failingJob(String name, boolean capture, Map<String, String> annotations) {
-    Map<String, String> labels = new HashMap<>();
-    if (capture) {
-      labels.put(CapturedTask.CAPTURE_LABEL, "true");
-    }
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(ns)
-        .withLabels(labels)
-        .withAnnotations(annotations)
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .withNewTemplate()
-        .withNewMetadata()
-        .withAnnotations(
-            Map.of("sim.deadletter.dev/exit-codes", "3,0", "sim.deadletter.dev/duration", "300ms"))
-        .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .addNewContainer()
-        .withName("main")
-        .withImage("busybox:1.36")
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
+    return Attempts.job(name)
+        .namespace(ns)
+        .labels(capture ? Map.of(CapturedTask.CAPTURE_LABEL, "true") : Map.of())
+        .annotations(annotations)
+        .backoffLimit(0)
+        .podAnnotation("sim.deadletter.dev/exit-codes", "3,0")
+        .podAnnotation("sim.deadletter.dev/duration", "300ms")
         .build();
   }
 

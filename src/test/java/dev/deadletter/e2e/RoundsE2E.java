@@ -12,6 +12,7 @@ import dev.deadletter.api.v1alpha1.RedriveRecord;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.testing.LocalNamespace;
+import dev.deadletter.testing.Rules;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
@@ -53,7 +54,7 @@ class RoundsE2E {
             .podAnnotation("sim.deadletter.dev/evict", "true")
             .maxAttempts(2)
             .initialDelay("1s")
-            .reasonRule(RetryAction.RetryWithoutCounting, "Evicted")
+            .rules(Rules.onReasons(RetryAction.RetryWithoutCounting, "Evicted"))
             .build();
     task.getSpec().getRetryPolicy().getRules().get(0).setMaxAttempts(3);
     client.resource(task).inNamespace(ns).create();

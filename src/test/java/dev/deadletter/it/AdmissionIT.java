@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,10 +28,8 @@ class AdmissionIT {
 
   static KubernetesClient client;
 
-  @BeforeAll
-  static void installCrd() {
-    LocalCluster.installCrd(client);
-  }
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.of("it-admission").on(() -> client);
 
   static Stream<Path> invalidTasks() throws IOException {
     return Files.list(Path.of("src/test/resources/invalid-tasks")).sorted();
@@ -48,11 +46,12 @@ class AdmissionIT {
     String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
 
     assertThatThrownBy(
-            () -> client.load(Files.newInputStream(file)).inNamespace("default").create())
+            () -> client.load(Files.newInputStream(file)).inNamespace(namespace.name()).create())
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(expected);
-    assertThat(client.resources(DeadLetterTask.class).inNamespace("default").list().getItems())
+    assertThat(
+            client.resources(DeadLetterTask.class).inNamespace(namespace.name()).list().getItems())
         .as("nothing was stored")
         .isEmpty();
   }
@@ -61,7 +60,7 @@ class AdmissionIT {
   @MethodSource("examples")
   void examplesAreAccepted(Path file) throws IOException {
     List<HasMetadata> created =
-        client.load(Files.newInputStream(file)).inNamespace("default").create();
+        client.load(Files.newInputStream(file)).inNamespace(namespace.name()).create();
     assertThat(created).hasSize(1);
     client.resource(created.get(0)).delete();
   }

@@ -1,5 +1,6 @@
 package dev.deadletter.it;
 
+import static dev.deadletter.testing.Attempts.GENERATED_LABELS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
@@ -7,18 +8,17 @@ import dev.deadletter.capture.CapturedTask;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.FailureDetails;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.Attempts;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,62 +29,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class CapturedTemplateIT {
 
-  static final List<String> GENERATED =
-      List.of(
-          "controller-uid",
-          "batch.kubernetes.io/controller-uid",
-          "job-name",
-          "batch.kubernetes.io/job-name");
-
   static KubernetesClient client;
 
-  @BeforeAll
-  static void installCrd() {
-    LocalCluster.installCrd(client);
-  }
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.of("it-captured").on(() -> client);
 
   static Stream<Integer> labelCombinations() {
-    return IntStream.range(0, 1 << GENERATED.size()).boxed();
+    return IntStream.range(0, 1 << GENERATED_LABELS.size()).boxed();
   }
 
   @ParameterizedTest(name = "generated labels {0}")
   @MethodSource("labelCombinations")
   void capturedTemplateRecreatesAValidJob(int combination) {
-    String name = "orig-" + combination;
-    Map<String, String> labels = new HashMap<>(Map.of("app", "export"));
-    for (int i = 0; i < GENERATED.size(); i++) {
-      if ((combination & (1 << i)) != 0) {
-        labels.put(
-            GENERATED.get(i),
-            GENERATED.get(i).endsWith("uid") ? "3f6a1c9e-0b9e-4a7a-9e3e-5d1c0f2b7a11" : name);
-      }
-    }
+    List<String> generated =
+        IntStream.range(0, GENERATED_LABELS.size())
+            .filter(i -> (combination & (1 << i)) != 0)
+            .mapToObj(GENERATED_LABELS::get)
+            .toList();
     Job original =
-        new JobBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace("default")
-            .withUid("uid-" + combination)
-            .withLabels(labels)
-            .endMetadata()
-            .withNewSpec()
-            .withManualSelector(!labels.containsKey("batch.kubernetes.io/controller-uid"))
-            .withNewSelector()
-            .withMatchLabels(labels)
-            .endSelector()
-            .withNewTemplate()
-            .withNewMetadata()
-            .withLabels(labels)
-            .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .addNewContainer()
-            .withName("main")
-            .withImage("busybox")
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
+        Attempts.job("orig-" + combination)
+            .namespace(namespace.name())
+            .uid("uid-" + combination)
+            .label("app", "export")
+            .podLabel("app", "export")
+            .generatedLabels(generated)
             .build();
 
     DeadLetterTask task =

@@ -8,32 +8,23 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.jobs.AttemptJobFactory;
-import dev.deadletter.operator.Main;
+import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.policy.EffectivePolicy;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.Attempts;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The reconciler against a real API server without a Job controller (kube-api-test): the test plays
@@ -44,37 +35,15 @@ import org.junit.jupiter.api.Test;
 class ReconcilerIT {
 
   static KubernetesClient client;
-  String ns;
-  Operator operator;
 
-  @BeforeAll
-  static void installCrd() {
-    LocalCluster.installCrd(client);
-  }
+  /** Each test its own namespace, and an operator once it calls startOperator. */
+  @RegisterExtension final LocalNamespace namespace = LocalNamespace.of("it").on(() -> client);
+
+  String ns;
 
   @BeforeEach
-  void namespace() {
-    ns = "it-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    client
-        .namespaces()
-        .resource(
-            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                .withNewMetadata()
-                .withName(ns)
-                .endMetadata()
-                .build())
-        .create();
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.stop();
-    }
-  }
-
-  void startOperator() {
-    operator = Main.start(client, Set.of(ns), Clock.systemUTC());
+  void bind() {
+    ns = namespace.name();
   }
 
   @Test
@@ -85,7 +54,7 @@ class ReconcilerIT {
         AttemptJobFactory.build(created, EffectivePolicy.of(created.getSpec()), 1, null, null);
     String uid = client.resource(orphan).create().getMetadata().getUid();
 
-    startOperator();
+    namespace.startOperator();
 
     DeadLetterTask adopted =
         awaitTask("crashed", t -> t.getStatus().getPhase() == TaskPhase.Running);
@@ -97,7 +66,7 @@ class ReconcilerIT {
 
   @Test
   void failedAttemptIsRecordedFromItsPodAndRetriedAfterTheBackoff() {
-    startOperator();
+    namespace.startOperator();
     client
         .resource(task("retried").initialDelay("2s").maxAttempts(2).build())
         .inNamespace(ns)
@@ -105,8 +74,14 @@ class ReconcilerIT {
     Job first = await().until(() -> job("retried-1"), j -> j != null);
 
     Instant failedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    failPod(first, 7, "disk full");
-    failJob(first, failedAt);
+    Attempts.pod(first.getMetadata().getName() + "-pod")
+        .namespace(ns)
+        .labels(first.getSpec().getTemplate().getMetadata().getLabels())
+        .ownedBy(first)
+        .node("node-a")
+        .exited(7, "Error", "disk full")
+        .create(client);
+    Attempts.fail(client, first, failedAt.toString());
 
     Job second =
         await().atMost(Duration.ofSeconds(30)).until(() -> job("retried-2"), j -> j != null);
@@ -139,34 +114,13 @@ class ReconcilerIT {
                     .build())
             .create();
     Job foreign =
-        new JobBuilder()
-            .withNewMetadata()
-            .withName("taken-1")
-            .withNamespace(ns)
-            .withLabels(Map.of("deadletter.dev/task", "taken"))
-            .withOwnerReferences(
-                new OwnerReferenceBuilder()
-                    .withApiVersion("v1")
-                    .withKind("ConfigMap")
-                    .withName("owner")
-                    .withUid(owner.getMetadata().getUid())
-                    .withController(true)
-                    .build())
-            .endMetadata()
-            .withNewSpec()
-            .withNewTemplate()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .addNewContainer()
-            .withName("main")
-            .withImage("busybox")
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
+        Attempts.job("taken-1")
+            .namespace(ns)
+            .label(AttemptLabels.TASK, "taken")
+            .ownedBy(owner)
             .build();
     client.resource(foreign).create();
-    startOperator();
+    namespace.startOperator();
 
     client.resource(task("taken").build()).inNamespace(ns).create();
 
@@ -193,7 +147,7 @@ class ReconcilerIT {
 
   @Test
   void templateTheJobApiRejectsStallsTheTaskWithoutALoop() {
-    startOperator();
+    namespace.startOperator();
     DeadLetterTask bad = task("bad-template").build();
     bad.getSpec()
         .getJobTemplate()
@@ -228,82 +182,6 @@ class ReconcilerIT {
     assertThat(client.events().v1().events().inNamespace(ns).list().getItems())
         .filteredOn(e -> "AttemptRefused".equals(e.getReason()))
         .hasSize(1);
-  }
-
-  private void failPod(Job job, int exitCode, String message) {
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(job.getMetadata().getName() + "-pod")
-            .withNamespace(ns)
-            .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-            .withOwnerReferences(
-                new OwnerReferenceBuilder()
-                    .withApiVersion("batch/v1")
-                    .withKind("Job")
-                    .withName(job.getMetadata().getName())
-                    .withUid(job.getMetadata().getUid())
-                    .withController(true)
-                    .build())
-            .endMetadata()
-            .withNewSpec()
-            .withNodeName("node-a")
-            .withRestartPolicy("Never")
-            .addNewContainer()
-            .withName("main")
-            .withImage("busybox")
-            .endContainer()
-            .endSpec()
-            .build();
-    Pod created = client.resource(pod).create();
-    created.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-            .withPhase("Failed")
-            .addNewContainerStatus()
-            .withName("main")
-            .withImage("busybox")
-            .withImageID("")
-            .withReady(false)
-            .withRestartCount(0)
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(exitCode)
-            .withReason("Error")
-            .withMessage(message)
-            .endTerminated()
-            .endState()
-            .endContainerStatus()
-            .build());
-    client.resource(created).updateStatus();
-  }
-
-  /** Sets the conditions the Job controller sets when a Job with backoffLimit 0 loses its pod. */
-  private void failJob(Job job, Instant at) {
-    Job current = job(job.getMetadata().getName());
-    String time = at.toString();
-    current.setStatus(
-        new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
-            .withStartTime(current.getMetadata().getCreationTimestamp())
-            .withFailed(1)
-            .withConditions(
-                new JobConditionBuilder()
-                    .withType("FailureTarget")
-                    .withStatus("True")
-                    .withReason("BackoffLimitExceeded")
-                    .withMessage("Job has reached the specified backoff limit")
-                    .withLastTransitionTime(time)
-                    .withLastProbeTime(time)
-                    .build(),
-                new JobConditionBuilder()
-                    .withType("Failed")
-                    .withStatus("True")
-                    .withReason("BackoffLimitExceeded")
-                    .withMessage("Job has reached the specified backoff limit")
-                    .withLastTransitionTime(time)
-                    .withLastProbeTime(time)
-                    .build())
-            .build());
-    client.resource(current).updateStatus();
   }
 
   private DeadLetterTask awaitTask(String name, Predicate<DeadLetterTask> condition) {

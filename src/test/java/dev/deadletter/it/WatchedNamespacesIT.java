@@ -7,9 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.operator.Main;
-import dev.deadletter.testing.LocalCluster;
+import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Clock;
@@ -17,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two watched namespaces, each with more tasks than one list page, all waiting when the operator
@@ -30,15 +30,16 @@ class WatchedNamespacesIT {
 
   static KubernetesClient client;
 
+  @RegisterExtension
+  static final LocalNamespace first = LocalNamespace.of("watched-a").on(() -> client);
+
+  @RegisterExtension
+  static final LocalNamespace second = LocalNamespace.of("watched-b").on(() -> client);
+
   @Test
   void everyTaskOfTwoNamespacesListedInPagesGetsItsFirstAttempt() {
-    LocalCluster.installCrd(client);
-    List<String> namespaces = List.of("watched-a", "watched-b");
+    List<String> namespaces = List.of(first.name(), second.name());
     for (String ns : namespaces) {
-      client
-          .namespaces()
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
       for (int i = 0; i < TASKS_PER_NAMESPACE; i++) {
         client.resource(task("t" + i).exitCodes("0").build()).inNamespace(ns).create();
       }

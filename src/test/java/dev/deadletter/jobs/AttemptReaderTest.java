@@ -1,11 +1,14 @@
 package dev.deadletter.jobs;
 
+import static dev.deadletter.testing.Attempts.terminated;
+import static dev.deadletter.testing.Attempts.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.policy.ContainerRef;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.ObservedAttempt.State;
+import dev.deadletter.testing.Attempts;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -24,7 +27,7 @@ class AttemptReaderTest {
 
   @Test
   void completeJobIsSucceededAtTheConditionTime() {
-    Job job = finishedJob("Complete", null, null);
+    Job job = job().complete(ENDED).build();
 
     ObservedAttempt a = AttemptReader.read(1, job, List.of());
 
@@ -38,9 +41,7 @@ class AttemptReaderTest {
 
   @Test
   void failedJobReportsTheExitCodeAndMessageOfTheFailedContainer() {
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     Pod pod =
         failedPod(
             "2030-01-01T00:00:01Z", terminated("main", 3, "Error", "cannot reach the database\n"));
@@ -60,9 +61,7 @@ class AttemptReaderTest {
 
   @Test
   void oomKilledContainerIsThePrimaryReason() {
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     Pod pod = failedPod("2030-01-01T00:00:01Z", terminated("main", 137, "OOMKilled", null));
 
     FailureDetails f = AttemptReader.read(1, job, List.of(pod)).failure();
@@ -75,9 +74,7 @@ class AttemptReaderTest {
 
   @Test
   void evictedPodReportsItsReasonAndDisruptionCondition() {
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     Pod pod =
         new PodBuilder(failedPod("2030-01-01T00:00:01Z", terminated("main", 137, "Error", null)))
             .editStatus()
@@ -104,9 +101,7 @@ class AttemptReaderTest {
 
   @Test
   void aNativeSidecarStoppedAfterTheMainContainerFailedIsNotTheAttemptsFailure() {
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     // The kubelet stops the sidecar (an init container with restartPolicy Always) with SIGTERM once
     // the main container has ended; it is listed first, as init containers are.
     Pod pod = podWithSidecar(terminated("proxy", 143, "Error", "proxy: shutting down\n"));
@@ -127,9 +122,7 @@ class AttemptReaderTest {
 
   @Test
   void aSidecarThatRestartedAfterAnOomKillDoesNotGiveTheAttemptItsReason() {
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     ContainerStatus restarted =
         new ContainerStatusBuilder()
             .withName("proxy")
@@ -154,11 +147,9 @@ class AttemptReaderTest {
 
   @Test
   void aFailedRegularInitContainerIsTheAttemptsFailure() {
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     Pod pod =
-        new PodBuilder(failedPod(CREATED, waiting("main", "PodInitializing")))
+        new PodBuilder(failedPod(CREATED, waiting("main", "PodInitializing", null)))
             .editSpec()
             .addNewInitContainer()
             .withName("migrate")
@@ -181,7 +172,9 @@ class AttemptReaderTest {
   @Test
   void deadlineExceededWithoutPodsIsExplainedByTheJobCondition() {
     Job job =
-        finishedJob("Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
+        job()
+            .failed("DeadlineExceeded", "Job was active longer than specified deadline", ENDED)
+            .build();
 
     FailureDetails f = AttemptReader.read(1, job, List.of()).failure();
 
@@ -193,9 +186,7 @@ class AttemptReaderTest {
   @Test
   void newestFailedPodIsTheOneReported() {
     // a user's explicit backoffLimit lets one attempt Job run several pods
-    Job job =
-        finishedJob(
-            "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    Job job = failedJob();
     Pod older = failedPod("2030-01-01T00:00:01Z", terminated("main", 1, "Error", "first"));
     Pod newer = failedPod("2030-01-01T00:01:00Z", terminated("main", 2, "Error", "second"));
 
@@ -262,65 +253,28 @@ class AttemptReaderTest {
 
   // --- builders ---
 
+  private static Attempts.JobFixture job() {
+    return Attempts.job("nightly-export-1")
+        .namespace("reports")
+        .uid("job-uid-1")
+        .createdAt(CREATED)
+        .backoffLimit(0);
+  }
+
   private static Job runningJob() {
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName("nightly-export-1")
-        .withNamespace("reports")
-        .withUid("job-uid-1")
-        .withCreationTimestamp(CREATED)
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .endSpec()
-        .withNewStatus()
-        .withActive(1)
-        .endStatus()
-        .build();
+    return job().running().build();
   }
 
-  private static Job finishedJob(String type, String reason, String message) {
-    return new JobBuilder(runningJob())
-        .editStatus()
-        .withActive(0)
-        .addNewCondition()
-        .withType(type)
-        .withStatus("True")
-        .withReason(reason)
-        .withMessage(message)
-        .withLastTransitionTime(ENDED)
-        .endCondition()
-        .endStatus()
-        .build();
-  }
-
-  private static ContainerStatus terminated(
-      String container, int exitCode, String reason, String message) {
-    return new ContainerStatusBuilder()
-        .withName(container)
-        .withNewState()
-        .withNewTerminated()
-        .withExitCode(exitCode)
-        .withReason(reason)
-        .withMessage(message)
-        .endTerminated()
-        .endState()
-        .build();
+  /** Failed on its backoff limit at ENDED. */
+  private static Job failedJob() {
+    return job().failed(ENDED).build();
   }
 
   private static Pod failedPod(String created, ContainerStatus container) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName("nightly-export-1-" + created.hashCode())
-        .withCreationTimestamp(created)
-        .endMetadata()
-        .withNewSpec()
-        .withNodeName("node-7")
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Failed")
-        .withContainerStatuses(container)
-        .endStatus()
+    return Attempts.pod("nightly-export-1-" + created.hashCode())
+        .createdAt(created)
+        .node("node-7")
+        .failed(container)
         .build();
   }
 
@@ -333,10 +287,6 @@ class AttemptReaderTest {
         .withImage("envoy:1.30")
         .withRestartPolicy("Always")
         .endInitContainer()
-        .addNewContainer()
-        .withName("main")
-        .withImage("export:1.4")
-        .endContainer()
         .endSpec()
         .editStatus()
         .withInitContainerStatuses(sidecar)
@@ -344,35 +294,10 @@ class AttemptReaderTest {
         .build();
   }
 
-  private static ContainerStatus waiting(String container, String reason) {
-    return new ContainerStatusBuilder()
-        .withName(container)
-        .withNewState()
-        .withNewWaiting()
-        .withReason(reason)
-        .endWaiting()
-        .endState()
-        .build();
-  }
-
   private static Pod waitingPod(String reason, String message) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName("nightly-export-1-x7k2p")
-        .withCreationTimestamp(CREATED)
-        .endMetadata()
-        .withNewStatus()
-        .withPhase("Pending")
-        .addNewContainerStatus()
-        .withName("main")
-        .withNewState()
-        .withNewWaiting()
-        .withReason(reason)
-        .withMessage(message)
-        .endWaiting()
-        .endState()
-        .endContainerStatus()
-        .endStatus()
+    return Attempts.pod("nightly-export-1-x7k2p")
+        .createdAt(CREATED)
+        .waiting(reason, message)
         .build();
   }
 }

@@ -10,6 +10,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision;
+import dev.deadletter.policy.Tasks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -136,10 +137,6 @@ class TaskMetricsTest {
   }
 
   private static DeadLetterTask task(TaskPhase phase) {
-    DeadLetterTask t = new DeadLetterTask();
-    if (phase != null) {
-      t.setStatus(status(phase, 1));
-    }
-    return t;
+    return Tasks.task().status(phase == null ? null : status(phase, 1)).build();
   }
 }

@@ -6,19 +6,18 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.jobs.AttemptJobFactory;
-import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptObservations.Read;
 import dev.deadletter.policy.ContainerRef;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.Observation;
 import dev.deadletter.policy.ObservedAttempt;
+import dev.deadletter.testing.Attempts;
+import dev.deadletter.testing.LocalNamespace;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.util.HashMap;
@@ -26,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The pod cache lags the Job cache: a failed attempt seen without its pod is read again with the
@@ -34,16 +34,16 @@ import org.junit.jupiter.api.Test;
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class FailedPodsIT {
 
-  static final String NS = "failed-pods";
-
   static KubernetesClient client;
+
+  @RegisterExtension
+  static final LocalNamespace namespace = LocalNamespace.of("failed-pods").on(() -> client);
+
+  static String ns;
 
   @BeforeAll
   static void podThatExitedWith2() {
-    client
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
+    ns = namespace.name();
     createFailedPod("export-1-x7k2p", "export", "uid-of-export-1", 2);
   }
 
@@ -54,53 +54,15 @@ class FailedPodsIT {
    */
   private static Pod createFailedPod(String name, String task, String jobUid, int exitCode) {
     Pod pod =
-        client
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .withNamespace(NS)
-                    .addToLabels(AttemptLabels.TASK, task)
-                    .addToLabels(AttemptLabels.ATTEMPT, "1")
-                    .addNewOwnerReference()
-                    .withApiVersion("batch/v1")
-                    .withKind("Job")
-                    .withName(task + "-1")
-                    .withUid(jobUid)
-                    .withController(true)
-                    .endOwnerReference()
-                    .endMetadata()
-                    .withNewSpec()
-                    .withNodeName("node-a")
-                    .addNewContainer()
-                    .withName("main")
-                    .withImage("busybox")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
-    Pod running = client.getKubernetesSerialization().clone(pod);
-    pod.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-            .withPhase("Failed")
-            .addNewContainerStatus()
-            .withName("main")
-            .withImage("busybox")
-            .withImageID("")
-            .withReady(false)
-            .withRestartCount(0)
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(exitCode)
-            .withReason("Error")
-            .endTerminated()
-            .endState()
-            .endContainerStatus()
-            .build());
-    client.resource(pod).updateStatus();
-    running.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").build());
-    return running;
+        Attempts.pod(name)
+            .namespace(ns)
+            .ofAttempt(task, 1)
+            .ownedBy(task + "-1", jobUid)
+            .node("node-a")
+            .exited(exitCode, "Error", null)
+            .create(client);
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
+    return pod;
   }
 
   @Test
@@ -132,29 +94,16 @@ class FailedPodsIT {
   void latestAttemptMissingFromBothCachesIsReadWithItsPodsFromTheApiServer() {
     // The status says attempt 1 was created; the Job cache has not seen it yet, and the pod cache
     // still shows its pod running, while on the API server both have failed with exit code 2.
-    DeadLetterTask task = TaskBuilder.task("report").build();
-    task.getMetadata().setNamespace(NS);
-    task.getMetadata().setUid("uid-of-report");
-    task.setStatus(new DeadLetterTaskStatus());
-    task.getStatus().setAttempts(1);
+    DeadLetterTaskStatus created = new DeadLetterTaskStatus();
+    created.setAttempts(1);
+    DeadLetterTask task =
+        TaskBuilder.task("report").namespace(ns).uid("uid-of-report").status(created).build();
     Job job =
         client
             .resource(
                 AttemptJobFactory.build(task, EffectivePolicy.of(task.getSpec()), 1, null, null))
             .create();
-    job.setStatus(failedJob().getStatus());
-    job.getStatus().setStartTime("2030-01-01T00:00:00Z");
-    job.getStatus()
-        .getConditions()
-        .add(
-            0,
-            new io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder()
-                .withType("FailureTarget")
-                .withStatus("True")
-                .withReason("BackoffLimitExceeded")
-                .withLastTransitionTime("2030-01-01T00:01:00Z")
-                .build());
-    client.resource(job).updateStatus();
+    Attempts.fail(client, job, "2030-01-01T00:01:00Z");
     Pod stale = createFailedPod("report-1-q9z8w", "report", job.getMetadata().getUid(), 2);
 
     Observation observation =
@@ -176,29 +125,16 @@ class FailedPodsIT {
   }
 
   private static DeadLetterTask task() {
-    DeadLetterTask task = TaskBuilder.task("export").build();
-    task.getMetadata().setNamespace(NS);
-    return task;
+    return TaskBuilder.task("export").namespace(ns).build();
   }
 
   private static Job failedJob() {
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName("export-1")
-        .withNamespace(NS)
-        .withUid("uid-of-export-1")
-        .withCreationTimestamp("2030-01-01T00:00:00Z")
-        .addToLabels(AttemptLabels.TASK, "export")
-        .addToLabels(AttemptLabels.ATTEMPT, "1")
-        .endMetadata()
-        .withNewStatus()
-        .addNewCondition()
-        .withType("Failed")
-        .withStatus("True")
-        .withReason("BackoffLimitExceeded")
-        .withLastTransitionTime("2030-01-01T00:01:00Z")
-        .endCondition()
-        .endStatus()
+    return Attempts.job("export-1")
+        .namespace(ns)
+        .uid("uid-of-export-1")
+        .createdAt("2030-01-01T00:00:00Z")
+        .ofAttempt("export", 1)
+        .failed("2030-01-01T00:01:00Z")
         .build();
   }
 }

@@ -160,8 +160,7 @@ class LogTailsTest {
   }
 
   private static DeadLetterTask task(Integer logTailLines) {
-    DeadLetterTask task = TaskBuilder.task("export").build();
-    task.getMetadata().setNamespace("batch");
+    DeadLetterTask task = TaskBuilder.task("export").namespace("batch").build();
     if (logTailLines != null) {
       Forensics forensics = new Forensics();
       forensics.setLogTailLines(logTailLines);

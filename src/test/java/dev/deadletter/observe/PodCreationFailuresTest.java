@@ -13,15 +13,14 @@ import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.RetryDecider;
 import dev.deadletter.policy.TaskEvent;
 import dev.deadletter.policy.Tasks;
+import dev.deadletter.testing.Attempts;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.EventList;
 import io.fabric8.kubernetes.api.model.EventListBuilder;
 import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -302,18 +301,7 @@ class PodCreationFailuresTest {
   }
 
   private static Pod podOf(String jobUid) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName("task-1-abcde")
-        .withNamespace("ns")
-        .addNewOwnerReference()
-        .withKind("Job")
-        .withName("task-1")
-        .withUid(jobUid)
-        .withController(true)
-        .endOwnerReference()
-        .endMetadata()
-        .build();
+    return Attempts.pod("task-1-abcde").namespace("ns").ownedBy("task-1", jobUid).build();
   }
 
   private static Map<Integer, ObservedAttempt> running() {
@@ -321,14 +309,11 @@ class PodCreationFailuresTest {
   }
 
   private static Job job(io.fabric8.kubernetes.api.model.batch.v1.JobStatus status) {
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName("task-1")
-        .withNamespace("ns")
-        .withUid("job-uid")
-        .withCreationTimestamp(CREATED.toString())
-        .endMetadata()
-        .withStatus(status)
+    return Attempts.job("task-1")
+        .namespace("ns")
+        .uid("job-uid")
+        .createdAt(CREATED.toString())
+        .status(status)
         .build();
   }
 }

@@ -1,9 +1,12 @@
 package dev.deadletter.observe;
 
+import static dev.deadletter.testing.Attempts.terminated;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.jobs.AttemptLabels;
 import dev.deadletter.jobs.AttemptReader;
+import dev.deadletter.testing.Attempts;
 import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -12,7 +15,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrimmingItemStoreTest {
@@ -55,24 +57,9 @@ class TrimmingItemStoreTest {
             .endInitContainer()
             .endSpec()
             .editStatus()
-            .addNewInitContainerStatus()
-            .withName("migrate")
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(0)
-            .withReason("Completed")
-            .endTerminated()
-            .endState()
-            .endInitContainerStatus()
-            .addNewInitContainerStatus()
-            .withName("proxy")
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(143)
-            .withReason("Error")
-            .endTerminated()
-            .endState()
-            .endInitContainerStatus()
+            .withInitContainerStatuses(
+                terminated("migrate", 0, "Completed", null),
+                terminated("proxy", 143, "Error", null))
             .endStatus()
             .build();
 
@@ -103,9 +90,8 @@ class TrimmingItemStoreTest {
 
   @Test
   void tasksKeepEverythingButManagedFields() {
-    DeadLetterTask task = TaskBuilder.task("nightly-export").build();
-    task.getMetadata().setNamespace("ns");
-    task.getMetadata().setAnnotations(Map.of(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION, "1"));
+    DeadLetterTask task =
+        TaskBuilder.task("nightly-export").namespace("ns").retryRequestedAt("1").build();
     task.getMetadata()
         .setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl").build()));
     DeadLetterTask expected = Serialization.clone(task);
@@ -118,6 +104,7 @@ class TrimmingItemStoreTest {
         .isEqualTo(Serialization.asJson(expected));
   }
 
+  /** Its size is what templatesSpecsAndManagedFieldsAreNotKept measures trimming against. */
   private static Job failedJob() {
     return new JobBuilder()
         .withNewMetadata()
@@ -164,40 +151,17 @@ class TrimmingItemStoreTest {
   }
 
   private static Pod failedPod(String jobUid) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName("nightly-export-2-abcde")
-        .withNamespace("ns")
-        .addToLabels("deadletter.dev/task", "nightly-export")
-        .addNewOwnerReference()
-        .withKind("Job")
-        .withName("nightly-export-2")
-        .withUid(jobUid)
-        .withController(true)
-        .endOwnerReference()
+    return new PodBuilder(
+            Attempts.pod("nightly-export-2-abcde")
+                .namespace("ns")
+                .label(AttemptLabels.TASK, "nightly-export")
+                .ownedBy("nightly-export-2", jobUid)
+                .node("node-7")
+                .exited(3, "Error", "cannot reach the database")
+                .build())
+        .editMetadata()
         .withManagedFields(new ManagedFieldsEntryBuilder().withManager("kubelet").build())
         .endMetadata()
-        .withNewSpec()
-        .withNodeName("node-7")
-        .addNewContainer()
-        .withName("main")
-        .withImage("registry.example/exporter:1.2.3")
-        .endContainer()
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Failed")
-        .addNewContainerStatus()
-        .withName("main")
-        .withNewState()
-        .withNewTerminated()
-        .withExitCode(3)
-        .withReason("Error")
-        .withMessage("cannot reach the database")
-        .withFinishedAt("2030-01-01T00:01:59Z")
-        .endTerminated()
-        .endState()
-        .endContainerStatus()
-        .endStatus()
         .build();
   }
 }

@@ -3,6 +3,7 @@ package dev.deadletter.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deadletter.reconciler.CrashPoints;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -79,6 +80,34 @@ class OperatorConfigTest {
         .hasMessageContaining("LOG_LEVEL='loud' is invalid")
         .hasMessageContaining("SHUTDOWN_TIMEOUT='30' is invalid")
         .hasMessageContaining("TASK_LABEL_SELECTOR='shard in a' is invalid");
+  }
+
+  @Test
+  void theReplicasIdentityIsItsHostnameElseARandomName() {
+    assertThat(OperatorConfig.fromEnv(Map.of("HOSTNAME", "op-7f9c")).identity())
+        .isEqualTo("op-7f9c");
+    String random = OperatorConfig.fromEnv(Map.of()).identity();
+    assertThat(random).startsWith("deadletter-operator-");
+    assertThat(OperatorConfig.fromEnv(Map.of("HOSTNAME", " ")).identity())
+        .startsWith("deadletter-operator-")
+        .isNotEqualTo(random);
+  }
+
+  @Test
+  void crashPointsAreOffUnlessTheirTestVariableArmsThem() {
+    assertThat(OperatorConfig.fromEnv(Map.of()).crashPoints()).isSameAs(CrashPoints.NONE);
+    assertThat(
+            OperatorConfig.fromEnv(Map.of(CrashPoints.ENV, "after-create:0.2,while-pruning"))
+                .crashPoints())
+        .isNotSameAs(CrashPoints.NONE);
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnv(
+                    Map.of(CrashPoints.ENV, "before-lunch", "RECONCILE_THREADS", "0")))
+        .isInstanceOf(OperatorConfig.InvalidConfigException.class)
+        .hasMessageContaining("DEADLETTER_TEST_CRASH_POINTS='before-lunch' is invalid")
+        .hasMessageContaining("unknown point 'before-lunch'")
+        .hasMessageContaining("RECONCILE_THREADS='0' is invalid");
   }
 
   @Test

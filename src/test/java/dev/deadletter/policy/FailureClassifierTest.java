@@ -6,11 +6,11 @@ import static dev.deadletter.api.v1alpha1.RetryAction.DeadLetter;
 import static dev.deadletter.api.v1alpha1.RetryAction.Retry;
 import static dev.deadletter.api.v1alpha1.RetryAction.RetryWithoutCounting;
 import static dev.deadletter.policy.Tasks.exitCode;
-import static dev.deadletter.policy.Tasks.onExitCodes;
-import static dev.deadletter.policy.Tasks.onExitCodesOf;
-import static dev.deadletter.policy.Tasks.onPodCondition;
-import static dev.deadletter.policy.Tasks.onReasons;
 import static dev.deadletter.policy.Tasks.reason;
+import static dev.deadletter.testing.Rules.onExitCodes;
+import static dev.deadletter.testing.Rules.onExitCodesOf;
+import static dev.deadletter.testing.Rules.onPodCondition;
+import static dev.deadletter.testing.Rules.onReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.RetryRule;

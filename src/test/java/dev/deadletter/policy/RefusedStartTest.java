@@ -8,6 +8,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
+import dev.deadletter.testing.TaskBuilder;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class RefusedStartTest {
 
   private static final String QUOTA = "exceeded quota: jobs, requested: count/jobs.batch=1";
 
-  private static Tasks.TaskBuilder threeAttempts() {
+  private static TaskBuilder threeAttempts() {
     return Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0);
   }
 

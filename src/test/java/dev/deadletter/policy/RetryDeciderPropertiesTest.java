@@ -17,6 +17,7 @@ import dev.deadletter.api.v1alpha1.RoundStatus;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
+import dev.deadletter.testing.Rules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -136,7 +137,7 @@ class RetryDeciderPropertiesTest {
     }
 
     RetryRule toRetryRule() {
-      return Tasks.onExitCodes(action, In, exitCodes.toArray(Integer[]::new));
+      return Rules.onExitCodes(action, In, exitCodes.toArray(Integer[]::new));
     }
   }
 

@@ -18,6 +18,8 @@ import dev.deadletter.api.v1alpha1.TaskSource;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
+import dev.deadletter.testing.Rules;
+import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +32,7 @@ class RetryDeciderTest {
   private static final Duration ATTEMPT_RUNTIME = Duration.ofSeconds(30);
 
   /** Three attempts, 10s doubling up to 10m, no jitter: every wait is exact. */
-  private static Tasks.TaskBuilder threeAttempts() {
+  private static TaskBuilder threeAttempts() {
     return Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0);
   }
 
@@ -227,7 +229,7 @@ class RetryDeciderTest {
   @Test
   void deadLetterRuleDeadLettersAtOnce() {
     TaskRun run =
-        TaskRun.of(threeAttempts().rules(Tasks.onExitCodes(RetryAction.DeadLetter, In, 2)));
+        TaskRun.of(threeAttempts().rules(Rules.onExitCodes(RetryAction.DeadLetter, In, 2)));
     run.decide();
     run.after(ATTEMPT_RUNTIME).fail(1, exitCode(2));
 
@@ -251,7 +253,7 @@ class RetryDeciderTest {
             Tasks.task()
                 .maxAttempts(1)
                 .backoff("10s", 2, "10m", 0)
-                .rules(Tasks.onReasons(RetryAction.RetryWithoutCounting, "Evicted")));
+                .rules(Rules.onReasons(RetryAction.RetryWithoutCounting, "Evicted")));
     run.decide();
     run.after(ATTEMPT_RUNTIME).fail(1, reason("Evicted"));
 
@@ -290,7 +292,7 @@ class RetryDeciderTest {
 
   @Test
   void suspendedTaskStartsNoFirstAttempt() {
-    TaskRun run = TaskRun.of(threeAttempts().suspend(true));
+    TaskRun run = TaskRun.of(threeAttempts().suspended(true));
 
     Decision d = run.decide();
 
@@ -629,8 +631,7 @@ class RetryDeciderTest {
   @Test
   void attemptsThatFellOutOfTheHistoryAreNotRecordedAgain() {
     // historyLimits.failed (up to 100) may keep more Jobs than status.history (20) remembers
-    TaskRun run =
-        TaskRun.of(Tasks.task().maxAttempts(30).backoff("1s", 1, "1s", 0).historyLimits(1, 30));
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(30).backoff("1s", 1, "1s", 0).keep(1, 30));
     run.decide();
     run.after(ATTEMPT_RUNTIME).fail(1, reason("OOMKilled"));
     run.at(((WaitUntil) run.decide().action()).when()).decide();
@@ -719,7 +720,7 @@ class RetryDeciderTest {
   void capturedFailureMatchingADeadLetterRuleIsDeadLetteredWithoutAnAttempt() {
     TaskRun run =
         TaskRun.of(
-            Tasks.task().maxAttempts(3).rules(Tasks.onExitCodes(RetryAction.DeadLetter, In, 3)));
+            Tasks.task().maxAttempts(3).rules(Rules.onExitCodes(RetryAction.DeadLetter, In, 3)));
     run.task().getSpec().setSource(capturedSource(T0, 3));
 
     Decision d = run.decide();

@@ -16,6 +16,7 @@ import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
+import dev.deadletter.testing.Rules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ class RoundsAndBudgetsTest {
             Tasks.task()
                 .maxAttempts(2)
                 .backoff("1s", 2, "1h", 0)
-                .rules(Tasks.onReasons(RetryAction.RetryWithoutCounting, "Evicted")));
+                .rules(Rules.onReasons(RetryAction.RetryWithoutCounting, "Evicted")));
 
     List<Decision> decisions = failUntilItStops(run, reason("Evicted"));
 
@@ -82,7 +83,7 @@ class RoundsAndBudgetsTest {
   void aRuleWithItsOwnBudgetAndBackoffOverridesThePolicyForItsFailures() {
     RetryRule throttled =
         named(
-            Tasks.onExitCodes(RetryAction.Retry, ExitCodeMatcher.Operator.In, 75), "throttled", 4);
+            Rules.onExitCodes(RetryAction.Retry, ExitCodeMatcher.Operator.In, 75), "throttled", 4);
     BackoffPolicy slow = new BackoffPolicy();
     slow.setInitialDelay("1m");
     slow.setMultiplier(3.0);
@@ -108,7 +109,7 @@ class RoundsAndBudgetsTest {
   void failuresNoBudgetedRuleMatchedStillSpendThePolicysBudget() {
     RetryRule throttled =
         named(
-            Tasks.onExitCodes(RetryAction.Retry, ExitCodeMatcher.Operator.In, 75), "throttled", 5);
+            Rules.onExitCodes(RetryAction.Retry, ExitCodeMatcher.Operator.In, 75), "throttled", 5);
     TaskRun run =
         TaskRun.of(Tasks.task().maxAttempts(2).backoff("10s", 2, "1h", 0).rules(throttled));
     run.decide();
@@ -154,7 +155,7 @@ class RoundsAndBudgetsTest {
             Tasks.task()
                 .maxAttempts(5)
                 .backoff("1s", 2, "1m", 0)
-                .rules(Tasks.onExitCodes(RetryAction.DeadLetter, ExitCodeMatcher.Operator.In, 2)));
+                .rules(Rules.onExitCodes(RetryAction.DeadLetter, ExitCodeMatcher.Operator.In, 2)));
     failUntilItStops(run, exitCode(2));
     assertThat(run.status().getDeadLetter().getReason()).isEqualTo(DeadLetterReason.RuleMatched);
 
@@ -172,7 +173,7 @@ class RoundsAndBudgetsTest {
             Tasks.task()
                 .maxAttempts(2)
                 .backoff("1s", 2, "1m", 0)
-                .rules(Tasks.onReasons(RetryAction.RetryWithoutCounting, "Evicted")));
+                .rules(Rules.onReasons(RetryAction.RetryWithoutCounting, "Evicted")));
     run.decide();
     run.after(RUNTIME).fail(1, reason("Evicted"));
     failUntilItStops(run, exitCode(1));

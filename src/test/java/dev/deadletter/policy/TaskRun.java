@@ -3,6 +3,7 @@ package dev.deadletter.policy;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.policy.Decision.StartAttempt;
+import dev.deadletter.testing.TaskBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -27,7 +28,7 @@ final class TaskRun {
     this.now = start;
   }
 
-  static TaskRun of(Tasks.TaskBuilder task) {
+  static TaskRun of(TaskBuilder task) {
     return new TaskRun(task.build(), Tasks.T0);
   }
 

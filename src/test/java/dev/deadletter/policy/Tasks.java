@@ -1,29 +1,17 @@
 package dev.deadletter.policy;
 
-import dev.deadletter.api.v1alpha1.BackoffPolicy;
-import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import dev.deadletter.api.v1alpha1.DeadLetterTaskSpec;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
-import dev.deadletter.api.v1alpha1.ExitCodeMatcher;
-import dev.deadletter.api.v1alpha1.HistoryLimits;
-import dev.deadletter.api.v1alpha1.PodConditionMatcher;
-import dev.deadletter.api.v1alpha1.RetryAction;
-import dev.deadletter.api.v1alpha1.RetryPolicy;
-import dev.deadletter.api.v1alpha1.RetryRule;
+import dev.deadletter.testing.TaskBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpecBuilder;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Test fixtures: DeadLetterTasks, failure rules and observed attempts, so tests read like
+ * Test fixtures: the scenarios' DeadLetterTask, failures and observed attempts, so tests read like
  * scenarios.
  */
 public final class Tasks {
@@ -39,8 +27,12 @@ public final class Tasks {
 
   private Tasks() {}
 
+  /**
+   * The task of the scenarios: this name, namespace, uid and template, generation 1; every retry
+   * policy field left unset takes the operator's default.
+   */
   public static TaskBuilder task() {
-    return new TaskBuilder();
+    return TaskBuilder.of(NAME, jobTemplate()).namespace(NAMESPACE).uid(UID).generation(1);
   }
 
   /** A Job template with one container, as a user would write it. */
@@ -63,43 +55,6 @@ public final class Tasks {
 
   public static String jobName(int attempt) {
     return NAME + "-" + attempt;
-  }
-
-  // --- failure rules ---
-
-  public static RetryRule onExitCodes(
-      RetryAction action, ExitCodeMatcher.Operator operator, Integer... codes) {
-    return onExitCodesOf(null, action, operator, codes);
-  }
-
-  public static RetryRule onExitCodesOf(
-      String container, RetryAction action, ExitCodeMatcher.Operator operator, Integer... codes) {
-    ExitCodeMatcher matcher = new ExitCodeMatcher();
-    matcher.setContainerName(container);
-    matcher.setOperator(operator);
-    matcher.setValues(List.of(codes));
-    RetryRule rule = new RetryRule();
-    rule.setAction(action);
-    rule.setOnExitCodes(matcher);
-    return rule;
-  }
-
-  public static RetryRule onReasons(RetryAction action, String... reasons) {
-    RetryRule rule = new RetryRule();
-    rule.setAction(action);
-    rule.setOnReasons(List.of(reasons));
-    return rule;
-  }
-
-  /** {@code status} may be null: the matcher's default (True) applies. */
-  public static RetryRule onPodCondition(RetryAction action, String type, String status) {
-    PodConditionMatcher matcher = new PodConditionMatcher();
-    matcher.setType(type);
-    matcher.setStatus(status);
-    RetryRule rule = new RetryRule();
-    rule.setAction(action);
-    rule.setOnPodConditions(List.of(matcher));
-    return rule;
   }
 
   // --- failures and observed attempts ---
@@ -148,124 +103,5 @@ public final class Tasks {
         .findFirst()
         .orElseThrow(
             () -> new AssertionError("no condition " + type + " in " + status.getConditions()));
-  }
-
-  /** Builds a DeadLetterTask; every retry policy field left unset takes the operator's default. */
-  public static final class TaskBuilder {
-    private String name = NAME;
-    private long generation = 1;
-    private final Map<String, String> annotations = new HashMap<>();
-    private JobTemplateSpec jobTemplate = Tasks.jobTemplate();
-    private Integer maxAttempts;
-    private BackoffPolicy backoff;
-    private String attemptTimeout;
-    private String maxRetryDuration;
-    private final List<RetryRule> rules = new ArrayList<>();
-    private Boolean suspend;
-    private HistoryLimits historyLimits;
-    private DeadLetterTaskStatus status;
-
-    private TaskBuilder() {}
-
-    public TaskBuilder name(String name) {
-      this.name = name;
-      return this;
-    }
-
-    public TaskBuilder generation(long generation) {
-      this.generation = generation;
-      return this;
-    }
-
-    public TaskBuilder jobTemplate(JobTemplateSpec jobTemplate) {
-      this.jobTemplate = jobTemplate;
-      return this;
-    }
-
-    public TaskBuilder maxAttempts(int maxAttempts) {
-      this.maxAttempts = maxAttempts;
-      return this;
-    }
-
-    public TaskBuilder backoff(
-        String initialDelay, double multiplier, String maxDelay, double jitter) {
-      backoff = new BackoffPolicy();
-      backoff.setInitialDelay(initialDelay);
-      backoff.setMultiplier(multiplier);
-      backoff.setMaxDelay(maxDelay);
-      backoff.setJitter(jitter);
-      return this;
-    }
-
-    /** Only these two backoff fields set; the others take their defaults. */
-    public TaskBuilder delays(String initialDelay, String maxDelay) {
-      backoff = new BackoffPolicy();
-      backoff.setInitialDelay(initialDelay);
-      backoff.setMaxDelay(maxDelay);
-      return this;
-    }
-
-    public TaskBuilder attemptTimeout(String attemptTimeout) {
-      this.attemptTimeout = attemptTimeout;
-      return this;
-    }
-
-    public TaskBuilder maxRetryDuration(String maxRetryDuration) {
-      this.maxRetryDuration = maxRetryDuration;
-      return this;
-    }
-
-    public TaskBuilder rules(RetryRule... rules) {
-      this.rules.addAll(Arrays.asList(rules));
-      return this;
-    }
-
-    public TaskBuilder suspend(boolean suspend) {
-      this.suspend = suspend;
-      return this;
-    }
-
-    public TaskBuilder historyLimits(int succeeded, int failed) {
-      historyLimits = new HistoryLimits();
-      historyLimits.setSucceeded(succeeded);
-      historyLimits.setFailed(failed);
-      return this;
-    }
-
-    public TaskBuilder retryRequestedAt(String value) {
-      annotations.put(DeadLetterTask.RETRY_REQUESTED_AT_ANNOTATION, value);
-      return this;
-    }
-
-    public TaskBuilder status(DeadLetterTaskStatus status) {
-      this.status = status;
-      return this;
-    }
-
-    public DeadLetterTask build() {
-      RetryPolicy policy = new RetryPolicy();
-      policy.setMaxAttempts(maxAttempts);
-      policy.setBackoff(backoff);
-      policy.setAttemptTimeout(attemptTimeout);
-      policy.setMaxRetryDuration(maxRetryDuration);
-      policy.setRules(rules.isEmpty() ? null : List.copyOf(rules));
-      DeadLetterTaskSpec spec = new DeadLetterTaskSpec();
-      spec.setJobTemplate(jobTemplate);
-      spec.setRetryPolicy(policy);
-      spec.setSuspend(suspend);
-      spec.setHistoryLimits(historyLimits);
-      DeadLetterTask task = new DeadLetterTask();
-      task.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(name)
-              .withNamespace(NAMESPACE)
-              .withUid(UID)
-              .withGeneration(generation)
-              .withAnnotations(annotations.isEmpty() ? null : new HashMap<>(annotations))
-              .build());
-      task.setSpec(spec);
-      task.setStatus(status);
-      return task;
-    }
   }
 }

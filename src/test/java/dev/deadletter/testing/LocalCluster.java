@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 /**
@@ -131,17 +129,5 @@ public final class LocalCluster {
           }
         });
     return creates;
-  }
-
-  public static String createNamespace(KubernetesClient client, String prefix) {
-    String name =
-        prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> client.serviceAccounts().inNamespace(name).withName("default").get() != null);
-    return name;
   }
 }
