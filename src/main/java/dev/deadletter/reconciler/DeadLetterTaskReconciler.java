@@ -8,6 +8,7 @@ import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptObserver;
 import dev.deadletter.observe.LogTails;
+import dev.deadletter.policy.AttemptMutations;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
@@ -111,7 +112,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     if (decision.action() instanceof StartAttempt start) {
       // A start is only decided for a spec that parses.
       Optional<CreateRefusal> refusal =
-          startAttempt(task, policy.orElseThrow(), attemptJobs, start);
+          startAttempt(task, policy.orElseThrow(), attemptJobs, start, decision.status());
       if (refusal.isPresent()) {
         // The refusal is one more thing observed: decide again with it, instead of undoing the
         // start field by field.
@@ -160,10 +161,22 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
    * @return why the API server refused the Job, if it did
    */
   private Optional<CreateRefusal> startAttempt(
-      DeadLetterTask task, EffectivePolicy policy, AttemptJobs attemptJobs, StartAttempt start) {
+      DeadLetterTask task,
+      EffectivePolicy policy,
+      AttemptJobs attemptJobs,
+      StartAttempt start,
+      DeadLetterTaskStatus decided) {
+    // From the template and the decided status (the round's rule counts, the history) alone: a
+    // pass after a crash plans the same Job again.
+    AttemptMutations mutations = AttemptMutations.plan(task.getSpec(), policy, decided);
     Job job =
         AttemptJobFactory.build(
-            task, policy, start.number(), start.previousExitCode(), start.previousReason());
+            task,
+            policy,
+            start.number(),
+            start.previousExitCode(),
+            start.previousReason(),
+            mutations);
     String jobName = job.getMetadata().getName();
     try (var a = MDC.putCloseable("attempt", String.valueOf(start.number()));
         var j = MDC.putCloseable("job", jobName)) {
