@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.NodeAvoidance;
 import dev.deadletter.api.v1alpha1.QuantityGrowth;
 import dev.deadletter.api.v1alpha1.ResourceMutation;
 import dev.deadletter.api.v1alpha1.RetryAction;
@@ -15,7 +16,9 @@ import dev.deadletter.api.v1alpha1.RuleMutation;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.policy.AttemptMutations;
+import dev.deadletter.testing.LocalCluster;
 import dev.deadletter.testing.LocalNamespace;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -24,6 +27,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +97,69 @@ class MutationE2E {
     assertThat(dead.getStatus().getDeadLetter().getMessage()).contains("rule oom", "300Mi");
   }
 
+  @Test
+  void aFailureOnOneNodeSendsTheNextAttemptToAnother() {
+    DeadLetterTask task =
+        task("avoids")
+            .podAnnotation("sim.deadletter.dev/fail-on-node", "kwok-node-0")
+            .maxAttempts(3)
+            .initialDelay("1s")
+            .rule(RetryAction.Retry, 1)
+            .build();
+    // The template prefers the bad node (weakly), so attempt 1 lands there.
+    task.getSpec()
+        .getJobTemplate()
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .setAffinity(
+            new AffinityBuilder()
+                .withNewNodeAffinity()
+                .addNewPreferredDuringSchedulingIgnoredDuringExecution()
+                .withWeight(1)
+                .withNewPreference()
+                .addNewMatchField()
+                .withKey("metadata.name")
+                .withOperator("In")
+                .withValues("kwok-node-0")
+                .endMatchField()
+                .endPreference()
+                .endPreferredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity()
+                .build());
+    RetryRule badNode = task.getSpec().getRetryPolicy().getRules().get(0);
+    badNode.setName("bad-node");
+    NodeAvoidance avoid = new NodeAvoidance();
+    avoid.setMode(NodeAvoidance.Mode.Required);
+    RuleMutation mutate = new RuleMutation();
+    mutate.setAvoidFailedNodes(avoid);
+    badNode.setMutate(mutate);
+    createKeepingMutate(task);
+
+    DeadLetterTask done = awaitTask("avoids", t -> t.getStatus().getPhase() == TaskPhase.Succeeded);
+
+    List<AttemptRecord> history = done.getStatus().getHistory();
+    assertThat(done.getStatus().getAttempts()).isEqualTo(2);
+    assertThat(history.get(0).getNode()).isEqualTo("kwok-node-0");
+    assertThat(history.get(0).getRule()).isEqualTo("bad-node");
+    assertThat(history.get(1).getMutations()).isEqualTo("avoidNodes.Required=kwok-node-0");
+    assertThat(
+            job("avoids-2")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getAffinity()
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms())
+        .singleElement()
+        .satisfies(
+            term ->
+                assertThat(term.getMatchFields())
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.getValues()).containsExactly("kwok-node-0")));
+  }
+
   /** 256Mi, needs 384Mi; a rule on OOMKilled grows memory by 1.5 up to {@code max}. */
   private static void create(String name, String max) {
     DeadLetterTask task =
@@ -115,7 +182,25 @@ class MutationE2E {
     RuleMutation mutate = new RuleMutation();
     mutate.setResources(resources);
     oom.setMutate(mutate);
-    client.resource(task).inNamespace(ns).create();
+    createKeepingMutate(task);
+  }
+
+  /**
+   * The local cluster is shared: another checkout's test may have just applied an older CRD, which
+   * prunes mutate from the stored task. Apply ours again right before the create, and create again
+   * if the stored task lost it.
+   */
+  private static void createKeepingMutate(DeadLetterTask task) {
+    for (int i = 0; i < 5; i++) {
+      LocalCluster.installCrd(client);
+      DeadLetterTask stored = client.resource(task).inNamespace(ns).create();
+      if (stored.getSpec().getRetryPolicy().getRules().get(0).getMutate() != null) {
+        return;
+      }
+      client.resource(stored).withTimeout(30, TimeUnit.SECONDS).delete();
+    }
+    throw new IllegalStateException(
+        "the cluster's CRD keeps pruning spec.retryPolicy.rules[].mutate");
   }
 
   private static Container main(DeadLetterTask task) {
