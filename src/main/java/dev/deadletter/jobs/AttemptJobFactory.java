@@ -1,12 +1,23 @@
 package dev.deadletter.jobs;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.policy.AttemptMutations;
+import dev.deadletter.policy.AttemptMutations.ResourceValue;
 import dev.deadletter.policy.EffectivePolicy;
+import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.NodeAffinity;
+import io.fabric8.kubernetes.api.model.NodeSelector;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PreferredSchedulingTerm;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
@@ -15,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Builds the Job for one attempt of a task from its template. */
 public final class AttemptJobFactory {
@@ -24,6 +36,10 @@ public final class AttemptJobFactory {
   public static final String ENV_PREVIOUS_EXIT_CODE = "DEADLETTER_PREVIOUS_EXIT_CODE";
   public static final String ENV_PREVIOUS_REASON = "DEADLETTER_PREVIOUS_REASON";
   public static final String ENV_TASK_UID = "DEADLETTER_TASK_UID";
+  public static final String ENV_MUTATIONS = "DEADLETTER_MUTATIONS";
+
+  /** The node field that node affinity can match exactly (a hostname label may differ). */
+  static final String NODE_NAME_FIELD = "metadata.name";
 
   private AttemptJobFactory() {}
 
@@ -33,6 +49,20 @@ public final class AttemptJobFactory {
       int attempt,
       Integer previousExitCode,
       String previousReason) {
+    return build(task, policy, attempt, previousExitCode, previousReason, AttemptMutations.NONE);
+  }
+
+  /**
+   * The attempt Job, with the rules' mutations applied over the template: only the resources,
+   * activeDeadlineSeconds and node affinity they name change.
+   */
+  public static Job build(
+      DeadLetterTask task,
+      EffectivePolicy policy,
+      int attempt,
+      Integer previousExitCode,
+      String previousReason,
+      AttemptMutations mutations) {
     // Deep copy: the task comes from the informer cache and must not be mutated.
     JobTemplateSpec template = Serialization.clone(task.getSpec().getJobTemplate());
     String name = DeadLetterTask.attemptJobName(task.getMetadata().getName(), attempt);
@@ -45,6 +75,12 @@ public final class AttemptJobFactory {
     meta.setNamespace(task.getMetadata().getNamespace());
     meta.setLabels(merge(templateMeta.getLabels(), labels));
     meta.setAnnotations(templateMeta.getAnnotations());
+    if (!mutations.isEmpty()) {
+      meta.setAnnotations(
+          merge(
+              templateMeta.getAnnotations(),
+              Map.of(AttemptMutations.ANNOTATION, mutations.summary())));
+    }
     meta.setOwnerReferences(
         List.of(
             new OwnerReferenceBuilder()
@@ -68,6 +104,9 @@ public final class AttemptJobFactory {
           .attemptTimeout()
           .ifPresent(t -> spec.setActiveDeadlineSeconds(Math.max(1, t.toSeconds())));
     }
+    if (mutations.activeDeadlineSeconds() != null) {
+      spec.setActiveDeadlineSeconds(mutations.activeDeadlineSeconds());
+    }
     PodTemplateSpec pod = spec.getTemplate() == null ? new PodTemplateSpec() : spec.getTemplate();
     ObjectMeta podMeta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
     podMeta.setLabels(merge(podMeta.getLabels(), labels));
@@ -82,7 +121,10 @@ public final class AttemptJobFactory {
                   previousExitCode == null ? "" : previousExitCode.toString(),
                   null),
               new EnvVar(ENV_PREVIOUS_REASON, previousReason == null ? "" : previousReason, null),
-              new EnvVar(ENV_TASK_UID, task.getMetadata().getUid(), null));
+              new EnvVar(ENV_TASK_UID, task.getMetadata().getUid(), null),
+              new EnvVar(ENV_MUTATIONS, mutations.summary(), null));
+      applyResources(pod.getSpec(), mutations);
+      avoidNodes(pod.getSpec(), mutations);
       addEnv(pod.getSpec().getInitContainers(), env);
       addEnv(pod.getSpec().getContainers(), env);
     }
@@ -92,6 +134,78 @@ public final class AttemptJobFactory {
     job.setMetadata(meta);
     job.setSpec(spec);
     return job;
+  }
+
+  private static void applyResources(PodSpec pod, AttemptMutations mutations) {
+    for (ResourceValue v : mutations.resources()) {
+      Stream.concat(
+              pod.getInitContainers() == null ? Stream.empty() : pod.getInitContainers().stream(),
+              pod.getContainers() == null ? Stream.empty() : pod.getContainers().stream())
+          .filter(c -> v.container().equals(c.getName()))
+          .forEach(
+              c -> {
+                ResourceRequirements r = c.getResources();
+                Map<String, Quantity> values =
+                    "limits".equals(v.kind()) ? r.getLimits() : r.getRequests();
+                Map<String, Quantity> copy = new HashMap<>(values);
+                copy.put(v.resource(), new Quantity(v.quantity()));
+                if ("limits".equals(v.kind())) {
+                  r.setLimits(copy);
+                } else {
+                  r.setRequests(copy);
+                }
+              });
+    }
+  }
+
+  /**
+   * Required: a NotIn on the node name is added to every term of the template's required node
+   * selector (its terms are ORed), or forms the only term. Preferred: one more preferred term,
+   * weight 100, next to the template's own.
+   */
+  private static void avoidNodes(PodSpec pod, AttemptMutations mutations) {
+    if (mutations.requiredAvoid().isEmpty() && mutations.preferredAvoid().isEmpty()) {
+      return;
+    }
+    Affinity affinity = pod.getAffinity() == null ? new Affinity() : pod.getAffinity();
+    NodeAffinity node =
+        affinity.getNodeAffinity() == null ? new NodeAffinity() : affinity.getNodeAffinity();
+    if (!mutations.requiredAvoid().isEmpty()) {
+      NodeSelectorRequirement notIn =
+          new NodeSelectorRequirement(NODE_NAME_FIELD, "NotIn", mutations.requiredAvoid());
+      NodeSelector required = node.getRequiredDuringSchedulingIgnoredDuringExecution();
+      if (required == null
+          || required.getNodeSelectorTerms() == null
+          || required.getNodeSelectorTerms().isEmpty()) {
+        required = new NodeSelector(List.of(new NodeSelectorTerm(null, List.of(notIn))));
+      } else {
+        for (NodeSelectorTerm term : required.getNodeSelectorTerms()) {
+          List<NodeSelectorRequirement> fields =
+              new ArrayList<>(term.getMatchFields() == null ? List.of() : term.getMatchFields());
+          fields.add(notIn);
+          term.setMatchFields(fields);
+        }
+      }
+      node.setRequiredDuringSchedulingIgnoredDuringExecution(required);
+    }
+    if (!mutations.preferredAvoid().isEmpty()) {
+      List<PreferredSchedulingTerm> preferred =
+          new ArrayList<>(
+              node.getPreferredDuringSchedulingIgnoredDuringExecution() == null
+                  ? List.of()
+                  : node.getPreferredDuringSchedulingIgnoredDuringExecution());
+      preferred.add(
+          new PreferredSchedulingTerm(
+              new NodeSelectorTerm(
+                  null,
+                  List.of(
+                      new NodeSelectorRequirement(
+                          NODE_NAME_FIELD, "NotIn", mutations.preferredAvoid()))),
+              100));
+      node.setPreferredDuringSchedulingIgnoredDuringExecution(preferred);
+    }
+    affinity.setNodeAffinity(node);
+    pod.setAffinity(affinity);
   }
 
   static Map<String, String> attemptLabels(DeadLetterTask task, int attempt) {

@@ -1,5 +1,6 @@
 package dev.deadletter.jobs;
 
+import dev.deadletter.policy.AttemptMutations;
 import dev.deadletter.policy.ContainerRef;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
@@ -39,6 +40,12 @@ public final class AttemptReader {
    * @param pods the pods of this Job (any order)
    */
   public static ObservedAttempt read(int attempt, Job job, List<Pod> pods) {
+    Map<String, String> annotations = job.getMetadata().getAnnotations();
+    return readState(attempt, job, pods)
+        .withMutations(annotations == null ? null : annotations.get(AttemptMutations.ANNOTATION));
+  }
+
+  private static ObservedAttempt readState(int attempt, Job job, List<Pod> pods) {
     String name = job.getMetadata().getName();
     Instant started = Timestamps.parse(job.getMetadata().getCreationTimestamp());
     Optional<JobCondition> complete = finalCondition(job, "Complete");

@@ -2,6 +2,7 @@ package dev.deadletter.observe;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.Sidecars;
+import dev.deadletter.policy.AttemptMutations;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -70,6 +72,13 @@ public final class TrimmingItemStore<R extends HasMetadata> extends BasicItemSto
     kept.setApiVersion(job.getApiVersion());
     kept.setKind(job.getKind());
     kept.setMetadata(metadata(job.getMetadata()));
+    // The one annotation the history records: what the rules' mutate changed in the attempt.
+    Map<String, String> annotations = job.getMetadata().getAnnotations();
+    if (annotations != null && annotations.containsKey(AttemptMutations.ANNOTATION)) {
+      kept.getMetadata()
+          .setAnnotations(
+              Map.of(AttemptMutations.ANNOTATION, annotations.get(AttemptMutations.ANNOTATION)));
+    }
     kept.setStatus(job.getStatus());
     return kept;
   }

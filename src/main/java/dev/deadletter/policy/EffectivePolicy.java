@@ -68,6 +68,7 @@ public record EffectivePolicy(
               ? Optional.empty()
               : Optional.of(
                   backoff("retryPolicy.rules[" + i + "].backoff", rule.getBackoff(), backoff));
+      AttemptMutations.check("retryPolicy.rules[" + i + "].mutate", rule.getMutate());
       rules.add(EffectiveRule.of(i, rule, own));
     }
     HistoryLimits limits =

@@ -9,6 +9,7 @@ import java.time.Instant;
  * @param failure what went wrong, for a failed attempt; null otherwise
  * @param blockedBy why a running attempt makes no progress, as a phrase for the status message
  *     (e.g. "its pod is waiting: ImagePullBackOff"); null when nothing is known to block it
+ * @param mutations what the rules' mutate changed in the attempt's Job (its annotation), or null
  */
 public record ObservedAttempt(
     int number,
@@ -17,7 +18,25 @@ public record ObservedAttempt(
     Instant startTime,
     Instant finishTime,
     FailureDetails failure,
-    String blockedBy) {
+    String blockedBy,
+    String mutations) {
+
+  public ObservedAttempt(
+      int number,
+      String jobName,
+      State state,
+      Instant startTime,
+      Instant finishTime,
+      FailureDetails failure,
+      String blockedBy) {
+    this(number, jobName, state, startTime, finishTime, failure, blockedBy, null);
+  }
+
+  /** The same attempt, whose Job carried these mutations (its deadletter.dev/mutations). */
+  public ObservedAttempt withMutations(String applied) {
+    return new ObservedAttempt(
+        number, jobName, state, startTime, finishTime, failure, blockedBy, applied);
+  }
 
   /** How far an attempt Job got. */
   public enum State {
@@ -28,7 +47,8 @@ public record ObservedAttempt(
 
   /** The same running attempt, blocked for the given reason. */
   public ObservedAttempt blocked(String reason) {
-    return new ObservedAttempt(number, jobName, state, startTime, finishTime, failure, reason);
+    return new ObservedAttempt(
+        number, jobName, state, startTime, finishTime, failure, reason, mutations);
   }
 
   public boolean finished() {

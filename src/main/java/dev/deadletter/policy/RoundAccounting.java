@@ -231,6 +231,8 @@ final class RoundAccounting {
     r.setJob(attempt.jobName());
     r.setStartTime(Timestamps.format(notLaterThanNow(attempt.startTime())));
     r.setFinishTime(Timestamps.format(notLaterThanNow(attempt.finishTime())));
+    r.setMutations(
+        attempt.mutations() == null || attempt.mutations().isEmpty() ? null : attempt.mutations());
     if (attempt.state() == ObservedAttempt.State.SUCCEEDED) {
       r.setOutcome(Outcome.Succeeded);
     } else {

@@ -7,6 +7,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
 import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.ResourceMutation;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.RoundStatus;
 import java.time.Duration;
@@ -64,6 +65,10 @@ final class RoundBudgets {
           "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last)),
           last);
     }
+    Optional<DeadLetterRecord> capped = capReached(last);
+    if (capped.isPresent()) {
+      return capped;
+    }
     Optional<Instant> deadline = retryDeadline();
     if (deadline.isPresent() && nextAttemptTime(last).isAfter(deadline.get())) {
       return verdict(
@@ -76,6 +81,35 @@ final class RoundBudgets {
           last);
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether the rule that matched {@code last} grows resources and the attempt already ran with
+   * every grown value at its cap (unless its onCapReached is RetryUnchanged).
+   */
+  private Optional<DeadLetterRecord> capReached(AttemptRecord last) {
+    Optional<EffectiveRule> rule =
+        last.getRule() == null ? Optional.empty() : policy.rule(last.getRule());
+    if (rule.isEmpty()
+        || rule.get().rule().getMutate() == null
+        || rule.get().rule().getMutate().getResources() == null
+        || rule.get().rule().getMutate().getResources().getOnCapReached()
+            == ResourceMutation.OnCapReached.RetryUnchanged) {
+      return Optional.empty();
+    }
+    int k = round().getRuleFailures().getOrDefault(rule.get().key(), 0);
+    if (!AttemptMutations.capReached(task.getSpec(), rule.get(), k)) {
+      return Optional.empty();
+    }
+    return verdict(
+        DeadLetterReason.ResourceCapReached,
+        "rule %s: attempt %d already ran with its resources at the caps (%s) and failed: %s"
+            .formatted(
+                rule.get().key(),
+                last.getAttempt(),
+                last.getMutations() == null ? "the template's values" : last.getMutations(),
+                describe(last)),
+        last);
   }
 
   /** Whether the last K failures of the round, K from retryPolicy.poison, are all the same. */

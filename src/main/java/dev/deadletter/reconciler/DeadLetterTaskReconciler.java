@@ -9,6 +9,7 @@ import dev.deadletter.jobs.Leadership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptObserver;
 import dev.deadletter.observe.LogTails;
+import dev.deadletter.policy.AttemptMutations;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
@@ -131,7 +132,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
       // A start is only decided for a spec that parses.
-      Start started = startAttempt(task, policy.orElseThrow(), attemptJobs, start);
+      Start started =
+          startAttempt(task, policy.orElseThrow(), attemptJobs, start, decision.status());
       if (!started.sent()) {
         // This replica may have lost the Lease: no status, no Events, no pruning; the leader that
         // holds it makes the same decision from the same status, and this process exits. Should it
@@ -197,10 +199,22 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
    * @return whether the create was sent, and why the API server refused the Job, if it did
    */
   private Start startAttempt(
-      DeadLetterTask task, EffectivePolicy policy, AttemptJobs attemptJobs, StartAttempt start) {
+      DeadLetterTask task,
+      EffectivePolicy policy,
+      AttemptJobs attemptJobs,
+      StartAttempt start,
+      DeadLetterTaskStatus decided) {
+    // From the template and the decided status (the round's rule counts, the history) alone: a
+    // pass after a crash plans the same Job again.
+    AttemptMutations mutations = AttemptMutations.plan(task.getSpec(), policy, decided);
     Job job =
         AttemptJobFactory.build(
-            task, policy, start.number(), start.previousExitCode(), start.previousReason());
+            task,
+            policy,
+            start.number(),
+            start.previousExitCode(),
+            start.previousReason(),
+            mutations);
     String jobName = job.getMetadata().getName();
     try (var a = MDC.putCloseable("attempt", String.valueOf(start.number()));
         var j = MDC.putCloseable("job", jobName)) {

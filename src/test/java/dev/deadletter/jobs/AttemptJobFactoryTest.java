@@ -2,6 +2,7 @@ package dev.deadletter.jobs;
 
 import static dev.deadletter.jobs.AttemptJobFactory.ENV_ATTEMPT;
 import static dev.deadletter.jobs.AttemptJobFactory.ENV_MAX_ATTEMPTS;
+import static dev.deadletter.jobs.AttemptJobFactory.ENV_MUTATIONS;
 import static dev.deadletter.jobs.AttemptJobFactory.ENV_PREVIOUS_EXIT_CODE;
 import static dev.deadletter.jobs.AttemptJobFactory.ENV_PREVIOUS_REASON;
 import static dev.deadletter.jobs.AttemptJobFactory.ENV_TASK_UID;
@@ -9,11 +10,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.policy.AttemptMutations;
+import dev.deadletter.policy.AttemptMutations.ResourceValue;
 import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.policy.Tasks;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.NodeAffinity;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PreferredSchedulingTerm;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpecBuilder;
@@ -166,6 +176,132 @@ class AttemptJobFactoryTest {
   }
 
   // --- helpers ---
+
+  @Test
+  void appliesTheMutationsOverTheTemplateAndSaysWhatChanged() {
+    JobTemplateSpec template = userTemplate();
+    template.getSpec().setActiveDeadlineSeconds(60L);
+    Container main = template.getSpec().getTemplate().getSpec().getContainers().get(0);
+    main.setResources(
+        new ResourceRequirementsBuilder()
+            .addToRequests("memory", new Quantity("128Mi"))
+            .addToRequests("cpu", new Quantity("100m"))
+            .addToLimits("memory", new Quantity("256Mi"))
+            .build());
+    DeadLetterTask task = Tasks.task().jobTemplate(template).build();
+    AttemptMutations m =
+        new AttemptMutations(
+            List.of(
+                new ResourceValue(main.getName(), "requests", "memory", "192Mi"),
+                new ResourceValue(main.getName(), "limits", "memory", "384Mi")),
+            90L,
+            List.of(),
+            List.of());
+
+    Job job =
+        AttemptJobFactory.build(task, EffectivePolicy.of(task.getSpec()), 2, 137, "OOMKilled", m);
+
+    Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getResources().getRequests())
+        .containsEntry("memory", new Quantity("192Mi"))
+        .containsEntry("cpu", new Quantity("100m"));
+    assertThat(c.getResources().getLimits()).containsEntry("memory", new Quantity("384Mi"));
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(90L);
+    assertThat(job.getMetadata().getAnnotations())
+        .containsEntry("owner", "data-team@example.com")
+        .containsEntry(
+            AttemptMutations.ANNOTATION,
+            "requests.memory/main=192Mi,limits.memory/main=384Mi,activeDeadlineSeconds=90");
+    assertThat(env(c)).containsEntry(ENV_MUTATIONS, m.summary());
+    // the task in the informer cache is untouched
+    assertThat(main.getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"));
+  }
+
+  @Test
+  void withoutMutationsTheWorkloadSeesAnEmptyListAndTheJobNoAnnotation() {
+    Job job = build(Tasks.task().build(), 1, null, null);
+
+    assertThat(job.getMetadata().getAnnotations()).isNullOrEmpty();
+    assertThat(env(job.getSpec().getTemplate().getSpec().getContainers().get(0)))
+        .containsEntry(ENV_MUTATIONS, "");
+  }
+
+  @Test
+  void requiredAvoidanceJoinsEveryRequiredTermOfTheTemplateAndPreferredAddsATerm() {
+    JobTemplateSpec template = Tasks.jobTemplate();
+    NodeSelectorRequirement zone =
+        new NodeSelectorRequirement("topology.kubernetes.io/zone", "In", List.of("a"));
+    NodeSelectorRequirement ssd = new NodeSelectorRequirement("disk", "In", List.of("ssd"));
+    PreferredSchedulingTerm own =
+        new PreferredSchedulingTerm(new NodeSelectorTerm(List.of(ssd), null), 10);
+    template
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .setAffinity(
+            new AffinityBuilder()
+                .withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .addNewNodeSelectorTerm()
+                .withMatchExpressions(zone)
+                .endNodeSelectorTerm()
+                .addNewNodeSelectorTerm()
+                .withMatchExpressions(ssd)
+                .endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .withPreferredDuringSchedulingIgnoredDuringExecution(own)
+                .endNodeAffinity()
+                .build());
+    DeadLetterTask task = Tasks.task().jobTemplate(template).build();
+    AttemptMutations m =
+        new AttemptMutations(List.of(), null, List.of("node-a"), List.of("node-b", "node-c"));
+
+    Job job = AttemptJobFactory.build(task, EffectivePolicy.of(task.getSpec()), 3, 1, "Error", m);
+
+    NodeAffinity affinity = job.getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity();
+    NodeSelectorRequirement notA =
+        new NodeSelectorRequirement("metadata.name", "NotIn", List.of("node-a"));
+    assertThat(affinity.getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
+        .extracting(NodeSelectorTerm::getMatchFields)
+        .containsExactly(List.of(notA), List.of(notA));
+    assertThat(affinity.getPreferredDuringSchedulingIgnoredDuringExecution()).hasSize(2);
+    assertThat(affinity.getPreferredDuringSchedulingIgnoredDuringExecution().get(0).getWeight())
+        .isEqualTo(10);
+    assertThat(affinity.getPreferredDuringSchedulingIgnoredDuringExecution().get(1))
+        .isEqualTo(
+            new PreferredSchedulingTerm(
+                new NodeSelectorTerm(
+                    null,
+                    List.of(
+                        new NodeSelectorRequirement(
+                            "metadata.name", "NotIn", List.of("node-b", "node-c")))),
+                100));
+    assertThat(job.getMetadata().getAnnotations())
+        .containsEntry(
+            AttemptMutations.ANNOTATION,
+            "avoidNodes.Required=node-a,avoidNodes.Preferred=node-b+node-c");
+  }
+
+  @Test
+  void requiredAvoidanceWithoutATemplateAffinityIsItsOnlyTerm() {
+    DeadLetterTask task = Tasks.task().build();
+    AttemptMutations m = new AttemptMutations(List.of(), null, List.of("node-a"), List.of());
+
+    Job job = AttemptJobFactory.build(task, EffectivePolicy.of(task.getSpec()), 2, 1, "Error", m);
+
+    assertThat(
+            job.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getAffinity()
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms())
+        .containsExactly(
+            new NodeSelectorTerm(
+                null,
+                List.of(new NodeSelectorRequirement("metadata.name", "NotIn", List.of("node-a")))));
+  }
 
   private static Job build(
       DeadLetterTask task, int attempt, Integer previousExitCode, String previousReason) {

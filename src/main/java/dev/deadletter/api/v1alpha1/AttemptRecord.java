@@ -68,6 +68,19 @@ public class AttemptRecord {
       "What was done about a failure: Retry, RetryWithoutCounting or DeadLetter.")
   private RetryAction action;
 
+  @JsonPropertyDescription(
+      "What the rules' mutate changed in this attempt (its Job's deadletter.dev/mutations"
+          + " annotation), e.g. limits.memory/app=384Mi,requests.memory/app=384Mi.")
+  private String mutations;
+
+  public String getMutations() {
+    return mutations;
+  }
+
+  public void setMutations(String mutations) {
+    this.mutations = mutations;
+  }
+
   public String getFingerprint() {
     return fingerprint;
   }
@@ -207,6 +220,7 @@ public class AttemptRecord {
         && Objects.equals(rule, r.rule)
         && Objects.equals(fingerprint, r.fingerprint)
         && Objects.equals(retryAfter, r.retryAfter)
+        && Objects.equals(mutations, r.mutations)
         && action == r.action;
   }
 

@@ -11,5 +11,10 @@ public enum DeadLetterReason {
   /** The next attempt would have started later than maxRetryDuration after the round began. */
   RetryDurationExceeded,
   /** Failures in a row of the round had the same fingerprint (retryPolicy.poison). */
-  PoisonDetected
+  PoisonDetected,
+  /**
+   * A failure matched a rule whose mutate.resources had already grown every value to its cap
+   * (onCapReached: DeadLetter).
+   */
+  ResourceCapReached
 }

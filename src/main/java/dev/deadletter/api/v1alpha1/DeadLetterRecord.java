@@ -12,7 +12,8 @@ import java.util.Objects;
 public class DeadLetterRecord {
 
   @JsonPropertyDescription(
-      "RetriesExhausted, RuleMatched, RuleBudgetExhausted or RetryDurationExceeded.")
+      "RetriesExhausted, RuleMatched, RuleBudgetExhausted, RetryDurationExceeded, PoisonDetected"
+          + " or ResourceCapReached.")
   private DeadLetterReason reason;
 
   @JsonPropertyDescription("When the task was dead-lettered (RFC 3339).")

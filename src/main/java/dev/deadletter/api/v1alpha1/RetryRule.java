@@ -18,6 +18,9 @@ import java.util.List;
 @ValidationRule(
     value = "self.action != 'DeadLetter' || (!has(self.maxAttempts) && !has(self.backoff))",
     message = "a DeadLetter rule stops at its first match: it takes no maxAttempts or backoff")
+@ValidationRule(
+    value = "self.action != 'DeadLetter' || !has(self.mutate)",
+    message = "a DeadLetter rule starts no next attempt: it takes no mutate")
 public class RetryRule {
 
   /** The own budget of a RetryWithoutCounting rule that sets none: never unbounded. */
@@ -64,6 +67,21 @@ public class RetryRule {
           + " this rule's own count of failures. RetryWithoutCounting without it uses"
           + " retryPolicy.backoff, also by its own count.")
   private BackoffPolicy backoff;
+
+  @JsonPropertyDescription(
+      "What changes in the next attempts after failures this rule matched: grown resources,"
+          + " avoided nodes, a longer deadline. Computed from spec.jobTemplate by this rule's count"
+          + " in status.round.ruleFailures; the mutations of every rule that matched a failure of"
+          + " the round apply together.")
+  private RuleMutation mutate;
+
+  public RuleMutation getMutate() {
+    return mutate;
+  }
+
+  public void setMutate(RuleMutation mutate) {
+    this.mutate = mutate;
+  }
 
   public String getName() {
     return name;
