@@ -401,7 +401,9 @@ public final class RetryDecider {
     private Action deadLetter(DeadLetterRecord verdict) {
       verdict.setTemplateHash(templateHash());
       status.setDeadLetter(verdict);
-      events.add(TaskEvent.warning(TaskEvent.DEAD_LETTERED, deadLetterMessage(verdict)));
+      events.add(
+          TaskEvent.warning(
+              TaskEvent.DEAD_LETTERED, verdict.getReason() + ": " + deadLetterMessage(verdict)));
       return deadLettered();
     }
 

@@ -68,6 +68,12 @@ class PoisonAndRetryAfterTest {
     assertThat(third.status().getAttempts()).as("not the whole budget of 10").isEqualTo(3);
     assertThat(third.status().getDeadLetter().getReason())
         .isEqualTo(DeadLetterReason.PoisonDetected);
+    assertThat(Tasks.condition(third.status(), TaskConditions.DEAD_LETTERED).getReason())
+        .isEqualTo("PoisonDetected");
+    assertThat(third.events())
+        .filteredOn(e -> e.reason().equals(TaskEvent.DEAD_LETTERED))
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).startsWith("PoisonDetected: the last 3 failures"));
     assertThat(third.status().getHistory())
         .extracting(AttemptRecord::getFingerprint)
         .hasSize(3)
