@@ -124,6 +124,14 @@ public class TaskMetrics {
     }
   }
 
+  /** An attempt Job was created with rules[].mutate applied (more memory, other nodes...). */
+  public void attemptMutated() {
+    Counter.builder("deadletter.attempts.mutated")
+        .description("Attempt Jobs created with changes from rules[].mutate")
+        .register(registry)
+        .increment();
+  }
+
   private Counter deadLettered(DeadLetterReason reason) {
     return Counter.builder("deadletter.tasks.dead.lettered")
         .description("Transitions of tasks to DeadLettered, by status.deadLetter.reason")

@@ -131,9 +131,12 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Decision decision = decide(task, policy, observation, now);
     Instant createdAt = null;
     if (decision.action() instanceof StartAttempt start) {
-      // A start is only decided for a spec that parses.
-      Start started =
-          startAttempt(task, policy.orElseThrow(), attemptJobs, start, decision.status());
+      // A start is only decided for a spec that parses. The mutations come from the template and
+      // the decided status (the round's rule counts, the history) alone: a pass after a crash plans
+      // the same Job again.
+      AttemptMutations mutations =
+          AttemptMutations.plan(task.getSpec(), policy.orElseThrow(), decision.status());
+      Start started = startAttempt(task, policy.orElseThrow(), attemptJobs, start, mutations);
       if (!started.sent()) {
         // This replica may have lost the Lease: no status, no Events, no pruning; the leader that
         // holds it makes the same decision from the same status, and this process exits. Should it
@@ -149,7 +152,10 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
             decide(task, policy, observation.refused(r.attempt(), r.reason(), r.message()), now);
       } else {
         createdAt = clock.instant();
-        decision = decision.withEvents(withStartEvent(decision, start, task));
+        decision = decision.withEvents(withStartEvent(decision, start, task, mutations));
+        if (!mutations.isEmpty()) {
+          metrics.attemptMutated();
+        }
       }
     }
     if (decision.action() instanceof DeleteTask) {
@@ -203,10 +209,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       EffectivePolicy policy,
       AttemptJobs attemptJobs,
       StartAttempt start,
-      DeadLetterTaskStatus decided) {
-    // From the template and the decided status (the round's rule counts, the history) alone: a
-    // pass after a crash plans the same Job again.
-    AttemptMutations mutations = AttemptMutations.plan(task.getSpec(), policy, decided);
+      AttemptMutations mutations) {
     Job job =
         AttemptJobFactory.build(
             task,
@@ -263,16 +266,18 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   }
 
   private static List<TaskEvent> withStartEvent(
-      Decision decision, StartAttempt start, DeadLetterTask task) {
+      Decision decision, StartAttempt start, DeadLetterTask task, AttemptMutations mutations) {
     List<TaskEvent> events = new ArrayList<>(decision.events());
+    String message =
+        "attempt %d started as Job %s"
+            .formatted(
+                start.number(),
+                DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number()));
     events.add(
         new TaskEvent(
             false,
             TaskEvent.ATTEMPT_STARTED,
-            "attempt %d started as Job %s"
-                .formatted(
-                    start.number(),
-                    DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number()))));
+            mutations.isEmpty() ? message : message + " with " + mutations.summary()));
     return events;
   }
 

@@ -77,6 +77,14 @@ class MutationE2E {
     assertThat(history.get(0).getRule()).isEqualTo("oom");
     assertThat(history).extracting(AttemptRecord::getMutations).containsExactly(null, grown);
     assertThat(done.getStatus().getRound().getRuleFailures()).containsEntry("oom", 1);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(client.events().v1().events().inNamespace(ns).list().getItems())
+                    .filteredOn(e -> "AttemptStarted".equals(e.getReason()))
+                    .extracting(e -> e.getNote())
+                    .contains("attempt 2 started as Job grows-2 with " + grown));
   }
 
   @Test
