@@ -188,7 +188,7 @@ public final class RetryDecider {
       if (policy.suspended()) {
         return suspended(latest + 1, due);
       }
-      if (now.isBefore(due)) {
+      if (now.isBefore(due) && !createRefused(latest + 1)) {
         return backingOff(latest, last, due);
       }
       if (!actOnRequest) {
@@ -341,6 +341,15 @@ public final class RetryDecider {
         events.add(TaskEvent.warning(TaskEvent.ATTEMPT_REFUSED, refusal.message()));
       }
       return new WaitUntil(retryAt);
+    }
+
+    /**
+     * Whether the create of attempt {@code number} was tried and refused: its backoff was over (or
+     * a retry request skipped it), so only the refusal's own wait applies now.
+     */
+    private boolean createRefused(int number) {
+      RefusedStart r = status.getRefusedStart();
+      return r != null && r.getAttempt() == number;
     }
 
     /** When a refused create of attempt {@code number} may be tried again, if not yet. */
