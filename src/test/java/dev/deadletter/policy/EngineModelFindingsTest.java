@@ -1,8 +1,13 @@
 package dev.deadletter.policy;
 
+import static dev.deadletter.api.v1alpha1.ExitCodeMatcher.Operator.In;
 import static dev.deadletter.policy.Tasks.exitCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
+import dev.deadletter.api.v1alpha1.RetryAction;
+import dev.deadletter.api.v1alpha1.RetryRule;
+import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
 import java.time.Duration;
@@ -39,5 +44,28 @@ class EngineModelFindingsTest {
     Decision started = run.at(((WaitUntil) refused.action()).when()).decide();
 
     assertThat(started.action()).isEqualTo(new StartAttempt(2, 1, "Error"));
+  }
+
+  @Test
+  void aFailureChargedToARuleStartsNoAttemptOnceALoweredMaxAttemptsIsSpent() {
+    // Before: only the rule's budget was checked after its failure, so attempt 3 started as
+    // counted attempt 2 of a maxAttempts lowered to 1.
+    RetryRule flaky = Tasks.onExitCodes(RetryAction.Retry, In, 3);
+    flaky.setName("flaky");
+    flaky.setMaxAttempts(2);
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("1s", 2, "1m", 0).rules(flaky));
+    run.decide();
+    run.after(RUNTIME).fail(1, exitCode(1)); // counted: 1 of 3
+    run.at(((WaitUntil) run.decide().action()).when()).decide();
+    run.task().getSpec().getRetryPolicy().setMaxAttempts(1);
+    run.task().getMetadata().setGeneration(2L);
+    run.after(RUNTIME).fail(2, exitCode(3)); // charged to flaky: 1 of 2
+
+    Decision d = run.decide();
+
+    assertThat(d.action()).isEqualTo(new Idle());
+    assertThat(d.status().getAttempts()).isEqualTo(2);
+    assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(1);
+    assertThat(d.status().getDeadLetter().getReason()).isEqualTo(DeadLetterReason.RetriesExhausted);
   }
 }
