@@ -144,10 +144,14 @@ public final class RetryDecider {
         if (newRequest) {
           accounting.handled(request, "ignored: attempt " + latest + " is running");
         }
-        return runningAttempt(running);
+        // Dead-lettered with a Job running: one started before the dead letter, that the pass
+        // which decided it did not see. Only a redrive leaves DeadLettered, whatever it does.
+        return status.getDeadLetter() != null ? deadLettered() : runningAttempt(running);
       }
       AttemptRecord last = accounting.findRecord(latest); // attempt 0: a captured failure
-      if (last != null && last.getOutcome() == Outcome.Succeeded) {
+      if (last != null
+          && last.getOutcome() == Outcome.Succeeded
+          && status.getDeadLetter() == null) {
         if (newRequest) {
           accounting.handled(request, "ignored: the task succeeded");
         }

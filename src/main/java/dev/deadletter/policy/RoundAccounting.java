@@ -141,8 +141,10 @@ final class RoundAccounting {
 
   /**
    * Attempt Jobs newer than the status: a pass created them and died before writing status. They
-   * are counted as started. A Job newer than a dead-lettered status can only come from a redrive,
-   * so it opens the fresh round that redrive started.
+   * are counted as started. A Job newer than a dead-lettered status comes from a redrive when one
+   * is pending: it opens the fresh round that redrive started. Without one it is older than the
+   * dead letter (a pass whose Job cache did not show it yet dead-lettered the round): it belongs to
+   * that round, and the dead letter stands.
    */
   private void adoptUnrecordedStarts() {
     int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
@@ -158,12 +160,12 @@ final class RoundAccounting {
             .min(Comparator.naturalOrder())
             .orElse(now);
     int adopted = newest - status.getAttempts();
-    if (status.getDeadLetter() != null) {
+    String request = retryRequest();
+    if (status.getDeadLetter() != null
+        && request != null
+        && !request.equals(previous.getLastHandledRetryRequest())) {
       openRound(status.getAttempts() + 1);
-      String request = retryRequest();
-      if (request != null && !request.equals(previous.getLastHandledRetryRequest())) {
-        handled(request, "redriving with a fresh round");
-      }
+      handled(request, "redriving with a fresh round");
     }
     round().setCountedAttempts(round().getCountedAttempts() + adopted);
     if (round().getStartedAt() == null) {

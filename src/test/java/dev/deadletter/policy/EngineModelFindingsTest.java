@@ -1,16 +1,22 @@
 package dev.deadletter.policy;
 
 import static dev.deadletter.api.v1alpha1.ExitCodeMatcher.Operator.In;
+import static dev.deadletter.policy.Tasks.T0;
 import static dev.deadletter.policy.Tasks.exitCode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.deadletter.api.v1alpha1.AttemptRecord;
+import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
 import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.RetryRule;
+import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,5 +73,64 @@ class EngineModelFindingsTest {
     assertThat(d.status().getAttempts()).isEqualTo(2);
     assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(1);
     assertThat(d.status().getDeadLetter().getReason()).isEqualTo(DeadLetterReason.RetriesExhausted);
+  }
+
+  @Test
+  void aJobALaggingCacheHidFromTheDeadLetteringPassDoesNotLiftTheDeadLetter() {
+    // Before: the next pass took attempt 2 for a redrive's and opened round 2 without one.
+    TaskRun run =
+        TaskRun.of(Tasks.task().maxAttempts(3).backoff("30s", 2, "10m", 0).maxRetryDuration("3m"));
+    run.decide();
+    run.after(Duration.ofSeconds(90)).fail(1, exitCode(1));
+    run.decide(); // backing off until 0:02:00
+    run.loseNextStatusWrite();
+    assertThat(run.at(T0.plusSeconds(120)).decide().action()).isInstanceOf(StartAttempt.class);
+    run.lagging(Set.of(2));
+    Decision deadLettered = run.after(Duration.ofMinutes(5)).decide(); // no attempt 2 in sight
+    assertThat(deadLettered.status().getDeadLetter().getReason())
+        .isEqualTo(DeadLetterReason.RetryDurationExceeded);
+    run.lagging(Set.of());
+
+    Decision running = run.decide();
+    run.after(RUNTIME).fail(2, exitCode(1));
+    Decision failed = run.decide();
+
+    for (Decision d : new Decision[] {running, failed}) {
+      assertThat(d.action()).isEqualTo(new Idle());
+      assertThat(d.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
+      assertThat(d.status().getDeadLetter()).isEqualTo(deadLettered.status().getDeadLetter());
+      assertThat(d.status().getRound().getNumber()).isEqualTo(1);
+      assertThat(d.status().getAttempts()).isEqualTo(2);
+      assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(2);
+    }
+    assertThat(failed.status().getHistory())
+        .extracting(AttemptRecord::getAttempt)
+        .containsExactly(1, 2);
+  }
+
+  @Test
+  void norDoesThatJobsSuccessOnlyARedriveLeavesDeadLettered() {
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("30s", 2, "10m", 0));
+    run.decide();
+    run.after(RUNTIME).fail(1, exitCode(1));
+    run.decide();
+    run.loseNextStatusWrite();
+    run.after(Duration.ofMinutes(1)).decide(); // creates attempt 2, its status write is lost
+    run.lagging(Set.of(2));
+    run.task().getSpec().getRetryPolicy().setMaxAttempts(1);
+    run.task().getMetadata().setGeneration(2L);
+    Decision deadLettered = run.decide(); // no attempt 2 in sight: 1 of 1 spent
+    run.lagging(Set.of());
+    run.after(RUNTIME).succeed(2);
+
+    Decision d = run.decide();
+
+    assertThat(d.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
+    assertThat(d.status().getDeadLetter()).isEqualTo(deadLettered.status().getDeadLetter());
+    assertThat(d.status().getHistory())
+        .extracting(AttemptRecord::getAttempt, AttemptRecord::getOutcome)
+        .containsExactly(tuple(1, Outcome.Failed), tuple(2, Outcome.Succeeded));
+    run.requestRetry("redrive-1");
+    assertThat(run.decide().action()).isEqualTo(new StartAttempt(3, null, null));
   }
 }
