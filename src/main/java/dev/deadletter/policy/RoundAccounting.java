@@ -200,23 +200,27 @@ final class RoundAccounting {
     // dropped out of the (shorter) status history, and must not be recorded again.
     AttemptRecord newestRecord = newestRecord();
     int newestRecorded = newestRecord == null ? 0 : newestRecord.getAttempt();
-    observed.values().stream()
-        .filter(ObservedAttempt::finished)
-        .filter(a -> a.number() > newestRecorded)
-        .sorted(Comparator.comparingInt(ObservedAttempt::number))
-        .forEach(this::record);
-    int latest = status.getAttempts();
-    if (latest > 0 && !observed.containsKey(latest) && findRecord(latest) == null) {
-      // Started (status says so, and status is written only after the create) but gone before it
-      // ended.
-      record(
-          ObservedAttempt.failed(
-              latest,
-              DeadLetterTask.attemptJobName(task.getMetadata().getName(), latest),
-              null,
-              now,
-              FailureDetails.jobDeleted()));
+    List<ObservedAttempt> ended =
+        new ArrayList<>(
+            observed.values().stream()
+                .filter(ObservedAttempt::finished)
+                .filter(a -> a.number() > newestRecorded)
+                .toList());
+    // Started (status says so, and status is written only after the create) but gone before it
+    // ended: the latest attempt, and the status's latest when this pass adopted a newer one.
+    for (int n = Math.max(1, previous.getAttempts()); n <= status.getAttempts(); n++) {
+      if (!observed.containsKey(n) && findRecord(n) == null) {
+        ended.add(
+            ObservedAttempt.failed(
+                n,
+                DeadLetterTask.attemptJobName(task.getMetadata().getName(), n),
+                null,
+                now,
+                FailureDetails.jobDeleted()));
+      }
     }
+    ended.sort(Comparator.comparingInt(ObservedAttempt::number));
+    ended.forEach(this::record);
     List<AttemptRecord> history = status.getHistory();
     if (history.size() > DeadLetterTaskStatus.HISTORY_LIMIT) {
       status.setHistory(

@@ -133,4 +133,24 @@ class EngineModelFindingsTest {
     run.requestRetry("redrive-1");
     assertThat(run.decide().action()).isEqualTo(new StartAttempt(3, null, null));
   }
+
+  @Test
+  void aDeletedAttemptIsRecordedWhenThePassThatSawItLostItsWriteAndTheNextAdoptsItsRetry() {
+    // Before: the next pass adopted attempt 2 and never recorded attempt 1: a gap in history.
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0));
+    run.decide();
+    run.after(Duration.ofMinutes(1)).deleteJob(1);
+    run.requestRetry("now-please");
+    run.loseNextStatusWrite();
+    assertThat(run.decide().action()).isEqualTo(new StartAttempt(2, null, "JobDeleted"));
+
+    Decision d = run.after(Duration.ofSeconds(5)).decide();
+
+    assertThat(d.status().getAttempts()).isEqualTo(2);
+    assertThat(d.status().getPhase()).isEqualTo(TaskPhase.Running);
+    assertThat(d.status().getHistory())
+        .extracting(AttemptRecord::getAttempt, AttemptRecord::getReason)
+        .containsExactly(tuple(1, FailureDetails.JOB_DELETED));
+    assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(2);
+  }
 }
