@@ -118,6 +118,27 @@ public final class RetryDecider {
       this.previous = accounting.previous();
       this.status = accounting.status;
       this.events = accounting.events;
+      accounting.adoptAndRecord(accounting.hasUnrecordedStarts() && redrove());
+    }
+
+    /**
+     * Whether the Jobs newer than the status come from a redrive whose status write was lost: a
+     * retry request is pending, and the round they would join is over: dead-lettered, or spent by
+     * its last failure (as the pass that redrove judged it, and this one judges it again).
+     */
+    private boolean redrove() {
+      String request = accounting.retryRequest();
+      if (request == null || request.equals(previous.getLastHandledRetryRequest())) {
+        return false;
+      }
+      if (status.getDeadLetter() != null) {
+        return true;
+      }
+      AttemptRecord last = accounting.findRecord(status.getAttempts());
+      return last != null
+          && last.getOutcome() == Outcome.Failed
+          && accounting.inRound(last.getAttempt())
+          && exhausted(last).isPresent();
     }
 
     Decision decide() {

@@ -49,6 +49,10 @@ final class RoundAccounting {
     this.status = previous.copy();
   }
 
+  /**
+   * The first half of the bookkeeping: an older version's status carried over, and the attempts the
+   * status names recorded once they ended. {@link #adoptAndRecord} does the rest.
+   */
   static RoundAccounting account(
       DeadLetterTask task,
       EffectivePolicy policy,
@@ -56,10 +60,23 @@ final class RoundAccounting {
       Instant now) {
     RoundAccounting a = new RoundAccounting(task, policy, observed, now);
     a.migrateOlderStatus();
-    a.adoptUnrecordedStarts();
-    a.recordCapturedFailure();
-    a.recordFinishedAttempts();
+    a.recordFinishedAttempts(a.status.getAttempts());
     return a;
+  }
+
+  /**
+   * The second half: Jobs newer than the status counted as started, in a fresh round when {@code
+   * redriven} (the pass that created them was a redrive), and recorded once they ended.
+   */
+  void adoptAndRecord(boolean redriven) {
+    adoptUnrecordedStarts(redriven);
+    recordCapturedFailure();
+    recordFinishedAttempts(Integer.MAX_VALUE);
+  }
+
+  /** Whether there are Jobs newer than the status: a pass created them and lost its write. */
+  boolean hasUnrecordedStarts() {
+    return observed.keySet().stream().anyMatch(n -> n > status.getAttempts());
   }
 
   RoundStatus round() {
@@ -141,12 +158,10 @@ final class RoundAccounting {
 
   /**
    * Attempt Jobs newer than the status: a pass created them and died before writing status. They
-   * are counted as started. A Job newer than a dead-lettered status comes from a redrive when one
-   * is pending: it opens the fresh round that redrive started. Without one it is older than the
-   * dead letter (a pass whose Job cache did not show it yet dead-lettered the round): it belongs to
-   * that round, and the dead letter stands.
+   * are counted as started: in the fresh round a redrive opened, or else in the status's round,
+   * dead-lettered or not (a pass whose Job cache did not show them yet may have dead-lettered it).
    */
-  private void adoptUnrecordedStarts() {
+  private void adoptUnrecordedStarts(boolean redriven) {
     int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
     if (newest <= status.getAttempts()) {
       return;
@@ -160,12 +175,9 @@ final class RoundAccounting {
             .min(Comparator.naturalOrder())
             .orElse(now);
     int adopted = newest - status.getAttempts();
-    String request = retryRequest();
-    if (status.getDeadLetter() != null
-        && request != null
-        && !request.equals(previous.getLastHandledRetryRequest())) {
+    if (redriven) {
       openRound(status.getAttempts() + 1);
-      handled(request, "redriving with a fresh round");
+      handled(retryRequest(), "redriving with a fresh round");
     }
     round().setCountedAttempts(round().getCountedAttempts() + adopted);
     if (round().getStartedAt() == null) {
@@ -194,8 +206,11 @@ final class RoundAccounting {
     record(ObservedAttempt.failed(0, source.getName(), null, failedAt, failure));
   }
 
-  /** Adds a history record, once, for every attempt that ended since the last pass. */
-  private void recordFinishedAttempts() {
+  /**
+   * Adds a history record, once, for every attempt up to {@code upTo} that ended since the last
+   * pass.
+   */
+  private void recordFinishedAttempts(int upTo) {
     // Only attempts newer than every record: older Jobs kept by generous history limits may have
     // dropped out of the (shorter) status history, and must not be recorded again.
     AttemptRecord newestRecord = newestRecord();
@@ -204,11 +219,13 @@ final class RoundAccounting {
         new ArrayList<>(
             observed.values().stream()
                 .filter(ObservedAttempt::finished)
-                .filter(a -> a.number() > newestRecorded)
+                .filter(a -> a.number() > newestRecorded && a.number() <= upTo)
                 .toList());
     // Started (status says so, and status is written only after the create) but gone before it
     // ended: the latest attempt, and the status's latest when this pass adopted a newer one.
-    for (int n = Math.max(1, previous.getAttempts()); n <= status.getAttempts(); n++) {
+    for (int n = Math.max(1, previous.getAttempts());
+        n <= Math.min(upTo, status.getAttempts());
+        n++) {
       if (!observed.containsKey(n) && findRecord(n) == null) {
         ended.add(
             ObservedAttempt.failed(

@@ -153,4 +153,30 @@ class EngineModelFindingsTest {
         .containsExactly(tuple(1, FailureDetails.JOB_DELETED));
     assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(2);
   }
+
+  @Test
+  void aRedriveThatEndedARoundInItsOwnPassKeepsItsFreshRoundWhenItsStatusWriteIsLost() {
+    // Before: attempt 3 was adopted into the spent round 1 (counted 3 of 2) and, once it failed,
+    // dead-lettered it again: the redrive got one attempt instead of a round.
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(2).backoff("10s", 2, "10m", 0));
+    run.decide();
+    run.after(RUNTIME).fail(1, exitCode(1));
+    run.at(((WaitUntil) run.decide().action()).when()).decide();
+    run.after(RUNTIME).fail(2, exitCode(1));
+    run.requestRetry("redrive-1");
+    run.loseNextStatusWrite();
+    Decision redriven = run.decide(); // round 1 spent, the request redrives: attempt 3, round 2
+    assertThat(redriven.action()).isEqualTo(new StartAttempt(3, 1, "Error"));
+
+    Decision adopted = run.after(Duration.ofSeconds(1)).decide();
+
+    assertThat(adopted.status().getAttempts()).isEqualTo(3);
+    assertThat(adopted.status().getRound()).isEqualTo(redriven.status().getRound());
+    assertThat(adopted.status().getLastHandledRetryRequest()).isEqualTo("redrive-1");
+    assertThat(adopted.status().getPhase()).isEqualTo(TaskPhase.Running);
+    run.after(RUNTIME).fail(3, exitCode(1));
+    assertThat(run.decide().status().getPhase())
+        .as("attempt 1 of 2 of round 2 failed")
+        .isEqualTo(TaskPhase.BackingOff);
+  }
 }
