@@ -118,23 +118,22 @@ public final class RetryDecider {
       this.previous = accounting.previous();
       this.status = accounting.status;
       this.events = accounting.events;
-      accounting.adoptAndRecord(accounting.hasUnrecordedStarts() && redrove());
+      accounting.adoptAndRecord(this::redroveAfter);
     }
 
     /**
-     * Whether the Jobs newer than the status come from a redrive whose status write was lost: a
-     * retry request is pending, and the round they would join is over: dead-lettered, or spent by
-     * its last failure (as the pass that redrove judged it, and this one judges it again).
+     * Whether the pass that created the Job of the attempt after {@code last}, and lost its status
+     * write, redrove: a retry request is pending, and the round was over after {@code last}:
+     * dead-lettered, or spent by that failure (as that pass judged it, and this one judges again).
      */
-    private boolean redrove() {
+    private boolean redroveAfter(AttemptRecord last) {
       String request = accounting.retryRequest();
-      if (request == null || request.equals(previous.getLastHandledRetryRequest())) {
+      if (request == null || request.equals(status.getLastHandledRetryRequest())) {
         return false;
       }
       if (status.getDeadLetter() != null) {
         return true;
       }
-      AttemptRecord last = accounting.findRecord(status.getAttempts());
       return last != null
           && last.getOutcome() == Outcome.Failed
           && accounting.inRound(last.getAttempt())

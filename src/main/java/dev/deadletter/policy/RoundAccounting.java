@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * The bookkeeping half of a pass: brings the status up to date with the attempt Jobs observed
@@ -65,18 +65,14 @@ final class RoundAccounting {
   }
 
   /**
-   * The second half: Jobs newer than the status counted as started, in a fresh round when {@code
-   * redriven} (the pass that created them was a redrive), and recorded once they ended.
+   * The second half: Jobs newer than the status counted as started, each in a fresh round when
+   * {@code redroveAfter} says the pass that created it redrove after the attempt before it, and
+   * recorded once they ended.
    */
-  void adoptAndRecord(boolean redriven) {
-    adoptUnrecordedStarts(redriven);
+  void adoptAndRecord(Predicate<AttemptRecord> redroveAfter) {
+    adoptUnrecordedStarts(redroveAfter);
     recordCapturedFailure();
     recordFinishedAttempts(Integer.MAX_VALUE);
-  }
-
-  /** Whether there are Jobs newer than the status: a pass created them and lost its write. */
-  boolean hasUnrecordedStarts() {
-    return observed.keySet().stream().anyMatch(n -> n > status.getAttempts());
   }
 
   RoundStatus round() {
@@ -157,34 +153,30 @@ final class RoundAccounting {
   }
 
   /**
-   * Attempt Jobs newer than the status: a pass created them and died before writing status. They
-   * are counted as started: in the fresh round a redrive opened, or else in the status's round,
-   * dead-lettered or not (a pass whose Job cache did not show them yet may have dead-lettered it).
+   * Attempt Jobs newer than the status: passes created them and died before writing status. Each,
+   * in order, is counted as started (in the fresh round a redrive opened, or else in the status's
+   * round, dead-lettered or not: a pass whose Job cache did not show it yet may have dead-lettered
+   * it), and recorded if it ended, so that the next one is judged as the pass that created it did.
    */
-  private void adoptUnrecordedStarts(boolean redriven) {
+  private void adoptUnrecordedStarts(Predicate<AttemptRecord> redroveAfter) {
     int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
-    if (newest <= status.getAttempts()) {
-      return;
+    for (int n = status.getAttempts() + 1; n <= newest; n++) {
+      if (redroveAfter.test(findRecord(n - 1))) {
+        openRound(n);
+        handled(retryRequest(), "redriving with a fresh round");
+      }
+      ObservedAttempt job = observed.get(n);
+      round().setCountedAttempts(round().getCountedAttempts() + 1);
+      if (round().getStartedAt() == null) {
+        Instant started = job == null ? null : notLaterThanNow(job.startTime());
+        round().setStartedAt(Timestamps.format(started == null ? now : started));
+      }
+      status.setAttempts(n);
+      status.setRefusedStart(null);
+      if (job != null && job.finished()) {
+        record(job);
+      }
     }
-    Instant firstStart =
-        observed.values().stream()
-            .filter(a -> a.number() > previous.getAttempts())
-            .map(ObservedAttempt::startTime)
-            .filter(Objects::nonNull)
-            .map(this::notLaterThanNow)
-            .min(Comparator.naturalOrder())
-            .orElse(now);
-    int adopted = newest - status.getAttempts();
-    if (redriven) {
-      openRound(status.getAttempts() + 1);
-      handled(retryRequest(), "redriving with a fresh round");
-    }
-    round().setCountedAttempts(round().getCountedAttempts() + adopted);
-    if (round().getStartedAt() == null) {
-      round().setStartedAt(Timestamps.format(firstStart));
-    }
-    status.setAttempts(newest);
-    status.setRefusedStart(null);
   }
 
   /**

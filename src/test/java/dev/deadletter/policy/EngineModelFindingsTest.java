@@ -179,4 +179,28 @@ class EngineModelFindingsTest {
         .as("attempt 1 of 2 of round 2 failed")
         .isEqualTo(TaskPhase.BackingOff);
   }
+
+  @Test
+  void soDoesARedriveAfterAnAttemptWhoseStartWasLostToo() {
+    // Before: only the status's latest attempt was judged, so attempt 3 joined the spent round 1.
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(2).backoff("10s", 2, "10m", 0));
+    run.decide();
+    run.after(RUNTIME).fail(1, exitCode(1));
+    run.after(Duration.ofSeconds(10)).loseNextStatusWrite();
+    assertThat(run.decide().action()).isEqualTo(new StartAttempt(2, 1, "Error"));
+    run.after(RUNTIME).fail(2, exitCode(1));
+    run.requestRetry("redrive-1");
+    run.loseNextStatusWrite();
+    Decision redriven = run.decide(); // adopts 2, whose failure spends round 1: a redrive
+    assertThat(redriven.action()).isEqualTo(new StartAttempt(3, 1, "Error"));
+
+    Decision adopted = run.after(Duration.ofSeconds(1)).decide();
+
+    assertThat(adopted.status().getAttempts()).isEqualTo(3);
+    assertThat(adopted.status().getRound()).isEqualTo(redriven.status().getRound());
+    assertThat(adopted.status().getLastHandledRetryRequest()).isEqualTo("redrive-1");
+    assertThat(adopted.status().getHistory())
+        .extracting(AttemptRecord::getAttempt)
+        .containsExactly(1, 2);
+  }
 }
