@@ -7,6 +7,7 @@ import dev.deadletter.policy.Decision.StartAttempt;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -27,6 +28,9 @@ final class TaskRun {
 
   /** Jobs the cache does not show yet; the reconciler still reads the latest one from the API. */
   private Set<Integer> lagging = Set.of();
+
+  /** Jobs a pass has seen: a cache that has shown a Job goes on showing it. */
+  private final Set<Integer> shown = new HashSet<>();
 
   private boolean loseNextStatusWrite;
 
@@ -57,6 +61,7 @@ final class TaskRun {
   Decision decide() {
     Observation observation = Observation.of(visibleJobs());
     lastObservation = observation;
+    shown.addAll(observation.attempts().keySet());
     lastStartFoundItsJob = false;
     Decision decision = RetryDecider.decide(task, observation, now);
     if (decision.action() instanceof StartAttempt start) {
@@ -83,13 +88,14 @@ final class TaskRun {
   private Map<Integer, ObservedAttempt> visibleJobs() {
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
     Map<Integer, ObservedAttempt> visible = new TreeMap<>(jobs);
-    visible.keySet().removeIf(n -> n != latest && lagging.contains(n));
+    visible.keySet().removeIf(n -> n != latest && lagging.contains(n) && !shown.contains(n));
     return visible;
   }
 
   /**
-   * From now on the Job cache lags: it does not show these attempts' Jobs (but a pass still reads
-   * the Job of the status's latest attempt from the API server when the cache misses it).
+   * From now on the Job cache lags: it does not show these attempts' Jobs if no pass has seen them
+   * yet (and a pass still reads the Job of the status's latest attempt from the API server when the
+   * cache misses it).
    */
   void lagging(Set<Integer> attempts) {
     lagging = Set.copyOf(attempts);
