@@ -51,7 +51,8 @@ final class RoundAccounting {
 
   /**
    * The first half of the bookkeeping: an older version's status carried over, and the attempts the
-   * status names recorded once they ended. {@link #adoptAndRecord} does the rest.
+   * status names (a captured failure included) recorded once they ended. {@link #adoptAndRecord}
+   * does the rest.
    */
   static RoundAccounting account(
       DeadLetterTask task,
@@ -60,6 +61,7 @@ final class RoundAccounting {
       Instant now) {
     RoundAccounting a = new RoundAccounting(task, policy, observed, now);
     a.migrateOlderStatus();
+    a.recordCapturedFailure();
     a.recordFinishedAttempts(a.status.getAttempts());
     return a;
   }
@@ -71,7 +73,6 @@ final class RoundAccounting {
    */
   void adoptAndRecord(Predicate<AttemptRecord> redroveAfter) {
     adoptUnrecordedStarts(redroveAfter);
-    recordCapturedFailure();
     recordFinishedAttempts(Integer.MAX_VALUE);
   }
 

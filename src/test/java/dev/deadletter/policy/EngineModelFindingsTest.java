@@ -12,6 +12,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.RetryAction;
 import dev.deadletter.api.v1alpha1.RetryRule;
 import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.api.v1alpha1.TaskSource;
 import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
@@ -20,7 +21,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Engine bugs that {@link RetryEngineModelTest} found, each as the smallest story that shows it.
+ * Engine bugs that {@link RetryEngineModelTest} found (the last one was found while reading the
+ * code for it), each as the smallest story that shows it.
  */
 class EngineModelFindingsTest {
 
@@ -202,5 +204,29 @@ class EngineModelFindingsTest {
     assertThat(adopted.status().getHistory())
         .extracting(AttemptRecord::getAttempt)
         .containsExactly(1, 2);
+  }
+
+  @Test
+  void aCapturedFailureReachesTheHistoryWhenTheFirstAttemptsStatusWriteIsLost() {
+    // Before: the next pass adopted attempt 1 first, and attempt 0 was recorded only while the
+    // status had no attempt: the captured failure never reached the history.
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0));
+    TaskSource source = new TaskSource();
+    source.setKind("Job");
+    source.setName("nightly-29");
+    source.setFailedAt(T0.minusSeconds(60).toString());
+    source.setReason("Error");
+    source.setExitCode(2);
+    run.task().getSpec().setSource(source);
+    run.loseNextStatusWrite();
+    assertThat(run.decide().action()).isEqualTo(new StartAttempt(1, 2, "Error"));
+
+    Decision d = run.after(Duration.ofSeconds(5)).decide();
+
+    assertThat(d.status().getAttempts()).isEqualTo(1);
+    assertThat(d.status().getHistory())
+        .extracting(AttemptRecord::getAttempt, AttemptRecord::getJob)
+        .containsExactly(tuple(0, "nightly-29"));
+    assertThat(d.status().getRound().getCountedAttempts()).isEqualTo(1);
   }
 }
