@@ -119,6 +119,26 @@ public final class RetryDecider {
       this.previous = accounting.previous();
       this.status = accounting.status;
       this.events = accounting.events;
+      accounting.adoptAndRecord(this::redroveAfter);
+    }
+
+    /**
+     * Whether the pass that created the Job of the attempt after {@code last}, and lost its status
+     * write, redrove: a retry request is pending, and the round was over after {@code last}:
+     * dead-lettered, or spent by that failure (as that pass judged it, and this one judges again).
+     */
+    private boolean redroveAfter(AttemptRecord last) {
+      String request = accounting.retryRequest();
+      if (request == null || request.equals(status.getLastHandledRetryRequest())) {
+        return false;
+      }
+      if (status.getDeadLetter() != null) {
+        return true;
+      }
+      return last != null
+          && last.getOutcome() == Outcome.Failed
+          && accounting.inRound(last.getAttempt())
+          && budgets.exhausted(last).isPresent();
     }
 
     Decision decide() {
@@ -145,10 +165,14 @@ public final class RetryDecider {
         if (newRequest) {
           accounting.handled(request, "ignored: attempt " + latest + " is running");
         }
-        return runningAttempt(running);
+        // Dead-lettered with a Job running: one started before the dead letter, that the pass
+        // which decided it did not see. Only a redrive leaves DeadLettered, whatever it does.
+        return status.getDeadLetter() != null ? deadLettered() : runningAttempt(running);
       }
       AttemptRecord last = accounting.findRecord(latest); // attempt 0: a captured failure
-      if (last != null && last.getOutcome() == Outcome.Succeeded) {
+      if (last != null
+          && last.getOutcome() == Outcome.Succeeded
+          && status.getDeadLetter() == null) {
         if (newRequest) {
           accounting.handled(request, "ignored: the task succeeded");
         }
@@ -195,7 +219,7 @@ public final class RetryDecider {
       if (policy.suspended()) {
         return suspended(latest + 1, due);
       }
-      if (now.isBefore(due)) {
+      if (now.isBefore(due) && !createRefused(latest + 1)) {
         return backingOff(latest, last, due);
       }
       if (!actOnRequest) {
@@ -378,6 +402,15 @@ public final class RetryDecider {
         events.add(TaskEvent.warning(TaskEvent.ATTEMPT_REFUSED, refusal.message()));
       }
       return new WaitUntil(retryAt);
+    }
+
+    /**
+     * Whether the create of attempt {@code number} was tried and refused: its backoff was over (or
+     * a retry request skipped it), so only the refusal's own wait applies now.
+     */
+    private boolean createRefused(int number) {
+      RefusedStart r = status.getRefusedStart();
+      return r != null && r.getAttempt() == number;
     }
 
     /** When a refused create of attempt {@code number} may be tried again, if not yet. */

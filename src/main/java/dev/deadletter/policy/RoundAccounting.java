@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * The bookkeeping half of a pass: brings the status up to date with the attempt Jobs observed
@@ -51,6 +51,11 @@ final class RoundAccounting {
     this.status = previous.copy();
   }
 
+  /**
+   * The first half of the bookkeeping: an older version's status carried over, and the attempts the
+   * status names (a captured failure included) recorded once they ended. {@link #adoptAndRecord}
+   * does the rest.
+   */
   static RoundAccounting account(
       DeadLetterTask task,
       EffectivePolicy policy,
@@ -58,10 +63,19 @@ final class RoundAccounting {
       Instant now) {
     RoundAccounting a = new RoundAccounting(task, policy, observed, now);
     a.migrateOlderStatus();
-    a.adoptUnrecordedStarts();
     a.recordCapturedFailure();
-    a.recordFinishedAttempts();
+    a.recordFinishedAttempts(a.status.getAttempts());
     return a;
+  }
+
+  /**
+   * The second half: Jobs newer than the status counted as started, each in a fresh round when
+   * {@code redroveAfter} says the pass that created it redrove after the attempt before it, and
+   * recorded once they ended.
+   */
+  void adoptAndRecord(Predicate<AttemptRecord> redroveAfter) {
+    adoptUnrecordedStarts(redroveAfter);
+    recordFinishedAttempts(Integer.MAX_VALUE);
   }
 
   RoundStatus round() {
@@ -142,37 +156,30 @@ final class RoundAccounting {
   }
 
   /**
-   * Attempt Jobs newer than the status: a pass created them and died before writing status. They
-   * are counted as started. A Job newer than a dead-lettered status can only come from a redrive,
-   * so it opens the fresh round that redrive started.
+   * Attempt Jobs newer than the status: passes created them and died before writing status. Each,
+   * in order, is counted as started (in the fresh round a redrive opened, or else in the status's
+   * round, dead-lettered or not: a pass whose Job cache did not show it yet may have dead-lettered
+   * it), and recorded if it ended, so that the next one is judged as the pass that created it did.
    */
-  private void adoptUnrecordedStarts() {
+  private void adoptUnrecordedStarts(Predicate<AttemptRecord> redroveAfter) {
     int newest = observed.keySet().stream().max(Integer::compare).orElse(0);
-    if (newest <= status.getAttempts()) {
-      return;
-    }
-    Instant firstStart =
-        observed.values().stream()
-            .filter(a -> a.number() > previous.getAttempts())
-            .map(ObservedAttempt::startTime)
-            .filter(Objects::nonNull)
-            .map(this::notLaterThanNow)
-            .min(Comparator.naturalOrder())
-            .orElse(now);
-    int adopted = newest - status.getAttempts();
-    if (status.getDeadLetter() != null) {
-      openRound(status.getAttempts() + 1);
-      String request = retryRequest();
-      if (request != null && !request.equals(previous.getLastHandledRetryRequest())) {
-        handled(request, "redriving with a fresh round");
+    for (int n = status.getAttempts() + 1; n <= newest; n++) {
+      if (redroveAfter.test(findRecord(n - 1))) {
+        openRound(n);
+        handled(retryRequest(), "redriving with a fresh round");
+      }
+      ObservedAttempt job = observed.get(n);
+      round().setCountedAttempts(round().getCountedAttempts() + 1);
+      if (round().getStartedAt() == null) {
+        Instant started = job == null ? null : notLaterThanNow(job.startTime());
+        round().setStartedAt(Timestamps.format(started == null ? now : started));
+      }
+      status.setAttempts(n);
+      status.setRefusedStart(null);
+      if (job != null && job.finished()) {
+        record(job);
       }
     }
-    round().setCountedAttempts(round().getCountedAttempts() + adopted);
-    if (round().getStartedAt() == null) {
-      round().setStartedAt(Timestamps.format(firstStart));
-    }
-    status.setAttempts(newest);
-    status.setRefusedStart(null);
   }
 
   /**
@@ -194,28 +201,37 @@ final class RoundAccounting {
     record(ObservedAttempt.failed(0, source.getName(), null, failedAt, failure));
   }
 
-  /** Adds a history record, once, for every attempt that ended since the last pass. */
-  private void recordFinishedAttempts() {
+  /**
+   * Adds a history record, once, for every attempt up to {@code upTo} that ended since the last
+   * pass.
+   */
+  private void recordFinishedAttempts(int upTo) {
     // Only attempts newer than every record: older Jobs kept by generous history limits may have
     // dropped out of the (shorter) status history, and must not be recorded again.
     int newestRecorded = History.newestAttempt(status);
-    observed.values().stream()
-        .filter(ObservedAttempt::finished)
-        .filter(a -> a.number() > newestRecorded)
-        .sorted(Comparator.comparingInt(ObservedAttempt::number))
-        .forEach(this::record);
-    int latest = status.getAttempts();
-    if (latest > 0 && !observed.containsKey(latest) && findRecord(latest) == null) {
-      // Started (status says so, and status is written only after the create) but gone before it
-      // ended.
-      record(
-          ObservedAttempt.failed(
-              latest,
-              DeadLetterTask.attemptJobName(task.getMetadata().getName(), latest),
-              null,
-              now,
-              FailureDetails.jobDeleted()));
+    List<ObservedAttempt> ended =
+        new ArrayList<>(
+            observed.values().stream()
+                .filter(ObservedAttempt::finished)
+                .filter(a -> a.number() > newestRecorded && a.number() <= upTo)
+                .toList());
+    // Started (status says so, and status is written only after the create) but gone before it
+    // ended: the latest attempt, and the status's latest when this pass adopted a newer one.
+    for (int n = Math.max(1, previous.getAttempts());
+        n <= Math.min(upTo, status.getAttempts());
+        n++) {
+      if (!observed.containsKey(n) && findRecord(n) == null) {
+        ended.add(
+            ObservedAttempt.failed(
+                n,
+                DeadLetterTask.attemptJobName(task.getMetadata().getName(), n),
+                null,
+                now,
+                FailureDetails.jobDeleted()));
+      }
     }
+    ended.sort(Comparator.comparingInt(ObservedAttempt::number));
+    ended.forEach(this::record);
     List<AttemptRecord> history = status.getHistory();
     if (history.size() > DeadLetterTaskStatus.HISTORY_LIMIT) {
       status.setHistory(

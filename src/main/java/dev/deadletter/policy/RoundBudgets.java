@@ -59,7 +59,10 @@ final class RoundBudgets {
                 .formatted(rule.get().key(), spent, budget, describe(last)),
             last);
       }
-    } else if (round().getCountedAttempts() >= policy.maxAttempts()) {
+    }
+    // Also after a failure charged to a rule: the next attempt is counted when it starts, and
+    // maxAttempts may have been lowered since the round's last counted failure.
+    if (round().getCountedAttempts() >= policy.maxAttempts()) {
       return verdict(
           DeadLetterReason.RetriesExhausted,
           "all %d attempts failed; last: %s".formatted(policy.maxAttempts(), describe(last)),
