@@ -636,14 +636,24 @@ crd_upgrade() {
     sed -i 's/How many finished attempt Jobs to keep, by outcome./How many finished attempt Jobs to keep, by outcome (v2)./' \
       "$work/chart-v2/files/$(basename "$crd_file")" &&
     helm upgrade "$release" "$work/chart-v2" -n "$sys_ns" "${sim[@]}" --reuse-values --set reconcileThreads=5 >/dev/null &&
-    kubectl get crd "$crd" -o json | grep -q 'keep, by outcome (v2)' &&
+    eventually crd_and_deployment_upgraded
+}
+# Seen here: right after `helm upgrade` returned, a GET sometimes still showed the previous CRD or
+# Deployment (both caught up within a second), so the check polls for a bounded time.
+crd_and_deployment_upgraded() {
+  kubectl get crd "$crd" -o json | grep -q 'keep, by outcome (v2)' &&
     kubectl get deploy -n "$sys_ns" "$release-deadletter-operator" -o json |
       jq -e '.spec.template.spec.containers[0].env[] | select(.name == "RECONCILE_THREADS") | .value == "5"' >/dev/null
 }
+eventually() { # eventually COMMAND...: true once the command is, polling every 0.5 s for at most 30 s
+  local i
+  for i in $(seq 60); do "$@" && return 0; sleep 0.5; done
+  return 1
+}
 check "helm upgrade applies a changed CRD (and reconcileThreads=5)" crd_upgrade
-check "helm upgrade back restores the CRD of crds/" bash -c "
-  helm upgrade $release '$chart' -n $sys_ns --reuse-values >/dev/null &&
-  ! kubectl get crd $crd -o json | grep -q 'keep, by outcome (v2)'"
+crd_back() { ! kubectl get crd "$crd" -o json | grep -q 'keep, by outcome (v2)'; }
+upgrade_back() { helm upgrade "$release" "$chart" -n "$sys_ns" --reuse-values >/dev/null && eventually crd_back; }
+check "helm upgrade back restores the CRD of crds/" upgrade_back
 
 check "helm uninstall" quietly helm uninstall "$release" -n "$sys_ns" --wait --timeout 60s
 check "after uninstall: the CRD is kept" quietly kubectl get crd "$crd"
