@@ -197,12 +197,7 @@ class RetryLifecycleE2E {
   }
 
   private static DeadLetterTask awaitTask(String name, Predicate<DeadLetterTask> condition) {
-    return await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> client.resources(DeadLetterTask.class).inNamespace(ns).withName(name).get(),
-            t -> t != null && t.getStatus() != null && condition.test(t));
+    return namespace.awaitTask(name, condition);
   }
 
   private static Job job(String name) {

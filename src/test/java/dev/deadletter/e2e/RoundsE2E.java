@@ -243,11 +243,6 @@ class RoundsE2E {
   }
 
   private static DeadLetterTask awaitTask(String name, Predicate<DeadLetterTask> condition) {
-    return await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> taskResource(name).get(),
-            t -> t != null && t.getStatus() != null && condition.test(t));
+    return namespace.awaitTask(name, condition);
   }
 }

@@ -2,7 +2,6 @@ package dev.deadletter.e2e;
 
 import static dev.deadletter.testing.TaskBuilder.task;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterReason;
@@ -107,11 +106,6 @@ class WorkloadHintsE2E {
   }
 
   private static DeadLetterTask awaitTask(String name, Predicate<DeadLetterTask> condition) {
-    return await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> client.resources(DeadLetterTask.class).inNamespace(ns).withName(name).get(),
-            t -> t != null && t.getStatus() != null && condition.test(t));
+    return namespace.awaitTask(name, condition);
   }
 }

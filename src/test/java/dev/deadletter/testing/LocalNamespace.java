@@ -2,6 +2,7 @@ package dev.deadletter.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.operator.Main;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -156,6 +159,16 @@ public final class LocalNamespace
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /** The task once it has a status for which {@code condition} holds; waits at most 90 s. */
+  public DeadLetterTask awaitTask(String task, Predicate<DeadLetterTask> condition) {
+    return Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> client.resources(DeadLetterTask.class).inNamespace(name).withName(task).get(),
+            t -> t != null && t.getStatus() != null && condition.test(t));
   }
 
   public String name() {
