@@ -98,6 +98,9 @@ public final class OperatorFactory {
               }
             });
     var events = new TaskEventRecorder(client, clock, identity);
+    if (config.crashPoints().armed()) {
+      log.warn("crash points armed for testing: {}", config.crashPoints());
+    }
     operator.register(
         new DeadLetterTaskReconciler(
             clock,

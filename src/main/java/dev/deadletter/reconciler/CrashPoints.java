@@ -34,8 +34,6 @@ public final class CrashPoints {
 
   public static final CrashPoints NONE = new CrashPoints(Map.of());
 
-  private static final Logger log = LoggerFactory.getLogger(CrashPoints.class);
-
   private final Map<Point, Double> probabilities;
 
   private CrashPoints(Map<Point, Double> probabilities) {
@@ -60,15 +58,32 @@ public final class CrashPoints {
       }
       probabilities.put(point, p);
     }
-    log.warn("crash points armed for testing: {}", probabilities);
     return new CrashPoints(probabilities);
+  }
+
+  /** Whether any point is armed. */
+  public boolean armed() {
+    return !probabilities.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return probabilities.toString();
+  }
+
+  /**
+   * Looked up when used, not when the class loads: the configuration parses crash points before
+   * logging is configured, and a logger created then would fix the log format to the default.
+   */
+  private static Logger log() {
+    return LoggerFactory.getLogger(CrashPoints.class);
   }
 
   /** Halts the JVM here with the configured probability: no shutdown hook, no cleanup. */
   void reached(Point point) {
     Double p = probabilities.get(point);
     if (p != null && ThreadLocalRandom.current().nextDouble() < p) {
-      log.warn("crash point {} reached: halting", point.key);
+      log().warn("crash point {} reached: halting", point.key);
       Runtime.getRuntime().halt(137);
     }
   }
