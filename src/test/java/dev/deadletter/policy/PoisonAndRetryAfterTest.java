@@ -11,6 +11,7 @@ import dev.deadletter.api.v1alpha1.RetryAfterRecord;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.policy.Decision.WaitUntil;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,20 @@ class PoisonAndRetryAfterTest {
 
     assertThat(d.status().getHistory().get(0).getMessage()).hasSizeLessThan(300);
     assertThat(d.action()).isEqualTo(new WaitUntil(run.now().plus(Duration.ofMinutes(3))));
+  }
+
+  @Test
+  void editingTheBoundsAfterTheFailureDoesNotMoveItsWait() {
+    TaskRun run = honouring("0s", "1m");
+    Decision seen = failNext(run, failure(75, "retry-after: 50s"));
+    Instant due = ((WaitUntil) seen.action()).when();
+
+    run.task().getSpec().getRetryPolicy().getHonorRetryAfter().setMax("10s");
+    run.task().getMetadata().setGeneration(2L);
+    Decision edited = run.after(Duration.ofSeconds(20)).decide();
+
+    assertThat(edited.action()).as("recorded when it happened").isEqualTo(new WaitUntil(due));
+    assertThat(edited.status().getHistory().get(0).getRetryAfter().getDelay()).isEqualTo("50s");
   }
 
   @Test
