@@ -33,7 +33,7 @@ echo "demo: operator started (log: $cluster_dir/logs/operator.log)"
 kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
 kubectl delete dlt flaky -n "$ns" --ignore-not-found --wait >/dev/null
 kubectl apply -n "$ns" -f examples/flaky.yaml
-echo "demo: each attempt fails with probability 0.6; watching (kubectl get dlt -n $ns -w):"
+echo "demo: the first two attempts fail, the third succeeds; watching (kubectl get dlt -n $ns -w):"
 kubectl get dlt flaky -n "$ns" -w &
 watcher=$!
 trap 'kill $watcher 2>/dev/null || true' EXIT
