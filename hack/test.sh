@@ -19,6 +19,7 @@ if [[ "${DEADLETTER_EXISTING_CLUSTER:-}" != 1 ]]; then
   eval "$(hack/cluster.sh env)"
 fi
 
+hack/check-links.py      # relative links and #anchors of README.md, docs/*.md and the benchmark notes
 hack/lint-workflows.sh   # actionlint on .github/workflows (built into the cache by hack/cluster.sh build)
 hack/cluster/smoke-test.sh
 helm/tests/run.sh
