@@ -6,6 +6,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
+hack/check-links.py   # relative links and #anchors of README.md, docs/*.md and the benchmark notes; needs no cluster
+
 started=false
 stop_cluster() { if $started; then hack/cluster.sh down; fi; }
 trap stop_cluster EXIT
@@ -19,7 +21,6 @@ if [[ "${DEADLETTER_EXISTING_CLUSTER:-}" != 1 ]]; then
   eval "$(hack/cluster.sh env)"
 fi
 
-hack/check-links.py      # relative links and #anchors of README.md, docs/*.md and the benchmark notes
 hack/lint-workflows.sh   # actionlint on .github/workflows (built into the cache by hack/cluster.sh build)
 hack/cluster/smoke-test.sh
 helm/tests/run.sh
