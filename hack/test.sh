@@ -6,6 +6,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
+hack/check-links.py   # relative links and #anchors of README.md, docs/*.md and the benchmark notes; needs no cluster
+
 started=false
 stop_cluster() { if $started; then hack/cluster.sh down; fi; }
 trap stop_cluster EXIT
