@@ -23,6 +23,9 @@ fi
 
 hack/lint-workflows.sh   # actionlint on .github/workflows (built into the cache by hack/cluster.sh build)
 hack/cluster/smoke-test.sh
+# kstatus and Argo CD's health Lua on tasks in every phase (before any test starts an operator that
+# watches all namespaces: it would write the statuses these tests store).
+hack/gitops/test.sh
 helm/tests/run.sh
 # The benchmark harness's smoke scenario: about 10 tasks, all converge, none starts before its schedule.
 bench/run.sh --smoke

@@ -280,21 +280,6 @@ check "helm test hook: with admissionPolicy.enabled=false the test Role keeps on
 check "helm test hook: tests.enabled=false renders none" bash -c \
   "helm template $release '$chart' --set tests.enabled=false | grep -q 'helm.sh/hook: test' && exit 1 || exit 0"
 
-# The Argo CD health check (docs/argocd-health.lua), run by a Lua interpreter on sample tasks.
-lua=$(command -v lua5.1 lua5.4 lua 2>/dev/null | head -1)
-if [[ -z "$lua" ]]; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4; } >/dev/null 2>&1
-  lua=$(command -v lua5.4 2>/dev/null)
-fi
-if [[ -n "$lua" ]]; then
-  while IFS= read -r line; do
-    echo "$line"
-    case $line in ok*) passed=$((passed + 1)) ;; FAIL*) failed=$((failed + 1)) ;; esac
-  done < <("$lua" "$repo/helm/tests/argocd-health-test.lua" "$repo/docs/argocd-health.lua" 2>&1 || echo "FAIL argocd health script")
-else
-  skip "Argo CD health Lua (no Lua interpreter could be installed)"
-fi
-
 # ---------------------------------------------------------------------------------------------------------
 # On the local cluster
 
