@@ -1,5 +1,7 @@
 -- Argo CD health check for deadletter.dev/DeadLetterTask (resource.customizations.health.deadletter.dev_DeadLetterTask).
 -- Written for Argo CD's Lua 5.1 (gopher-lua): `obj` is the live object, the result is {status, message}.
+-- It uses only the base library, the one Argo CD opens for a script from argocd-cm (useOpenLibs: false):
+-- no string.*, math.* or io.* (hack/gitops/argocd_test.go runs it that way).
 --   Succeeded                     -> Healthy
 --   Pending, Running, BackingOff  -> Progressing
 --   DeadLettered                  -> Degraded
