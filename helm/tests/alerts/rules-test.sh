@@ -7,6 +7,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 eval "$("$repo/hack/cluster.sh" env)"
+if ! command -v yq >/dev/null; then # Debian's yq (a YAML front end to jq), as helm/tests/run.sh installs it
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq yq; } >/dev/null 2>&1 || true
+fi
 for tool in helm yq promtool; do
   command -v "$tool" >/dev/null || { echo "alert rules: $tool is missing (hack/cluster.sh build; apt-get install yq)"; exit 1; }
 done
@@ -28,8 +31,9 @@ if [[ -n "$untested" ]]; then
 fi
 if promtool test rules "$work/alerts-test.yaml"; then
   version=$(awk '$1=="github.com/prometheus/prometheus" {print $2}' "$repo/hack/tools/prometheus/go.mod")
-  echo "alert rules: $tests passed, 0 failed ($alerts alerts; promtool of github.com/prometheus/prometheus $version)"
+  echo "$alerts alerts tested with promtool of github.com/prometheus/prometheus $version"
+  echo "alerts: $tests passed, 0 failed"
 else
-  echo "alert rules: the promtool tests above failed ($tests tests of $alerts alerts)"
+  echo "alerts: the promtool tests above failed ($tests tests of $alerts alerts)"
   exit 1
 fi
