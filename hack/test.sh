@@ -27,6 +27,8 @@ hack/cluster/smoke-test.sh
 # watches all namespaces: it would write the statuses these tests store).
 hack/gitops/test.sh
 helm/tests/run.sh
+helm/tests/alerts/rules-test.sh      # promtool check and unit tests of the chart's alerts, as rendered
+helm/tests/alerts/prometheus-e2e.sh  # a real Prometheus scrapes the operator: every alert and panel query has data
 # The benchmark harness's smoke scenario: about 10 tasks, all converge, none starts before its schedule.
 bench/run.sh --smoke
 mvn -B -ntp verify "$@"

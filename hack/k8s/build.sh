@@ -38,18 +38,24 @@ done
 # <<<
 
 mkdir -p "$out"
-# >>> This repository's own tools, from cmd/ (standard library only, seconds to build), and actionlint from
-# the small module ../tools (its go.mod pins the version). hack/cluster.sh keeps every block between these
-# markers out of the cache key of the binaries above and below; it rebuilds the tools alone, with
-# `build.sh OUT_DIR tools`, when their source or a block changes or one is missing. That also re-links
-# helm with the flags above (its packages come from Go's build cache: seconds to a few minutes).
+# >>> This repository's own tools, from cmd/ (standard library only, seconds to build), actionlint from
+# the small module ../tools and Prometheus from ../tools/prometheus (their go.mod files pin the versions).
+# hack/cluster.sh keeps every block between these markers out of the cache key of the binaries above and
+# below; it rebuilds the tools alone, with `build.sh OUT_DIR tools`, when their source or a block changes
+# or one is missing. That also re-links helm with the flags above (its packages come from Go's build cache:
+# seconds to a few minutes).
 go build -trimpath -ldflags "-s -w" -o "$out/faultproxy" ./cmd/faultproxy
 go -C ../tools build -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/actionlint" github.com/rhysd/actionlint/cmd/actionlint
+# promtool (the alert rules' unit tests) and prometheus (the dashboard and alert query check) from their own
+# module ../tools/prometheus, so that its large dependency graph does not move actionlint's. Without service
+# discovery plugins (remove_all_sd: the tests scrape static targets), so no cloud provider SDK is built.
+go -C ../tools/prometheus build -tags remove_all_sd -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/" \
+  github.com/prometheus/prometheus/cmd/promtool github.com/prometheus/prometheus/cmd/prometheus
 if [[ "${2:-}" == tools ]]; then
   # Replaced with a rename: a helm running from the cache meanwhile keeps its file.
   go build -trimpath -ldflags "-s -w $version_flags" -o "$out/.helm.new" helm.sh/helm/v3/cmd/helm
   mv -f "$out/.helm.new" "$out/helm"
-  echo "built faultproxy, actionlint and helm $helm_version (default Kubernetes v$major.$minor) into $out"
+  echo "built faultproxy, actionlint, promtool, prometheus and helm $helm_version (default Kubernetes v$major.$minor) into $out"
   exit 0
 fi
 # <<<

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of the Helm chart helm/deadletter-operator. Static: lint, template (default and namespaced
-# multi-replica), schema rejections, RBAC rules equal to an expected list, the CRD equal to crds/, the chart
+# multi-replica), schema rejections, the PrometheusRule and dashboard as rendered, RBAC rules equal to an expected list, the CRD equal to crds/, the chart
 # README's values table, the Artifact Hub metadata and kubeVersion, the helm test hook as rendered.
 # On the local cluster (hack/cluster.sh up): install into a namespace enforcing Pod Security "restricted",
 # RBAC sufficiency (kubectl auth can-i as the ServiceAccount, and the real operator jar running a full retry
@@ -144,6 +144,54 @@ check "schema rejects an unknown top-level value (typo)" rejected "additional pr
 check "schema rejects admissionPolicy.validationActions: [Allow]" rejected "at '/admissionPolicy/validationActions/0': value must be one of" --set 'admissionPolicy.validationActions[0]=Allow'
 check "replicas: 2 without leader election is refused" rejected "replicas > 1 needs leaderElection.enabled=true" \
   --set replicas=2 --set leaderElection.enabled=false
+
+# Alerts and dashboard (their rule unit tests and the live Prometheus check are helm/tests/alerts/).
+check "default: no PrometheusRule, no dashboard ConfigMap" \
+  q "$d" '[.[] | select(.kind == "PrometheusRule" or (.kind == "ConfigMap" and .metadata.labels.grafana_dashboard))] | length == 0'
+render --set metrics.prometheusRule.enabled=true --set grafana.dashboard.enabled=true | objects >"$work/monitoring.json"
+m=$work/monitoring.json
+alert_names='["DeadLetterAttemptsStartingLate","DeadLetterBacklogGrowing","DeadLetterNoLeader","DeadLetterOperatorDown","DeadLetterOperatorNotReady","DeadLetterReconcileErrors","DeadLetterTasksDeadLettered"]'
+check "prometheusRule on: the seven alerts, each with a severity, summary and description" q "$m" "
+  [.[] | select(.kind == \"PrometheusRule\") | .spec.groups[].rules[]] as \$r
+  | ([\$r[].alert] | sort == $alert_names)
+    and all(\$r[]; .labels.severity != null and .annotations.summary != null and .annotations.description != null)"
+check "prometheusRule on: every expression selects this release's operator (job and namespace)" q "$m" '
+  all(.[] | select(.kind == "PrometheusRule") | .spec.groups[].rules[];
+      .expr | contains("job=\"'$release'-deadletter-operator-metrics\", namespace=\"'$sys_ns'\""))'
+# Each runbook_url ends in the anchor GitHub makes of a heading of docs/runbooks.md.
+runbooks_cover_alerts() {
+  local anchors
+  anchors=$(sed -n 's/^## \(.*\)$/\1/p' "$repo/docs/runbooks.md" | tr 'A-Z' 'a-z' | jq -R . | jq -s .)
+  jq -e --argjson anchors "$anchors" '[.[] | select(.kind == "PrometheusRule") | .spec.groups[].rules[]]
+    | length == 7 and all(.[]; .annotations.runbook_url as $u | ($u | startswith("https://github.com/deadletter-dev/deadletter-operator/blob/main/docs/runbooks.md#"))
+      and ($anchors | index($u | split("#")[1])) != null and ($u | split("#")[1]) == (.alert | ascii_downcase))' "$m" >/dev/null
+}
+check "prometheusRule on: each runbook_url points at the alert's section of docs/runbooks.md" runbooks_cover_alerts
+check "prometheusRule: severity, for, alertLabels, an alert turned off and a custom selector are rendered" bash -c "
+  $(declare -f render objects); release=$release chart=$chart sys_ns=$sys_ns
+  render --set metrics.prometheusRule.enabled=true --set metrics.prometheusRule.alerts.noLeader.severity=page \
+    --set metrics.prometheusRule.alerts.noLeader.for=2m --set metrics.prometheusRule.alertLabels.team=batch \
+    --set metrics.prometheusRule.alerts.backlogGrowing.enabled=false --set 'metrics.prometheusRule.selector=job=\"ops\"' |
+    objects | jq -e '[.[] | select(.kind == \"PrometheusRule\") | .spec.groups[].rules[]] as \$r
+      | (\$r | length == 6) and ([\$r[].alert] | index(\"DeadLetterBacklogGrowing\") == null)
+      and all(\$r[]; .labels.team == \"batch\" and (.expr | contains(\"{job=\\\"ops\\\"\")) and (.expr | contains(\"namespace=\") | not))
+      and (\$r[] | select(.alert == \"DeadLetterNoLeader\") | .labels.severity == \"page\" and .for == \"2m\")' >/dev/null"
+check "dashboard on: a ConfigMap labelled grafana_dashboard: \"1\" holding the dashboard's JSON" q "$m" '
+  [.[] | select(.kind == "ConfigMap" and .metadata.labels.grafana_dashboard == "1")] | length == 1
+  and (.[0].data["deadletter-operator.json"] | fromjson | .uid == "deadletter-operator" and (.panels | length > 10))'
+check "dashboard: namespace and annotations are rendered" bash -c "
+  $(declare -f render objects); release=$release chart=$chart sys_ns=$sys_ns
+  render --set grafana.dashboard.enabled=true --set grafana.dashboard.namespace=monitoring \
+    --set grafana.dashboard.annotations.grafana_folder=Operators | objects |
+    jq -e '.[] | select(.kind == \"ConfigMap\") | .metadata.namespace == \"monitoring\" and .metadata.annotations.grafana_folder == \"Operators\"' >/dev/null"
+check "schema rejects a start lateness threshold above the histogram's last bucket (30 s)" \
+  rejected "at '/metrics/prometheusRule/alerts/startLateness/thresholdSeconds'" --set metrics.prometheusRule.alerts.startLateness.thresholdSeconds=60
+check "schema rejects an alert window that is not a duration" \
+  rejected "at '/metrics/prometheusRule/alerts/deadLettered/window'" --set metrics.prometheusRule.alerts.deadLettered.window=15min
+check "schema rejects an unknown alert (typo)" \
+  rejected "additional properties 'deadletterd' not allowed" --set metrics.prometheusRule.alerts.deadletterd.enabled=false
+check "schema rejects grafana.dashboard.enabled: \"yes\"" \
+  rejected "at '/grafana/dashboard/enabled': got string, want boolean" --set-string grafana.dashboard.enabled=yes
 
 # Every rule of every Role and ClusterRole the chart renders, one line each. A rule added to the chart
 # that is not listed here fails the test: add it here only if the operator really calls it.

@@ -1,5 +1,6 @@
 package dev.deadletter.operator;
 
+import dev.deadletter.jobs.Leadership;
 import dev.deadletter.policy.GoDuration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -69,6 +70,7 @@ public final class Main {
                 OperatorFactory.RENEW_DEADLINE,
                 Clock.systemUTC())
             : null;
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     KubernetesClient client =
         new KubernetesClientBuilder()
             .withKubernetesSerialization(LeanSerialization.create())
@@ -82,9 +84,10 @@ public final class Main {
                   if (leaseGuard != null) {
                     b.addOrReplaceInterceptor(LeaseGuard.NAME, leaseGuard);
                   }
+                  b.addOrReplaceInterceptor(
+                      ApiRequestMetrics.NAME, new ApiRequestMetrics(registry));
                 })
             .build();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -138,6 +141,8 @@ public final class Main {
             () -> operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             Clock.systemUTC(),
             OperatorHealth.LIVENESS_GRACE);
+    OperatorGauges.register(
+        registry, health, leaseGuard == null ? Leadership.ALWAYS : leaseGuard);
     OperatorHttpServer http =
         config.httpPort() == 0 ? null : new OperatorHttpServer(config.httpPort(), registry, health);
 
