@@ -207,7 +207,9 @@ operator_rules() { # operator_rules KIND NAMESPACE
     "$1 $2 $release-deadletter-operator: batch jobs [get,list,watch,create,delete,patch]" \
     "$1 $2 $release-deadletter-operator:  pods [get,list,watch]" \
     "$1 $2 $release-deadletter-operator:  events [list]" \
-    "$1 $2 $release-deadletter-operator: events.k8s.io events [create]"
+    "$1 $2 $release-deadletter-operator: events.k8s.io events [create]" \
+    "$1 $2 $release-deadletter-operator: apps deployments [get,list,watch]" \
+    "$1 $2 $release-deadletter-operator: apps statefulsets [get,list,watch]"
 }
 common_rules() {
   printf '%s\n' \
@@ -235,6 +237,20 @@ check "RBAC rules exactly as expected (namespaced)" same_rules "$n" "$work/expec
 rule_count() { local p=$1; shift; render "$@" | grep -cE "^ *resources: \[$p\]" || true; }
 check "forensics off (default): no pods/log rule" test "$(rule_count pods/log)" = 0
 check "forensics on: get on pods/log, once" test "$(rule_count pods/log --set forensics.enabled=true)" = 1
+# gate_rules KINDS_JSON EXPECTED_RULE_LINES EXPECTED_GATE_KINDS: the rules for gates and GATE_KINDS follow gates.kinds
+gate_rules() {
+  local out
+  out=$(render --set-json "gates.kinds=$1") || return 1
+  diff -u <([[ -z $2 ]] || printf '%s\n' "$2") <(objects <<<"$out" | jq -r '.[] | select(.kind == "ClusterRole") | .rules[]
+    | select(.verbs == ["get","list","watch"] and (.resources[0] | IN("pods","deadlettertasks") | not))
+    | "\(.apiGroups | join(",")) \(.resources | join(","))"') &&
+    objects <<<"$out" | jq -e --arg want "$3" '[.[] | select(.kind == "Deployment") | .spec.template.spec.containers[0].env[]
+      | select(.name == "GATE_KINDS") | .value] == [$want]' >/dev/null
+}
+check "gates: get, list and watch on exactly the kinds gates.kinds names; GATE_KINDS names the same" \
+  gate_rules '[{"apiVersion":"v1","kind":"ConfigMap","resource":"configmaps"}]' ' configmaps' v1/ConfigMap
+check "gates.kinds: []: no rule for gates, GATE_KINDS empty" gate_rules '[]' '' ''
+check "schema rejects a gate kind without its resource" rejected "missing property 'resource'" --set-json 'gates.kinds=[{"apiVersion":"apps/v1","kind":"Deployment"}]'
 check "labelled namespaces off (default): no rule on namespaces" test "$(rule_count namespaces)" = 0
 check "labelled namespaces: get on the watched namespaces only" bash -c \
   "$(declare -f render); release=$release chart=$chart sys_ns=$sys_ns

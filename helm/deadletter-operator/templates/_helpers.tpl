@@ -98,6 +98,24 @@ helm/tests/run.sh compares them with an expected list, so a new rule needs a new
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create]
+{{- range .Values.gates.kinds }}
+# Read for retryPolicy.gates: exactly the kinds gates may name.
+- apiGroups: [{{ include "deadletter-operator.apiGroup" .apiVersion | quote }}]
+  resources: [{{ .resource }}]
+  verbs: [get, list, watch]
+{{- end }}
+{{- end }}
+
+{{/* The API group of an apiVersion: "apps" of apps/v1, "" of v1. */}}
+{{- define "deadletter-operator.apiGroup" -}}
+{{- if contains "/" . }}{{ (split "/" .)._0 }}{{ end }}
+{{- end }}
+
+{{/* GATE_KINDS: apiVersion/Kind of each gates.kinds entry, comma-separated. */}}
+{{- define "deadletter-operator.gateKinds" -}}
+{{- $kinds := list }}
+{{- range .Values.gates.kinds }}{{ $kinds = append $kinds (printf "%s/%s" .apiVersion .kind) }}{{ end }}
+{{- join "," $kinds }}
 {{- end }}
 
 {{/* Checks across values that the JSON schema cannot express. */}}

@@ -89,7 +89,7 @@ public final class AttemptObserver {
             cachedJobs,
             cachedPods,
             now);
-    return new Observation(attempts, null, failedContainers, lookAgain.orElse(null), now);
+    return new Observation(attempts, null, failedContainers, lookAgain.orElse(null), now, Map.of());
   }
 
   /**

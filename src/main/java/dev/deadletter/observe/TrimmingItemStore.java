@@ -4,6 +4,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.jobs.Sidecars;
 import dev.deadletter.policy.AttemptMutations;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -52,6 +53,23 @@ public final class TrimmingItemStore<R extends HasMetadata> extends BasicItemSto
           task.getMetadata().setManagedFields(null); // a fresh object from the watch: ours to edit
           return task;
         });
+  }
+
+  /** The objects retry gates name: a gate reads only their status.conditions. */
+  static TrimmingItemStore<GenericKubernetesResource> forGates() {
+    return new TrimmingItemStore<>(TrimmingItemStore::trimGateObject);
+  }
+
+  static GenericKubernetesResource trimGateObject(GenericKubernetesResource object) {
+    GenericKubernetesResource kept = new GenericKubernetesResource();
+    kept.setApiVersion(object.getApiVersion());
+    kept.setKind(object.getKind());
+    kept.setMetadata(metadata(object.getMetadata()));
+    if (object.getAdditionalProperties().get("status") instanceof Map<?, ?> status
+        && status.get("conditions") != null) {
+      kept.setAdditionalProperty("status", Map.of("conditions", status.get("conditions")));
+    }
+    return kept;
   }
 
   static TrimmingItemStore<Job> forJobs() {

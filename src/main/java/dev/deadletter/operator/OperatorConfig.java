@@ -3,6 +3,7 @@ package dev.deadletter.operator;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.capture.RetryPolicies;
 import dev.deadletter.capture.TaskSelector;
+import dev.deadletter.observe.GateKind;
 import dev.deadletter.policy.GoDuration;
 import dev.deadletter.reconciler.CrashPoints;
 import java.time.Duration;
@@ -36,6 +37,7 @@ public record OperatorConfig(
     boolean capture,
     boolean captureLabelledNamespaces,
     RetryPolicy captureDefaultPolicy,
+    List<GateKind> gateKinds,
     String identity,
     CrashPoints crashPoints) {
 
@@ -70,7 +72,11 @@ public record OperatorConfig(
         "also capture every failed Job of namespaces labelled deadletter.dev/capture=true; caches all"
             + " Jobs of the watched namespaces instead of only labelled ones"),
     CAPTURE_DEFAULT_RETRY_POLICY(
-        "", "retry policy (JSON or YAML) of captured tasks whose Job names none");
+        "", "retry policy (JSON or YAML) of captured tasks whose Job names none"),
+    GATE_KINDS(
+        "apps/v1/Deployment,apps/v1/StatefulSet",
+        "kinds retryPolicy.gates may name (apiVersion/Kind, comma-separated); each is watched in"
+            + " the watched namespaces and needs get, list and watch; empty: no gates");
 
     final String fallback;
     final String meaning;
@@ -134,6 +140,7 @@ public record OperatorConfig(
         r.get(
             Setting.CAPTURE_DEFAULT_RETRY_POLICY,
             v -> v.isEmpty() ? null : RetryPolicies.check(RetryPolicies.parse(v)));
+    List<GateKind> gateKinds = r.get(Setting.GATE_KINDS, GateKind::parseList);
     // Not settings of the README's table: the pod's name, and a switch of the reliability tests.
     String identity =
         r.get(
@@ -173,6 +180,7 @@ public record OperatorConfig(
         capture,
         captureNamespaces,
         capturePolicy,
+        gateKinds,
         identity,
         crashPoints);
   }

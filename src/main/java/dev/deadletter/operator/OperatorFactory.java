@@ -107,7 +107,8 @@ public final class OperatorFactory {
             events,
             new TaskMetrics(registry),
             config.crashPoints(),
-            leaseGuard == null ? Leadership.ALWAYS : leaseGuard),
+            leaseGuard == null ? Leadership.ALWAYS : leaseGuard,
+            config.gateKinds()),
         o -> {
           o.withRetry(reconcileRetry());
           if (!config.watchNamespaces().isEmpty()) {

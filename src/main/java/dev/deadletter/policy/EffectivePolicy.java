@@ -5,6 +5,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTaskSpec;
 import dev.deadletter.api.v1alpha1.Durations;
 import dev.deadletter.api.v1alpha1.HistoryLimits;
 import dev.deadletter.api.v1alpha1.RetryAfterPolicy;
+import dev.deadletter.api.v1alpha1.RetryGate;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.api.v1alpha1.RetryRule;
 import java.time.DateTimeException;
@@ -27,7 +28,8 @@ public record EffectivePolicy(
     Optional<Duration> ttlAfterSucceeded,
     OptionalInt poisonAfter,
     Optional<RetryAfterBounds> retryAfter,
-    boolean redriveOnTemplateChange) {
+    boolean redriveOnTemplateChange,
+    List<EffectiveGate> gates) {
 
   /** How long a workload's retry-after hint may make the next attempt wait. */
   public record RetryAfterBounds(Duration min, Duration max) {
@@ -90,7 +92,23 @@ public record EffectivePolicy(
             : OptionalInt.of(policy.getPoison().getConsecutiveIdenticalFailures()),
         retryAfter(policy.getHonorRetryAfter()),
         spec.getRedrivePolicy() != null
-            && Boolean.TRUE.equals(spec.getRedrivePolicy().getOnTemplateChange()));
+            && Boolean.TRUE.equals(spec.getRedrivePolicy().getOnTemplateChange()),
+        gates(policy.getGates()));
+  }
+
+  private static List<EffectiveGate> gates(List<RetryGate> specs) {
+    List<EffectiveGate> gates = new ArrayList<>();
+    for (int i = 0; specs != null && i < specs.size(); i++) {
+      RetryGate gate = specs.get(i);
+      if (gate.getCondition() == null || gate.getCondition().getType() == null) {
+        throw new IllegalArgumentException(
+            "retryPolicy.gates[" + i + "].condition.type is required");
+      }
+      gates.add(
+          new EffectiveGate(
+              gate, optionalDuration("retryPolicy.gates[" + i + "].maxWait", gate.getMaxWait())));
+    }
+    return List.copyOf(gates);
   }
 
   private static Optional<RetryAfterBounds> retryAfter(RetryAfterPolicy p) {

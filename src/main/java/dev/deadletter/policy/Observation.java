@@ -18,21 +18,35 @@ import java.util.Map;
  *     attempt's Job has no pod yet, and Events say why only later); null when there is no need
  * @param observedAt when the caches and the API server were read: the pass's now; null when not
  *     stamped (an observation built by hand)
+ * @param gates the retry gates of the task's policy by {@code Kind/name}; a gate missing here was
+ *     not looked at and does not hold
  */
 public record Observation(
     Map<Integer, ObservedAttempt> attempts,
     CreateRefusal refusal,
     Map<Integer, ContainerRef> failedContainers,
     Duration lookAgainAfter,
-    Instant observedAt) {
+    Instant observedAt,
+    Map<String, GateState> gates) {
 
   public Observation {
     attempts = Map.copyOf(attempts);
     failedContainers = Map.copyOf(failedContainers);
+    gates = Map.copyOf(gates);
   }
 
   public static Observation of(Map<Integer, ObservedAttempt> attempts) {
-    return new Observation(attempts, null, Map.of(), null, null);
+    return new Observation(attempts, null, Map.of(), null, null, Map.of());
+  }
+
+  /** The same world, with the retry gates' objects as seen. */
+  public Observation withGates(Map<String, GateState> seen) {
+    return new Observation(attempts, refusal, failedContainers, lookAgainAfter, observedAt, seen);
+  }
+
+  /** The gate as seen; one not looked at does not hold. */
+  public GateState gate(String key) {
+    return gates.getOrDefault(key, GateState.closed("not looked at yet"));
   }
 
   /** The same world, after the API server refused the Job of attempt {@code attempt}. */
@@ -42,7 +56,8 @@ public record Observation(
         new CreateRefusal(attempt, reason, message),
         failedContainers,
         lookAgainAfter,
-        observedAt);
+        observedAt,
+        gates);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.AttemptRecord.Outcome;
+import dev.deadletter.api.v1alpha1.DeadLetterReason;
 import dev.deadletter.api.v1alpha1.DeadLetterRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
@@ -41,6 +42,15 @@ public final class RetryDecider {
 
   static final Duration REFUSAL_BACKOFF_CAP = Duration.ofMinutes(5);
 
+  /**
+   * How often a retry waiting on a closed gate looks again though no watch event came: the gate's
+   * object is watched, so this is only a safety net.
+   */
+  static final Duration GATE_RECHECK = Duration.ofMinutes(1);
+
+  /** The condition reason of a task whose retry waits for a gate. */
+  public static final String WAITING_FOR_GATE = "WaitingForGate";
+
   private RetryDecider() {}
 
   /** Parses the task's policy and decides; for callers that hold no parsed policy. */
@@ -67,6 +77,10 @@ public final class RetryDecider {
   public static Decision decide(
       DeadLetterTask task, EffectivePolicy policy, Observation observation, Instant now) {
     try {
+      Optional<String> forbidden = forbiddenGate(policy, observation);
+      if (forbidden.isPresent()) {
+        return stalled(task, "GateNotAllowed", forbidden.get(), now);
+      }
       return new Pass(task, policy, observation, now).decide();
     } catch (RuntimeException e) {
       return stalled(task, "InternalError", "the operator could not decide: " + e, now);
@@ -94,6 +108,15 @@ public final class RetryDecider {
     return new Decision(new WaitUntil(now.plus(STALLED_RECHECK)), status, events);
   }
 
+  /** A gate on a kind the operator does not watch can never hold: the spec must change. */
+  private static Optional<String> forbiddenGate(EffectivePolicy policy, Observation observation) {
+    return policy.gates().stream()
+        .map(g -> observation.gate(g.key()))
+        .filter(g -> g.status() == GateState.Status.NOT_ALLOWED)
+        .map(GateState::detail)
+        .findFirst();
+  }
+
   /** One decision in the making. */
   private static final class Pass {
     private final DeadLetterTask task;
@@ -107,6 +130,7 @@ public final class RetryDecider {
     private final List<TaskEvent> events;
     private Duration chosenDelay;
     private String stalledReason;
+    private String waitingReason;
     private String templateHash; // computed only when a dead letter needs it
 
     Pass(DeadLetterTask task, EffectivePolicy policy, Observation observation, Instant now) {
@@ -148,6 +172,7 @@ public final class RetryDecider {
           TaskConditions.of(
               status.getPhase(),
               stalledReason,
+              waitingReason,
               status.getMessage(),
               generation(task),
               previous.getConditions(),
@@ -232,6 +257,13 @@ public final class RetryDecider {
         Optional<DeadLetterRecord> late = budgets.startsTooLate(last);
         if (late.isPresent()) {
           return deadLetter(late.get());
+        }
+        // A retry request is a person saying "now": it does not wait for gates either.
+        if (!actOnRequest) {
+          Optional<Action> gated = waitForGates(latest, last, due);
+          if (gated.isPresent()) {
+            return gated.get();
+          }
         }
       }
       return startNow(latest + 1, last);
@@ -351,6 +383,65 @@ public final class RetryDecider {
         events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
       }
       return new WaitUntil(due);
+    }
+
+    /**
+     * The retry after {@code last} was due at {@code due}; it waits while a gate does not hold, and
+     * dead-letters once it has waited longer than a closed gate's maxWait. Waiting records nothing:
+     * the wait is measured from {@code due}, which the history fixes.
+     */
+    private Optional<Action> waitForGates(int latest, AttemptRecord last, Instant due) {
+      List<EffectiveGate> closed =
+          policy.gates().stream().filter(g -> !observation.gate(g.key()).holds()).toList();
+      if (closed.isEmpty()) {
+        return Optional.empty();
+      }
+      Instant wakeUp = now.plus(GATE_RECHECK);
+      for (EffectiveGate gate : closed) {
+        if (gate.maxWait().isEmpty()) {
+          continue;
+        }
+        Instant timeout = due.plus(gate.maxWait().get());
+        if (!now.isBefore(timeout)) {
+          return Optional.of(
+              deadLetter(
+                  new DeadLetterRecord(
+                      DeadLetterReason.GateTimeout,
+                      Timestamps.format(now),
+                      last.getAttempt(),
+                      "attempt %d waited %s (maxWait) for %s: %s; last: %s"
+                          .formatted(
+                              latest + 1,
+                              GoDuration.format(gate.maxWait().get()),
+                              gate.describe(),
+                              observation.gate(gate.key()).detail(),
+                              describe(last)))));
+        }
+        wakeUp = timeout.isBefore(wakeUp) ? timeout : wakeUp;
+      }
+      Optional<Instant> deadline = budgets.retryDeadline();
+      if (deadline.isPresent() && deadline.get().isBefore(wakeUp)) {
+        wakeUp = deadline.get().plusMillis(1); // startsTooLate needs now after the deadline
+      }
+      EffectiveGate first = closed.get(0);
+      String waitsFor = "attempt %d waits for %s".formatted(latest + 1, first.describe());
+      status.setPhase(TaskPhase.BackingOff);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(null);
+      status.setMessage(
+          "attempt %d (%s) failed: %s; %s: %s"
+              .formatted(
+                  latest,
+                  budgetSpent(),
+                  describe(last),
+                  waitsFor,
+                  observation.gate(first.key()).detail()));
+      waitingReason = WAITING_FOR_GATE;
+      // One Event per gate waited for, not one per change of its object's state.
+      if (previous.getMessage() == null || !previous.getMessage().contains(waitsFor + ":")) {
+        events.add(TaskEvent.normal(TaskEvent.WAITING_FOR_GATE, status.getMessage()));
+      }
+      return Optional.of(new WaitUntil(wakeUp));
     }
 
     /**

@@ -164,7 +164,8 @@ final class RoundBudgets {
         last);
   }
 
-  private Optional<Instant> retryDeadline() {
+  /** When maxRetryDuration ends the round's retries, if it is set. */
+  Optional<Instant> retryDeadline() {
     Instant startedAt = Timestamps.parse(round().getStartedAt());
     if (policy.maxRetryDuration().isEmpty() || startedAt == null) {
       return Optional.empty();

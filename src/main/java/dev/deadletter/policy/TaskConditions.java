@@ -30,13 +30,31 @@ public final class TaskConditions {
       long generation,
       List<Condition> previous,
       Instant now) {
+    return of(phase, stalledReason, null, message, generation, previous, now);
+  }
+
+  /**
+   * @param waitingReason non-null to name why a task that is not stalled waits, instead of its
+   *     phase (e.g. WaitingForGate)
+   */
+  public static List<Condition> of(
+      TaskPhase phase,
+      String stalledReason,
+      String waitingReason,
+      String message,
+      long generation,
+      List<Condition> previous,
+      Instant now) {
     boolean stalled = stalledReason != null || phase == TaskPhase.DeadLettered;
     boolean reconciling =
         !stalled
             && (phase == TaskPhase.Pending
                 || phase == TaskPhase.Running
                 || phase == TaskPhase.BackingOff);
-    String reason = stalledReason != null ? stalledReason : phase.name();
+    String reason =
+        stalledReason != null
+            ? stalledReason
+            : waitingReason != null ? waitingReason : phase.name();
     return List.of(
         condition(READY, phase == TaskPhase.Succeeded, reason, message, generation, previous, now),
         condition(RECONCILING, reconciling, reason, message, generation, previous, now),

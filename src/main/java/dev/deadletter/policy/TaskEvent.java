@@ -8,6 +8,7 @@ public record TaskEvent(boolean warning, String reason, String message) {
   public static final String ATTEMPT_BLOCKED = "AttemptBlocked";
   public static final String ATTEMPT_REFUSED = "AttemptRefused";
   public static final String BACKING_OFF = "BackingOff";
+  public static final String WAITING_FOR_GATE = "WaitingForGate";
   public static final String SUCCEEDED = "Succeeded";
   public static final String DEAD_LETTERED = "DeadLettered";
   public static final String RETRY_REQUESTED = "RetryRequested";

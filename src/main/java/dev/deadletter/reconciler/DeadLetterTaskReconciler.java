@@ -2,12 +2,15 @@ package dev.deadletter.reconciler;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.RetryGate;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.jobs.Leadership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptObserver;
+import dev.deadletter.observe.GateKind;
+import dev.deadletter.observe.GateObserver;
 import dev.deadletter.observe.LogTails;
 import dev.deadletter.policy.AttemptMutations;
 import dev.deadletter.policy.Decision;
@@ -73,6 +76,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final TaskMetrics metrics;
   private final CrashPoints crashPoints;
   private final AttemptObserver observer;
+  private final GateObserver gates;
   private final Leadership leadership;
   private final AtomicBoolean cacheBound = new AtomicBoolean();
 
@@ -95,18 +99,35 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       TaskMetrics metrics,
       CrashPoints crashPoints,
       Leadership leadership) {
+    this(clock, events, metrics, crashPoints, leadership, List.of());
+  }
+
+  /**
+   * @param gateKinds the kinds retry gates may name: the operator watches each
+   */
+  public DeadLetterTaskReconciler(
+      Clock clock,
+      TaskEventRecorder events,
+      TaskMetrics metrics,
+      CrashPoints crashPoints,
+      Leadership leadership,
+      List<GateKind> gateKinds) {
     this.clock = clock;
     this.events = events;
     this.metrics = metrics;
     this.crashPoints = crashPoints;
     this.observer = new AttemptObserver(clock);
+    this.gates = new GateObserver(gateKinds);
     this.leadership = leadership;
   }
 
   @Override
   public List<EventSource<?, DeadLetterTask>> prepareEventSources(
       EventSourceContext<DeadLetterTask> context) {
-    return observer.prepareEventSources(context);
+    List<EventSource<?, DeadLetterTask>> sources =
+        new ArrayList<>(observer.prepareEventSources(context));
+    sources.addAll(gates.prepareEventSources(context));
+    return sources;
   }
 
   @Override
@@ -125,7 +146,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
     }
     AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task, leadership);
-    Observation observation = observer.observe(context, task);
+    Observation observation =
+        observer.observe(context, task).withGates(gates.observe(task, gatesOf(task)));
     Instant now = observation.observedAt();
     Optional<EffectivePolicy> policy = parsedPolicy(task);
     Decision decision = decide(task, policy, observation, now);
@@ -322,6 +344,11 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       log.info("deleted Job {} beyond the history limits", jobName);
       crashPoints.reached(CrashPoints.Point.WHILE_PRUNING);
     }
+  }
+
+  private static List<RetryGate> gatesOf(DeadLetterTask task) {
+    var policy = task.getSpec() == null ? null : task.getSpec().getRetryPolicy();
+    return policy == null || policy.getGates() == null ? List.of() : policy.getGates();
   }
 
   /** Empty when the spec does not parse; the decider reports that in status. */

@@ -156,7 +156,7 @@ class LogTailsTest {
   /** What the pass saw: attempt 1 failed, in {@link #failedPod}. */
   private static Observation observation() {
     ContainerRef failed = AttemptReader.failedContainer(List.of(failedPod())).orElseThrow();
-    return new Observation(Map.of(), null, Map.of(1, failed), null, null);
+    return new Observation(Map.of(), null, Map.of(1, failed), null, null, Map.of());
   }
 
   private static DeadLetterTask task(Integer logTailLines) {

@@ -3,6 +3,7 @@ package dev.deadletter.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deadletter.observe.GateKind;
 import dev.deadletter.reconciler.CrashPoints;
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +25,9 @@ class OperatorConfigTest {
     assertThat(config.httpPort()).isEqualTo(8080);
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
     assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.gateKinds())
+        .containsExactly(
+            new GateKind("apps/v1", "Deployment"), new GateKind("apps/v1", "StatefulSet"));
   }
 
   @Test
@@ -42,7 +46,8 @@ class OperatorConfigTest {
                 Map.entry("HTTP_PORT", "0"),
                 Map.entry("LOG_FORMAT", "json"),
                 Map.entry("LOG_LEVEL", "debug"),
-                Map.entry("SHUTDOWN_TIMEOUT", "1m30s")));
+                Map.entry("SHUTDOWN_TIMEOUT", "1m30s"),
+                Map.entry("GATE_KINDS", "")));
 
     assertThat(config.watchNamespaces()).isEqualTo(Set.of("team-a", "team-b"));
     assertThat(config.taskLabelSelector()).isEqualTo("shard=1");
@@ -56,6 +61,7 @@ class OperatorConfigTest {
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.JSON);
     assertThat(config.logLevel()).isEqualTo("DEBUG");
     assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config.gateKinds()).as("empty: gates are off").isEmpty();
   }
 
   @Test
@@ -70,7 +76,8 @@ class OperatorConfigTest {
                         "LOG_FORMAT", "xml",
                         "LOG_LEVEL", "loud",
                         "SHUTDOWN_TIMEOUT", "30",
-                        "TASK_LABEL_SELECTOR", "shard in a")))
+                        "TASK_LABEL_SELECTOR", "shard in a",
+                        "GATE_KINDS", "Deployment")))
         .isInstanceOf(OperatorConfig.InvalidConfigException.class)
         .hasMessageContaining("RECONCILE_THREADS='zero' is invalid")
         .hasMessageContaining("KUBE_CLIENT_QPS='-1' is invalid: expected 0.1..10000.0")
@@ -79,7 +86,9 @@ class OperatorConfigTest {
         .hasMessageContaining("LOG_FORMAT='xml' is invalid: expected one of [JSON, TEXT]")
         .hasMessageContaining("LOG_LEVEL='loud' is invalid")
         .hasMessageContaining("SHUTDOWN_TIMEOUT='30' is invalid")
-        .hasMessageContaining("TASK_LABEL_SELECTOR='shard in a' is invalid");
+        .hasMessageContaining("TASK_LABEL_SELECTOR='shard in a' is invalid")
+        .hasMessageContaining(
+            "GATE_KINDS='Deployment' is invalid: 'Deployment' is not apiVersion/Kind");
   }
 
   @Test

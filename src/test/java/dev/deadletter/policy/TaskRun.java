@@ -42,6 +42,10 @@ final class TaskRun {
   private final Map<Integer, Integer> creates = new TreeMap<>();
 
   private Observation lastObservation = Observation.of(Map.of());
+
+  /** What passes see of the retry gates' objects, by Kind/name. */
+  private final Map<String, GateState> gates = new HashMap<>();
+
   private boolean lastStartFoundItsJob;
 
   TaskRun(DeadLetterTask task, Instant start) {
@@ -60,7 +64,7 @@ final class TaskRun {
    * status write was lost) goes on as a create, as the reconciler's does.
    */
   Decision decide() {
-    Observation observation = Observation.of(visibleJobs());
+    Observation observation = Observation.of(visibleJobs()).withGates(gates);
     lastObservation = observation;
     shown.addAll(observation.attempts().keySet());
     lastStartFoundItsJob = false;
@@ -143,6 +147,11 @@ final class TaskRun {
   /** A second look at the same world (the same cache lag included), with no side effects. */
   Decision decideAgain() {
     return RetryDecider.decide(task, visibleJobs(), now);
+  }
+
+  /** From now on passes see the gate {@code key} (Kind/name) in this state. */
+  void gate(String key, GateState state) {
+    gates.put(key, state);
   }
 
   TaskRun after(Duration elapsed) {

@@ -7,6 +7,7 @@ import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.ExitCodeMatcher;
 import dev.deadletter.api.v1alpha1.HistoryLimits;
 import dev.deadletter.api.v1alpha1.RetryAction;
+import dev.deadletter.api.v1alpha1.RetryGate;
 import dev.deadletter.api.v1alpha1.RetryPolicy;
 import dev.deadletter.api.v1alpha1.RetryRule;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -83,6 +84,8 @@ public final class TaskBuilder {
   }
 
   // --- metadata ---
+
+  private List<RetryGate> gates;
 
   public TaskBuilder name(String name) {
     this.name = name;
@@ -200,6 +203,11 @@ public final class TaskBuilder {
     return this;
   }
 
+  public TaskBuilder gates(RetryGate... gates) {
+    this.gates = List.of(gates);
+    return this;
+  }
+
   public TaskBuilder status(DeadLetterTaskStatus status) {
     this.status = status;
     return this;
@@ -226,6 +234,7 @@ public final class TaskBuilder {
     policy.setAttemptTimeout(attemptTimeout);
     policy.setMaxRetryDuration(maxRetryDuration);
     policy.setRules(rules.isEmpty() ? null : List.copyOf(rules));
+    policy.setGates(gates);
     DeadLetterTaskSpec spec = new DeadLetterTaskSpec();
     spec.setJobTemplate(template.build());
     spec.setRetryPolicy(policy);

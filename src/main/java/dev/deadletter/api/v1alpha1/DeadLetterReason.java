@@ -16,5 +16,7 @@ public enum DeadLetterReason {
    * A failure matched a rule whose mutate.resources had already grown every value to its cap
    * (onCapReached: DeadLetter).
    */
-  ResourceCapReached
+  ResourceCapReached,
+  /** A retry waited longer than a gate's maxWait for the gate to hold (retryPolicy.gates). */
+  GateTimeout
 }

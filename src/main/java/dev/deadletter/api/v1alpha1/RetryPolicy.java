@@ -63,6 +63,16 @@ public class RetryPolicy {
           + " ignored and recorded as ignored in the history.")
   private RetryAfterPolicy honorRetryAfter;
 
+  @Size(max = 10)
+  @ValidationRule(
+      value = "self.all(g, self.exists_one(o, o.kind == g.kind && o.name == g.name))",
+      message = "gates must name different objects")
+  @JsonPropertyDescription(
+      "Dependencies a retry waits for: before attempt 2 or later of a round starts, every gate"
+          + " must hold (its object exists and has the condition). Waiting spends no attempt; the"
+          + " first attempt of a round does not wait.")
+  private List<RetryGate> gates;
+
   public PoisonPolicy getPoison() {
     return poison;
   }
@@ -77,6 +87,14 @@ public class RetryPolicy {
 
   public void setHonorRetryAfter(RetryAfterPolicy honorRetryAfter) {
     this.honorRetryAfter = honorRetryAfter;
+  }
+
+  public List<RetryGate> getGates() {
+    return gates;
+  }
+
+  public void setGates(List<RetryGate> gates) {
+    this.gates = gates;
   }
 
   public Integer getMaxAttempts() {
