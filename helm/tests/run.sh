@@ -624,6 +624,8 @@ grant jobs job-creator             # may create Jobs, no right on any ServiceAcc
 grant sa use-runner                # may use runner, may not create Jobs
 grant both job-creator use-runner
 grant token job-creator token-runner   # may mint runner's tokens: already may act as it
+kubectl create role read-db -n "$ns_b" --verb=get --resource=deployments.apps --resource-name=db >/dev/null
+grant reader job-creator use-runner read-db   # as both, and may read Deployment db
 
 task() { # task NAME SERVICE_ACCOUNT_FIELD SERVICE_ACCOUNT
   cat <<YAML
@@ -663,6 +665,16 @@ check "create: same user, ServiceAccount other -> denied (use other)" denies bot
 check "create: no serviceAccountName means default -> denied (use default)" denies both "$(sa_msg default)" create t6 "" ""
 check "create: deprecated serviceAccount field is checked too -> denied (use other)" denies both "$(sa_msg other)" create t7 serviceAccount other
 check "create: with create jobs and create serviceaccounts/token for runner -> admitted" admits token create t8 serviceAccountName runner
+gated() { # gated NAME: a task like t4 whose retries wait for Deployment db
+  task "$1" serviceAccountName runner
+  echo "  retryPolicy: {gates: [{apiVersion: apps/v1, kind: Deployment, name: db, condition: {type: Available}}]}"
+}
+create_gated() { gated "$1" >"$work/$1.yaml"; kubectl create -f "$work/$1.yaml"; }
+check "create: a gate on a Deployment the user may not get -> denied (gate)" \
+  denies both "has retry gates on Deployment/db, but user dlt-helm-both may not get them in namespace $ns_b" create_gated t10
+check "create: a gate on a Deployment the user may get -> admitted" admits reader create_gated t11
+check "create: a gate on a kind gates.kinds does not list needs no get (the operator reads nothing)" admits both \
+  bash -c "$(declare -f task gated); ns_b=$ns_b; gated t12 | sed 's/apps\/v1, kind: Deployment/v1, kind: ConfigMap/' | kubectl create -f -"
 check "create: cluster admin -> admitted" bash -c "$(declare -f task); ns_b=$ns_b; task t9 serviceAccountName other | kubectl create -f - >/dev/null"
 
 patch() { kubectl patch dlt t4 -n "$ns_b" --type=merge -p "$1"; }
