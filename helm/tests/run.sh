@@ -11,6 +11,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 chart="$repo/helm/deadletter-operator"
 crd_file="$repo/crds/deadlettertasks.deadletter.dev-v1.yml"
+redrive_crd_file="$repo/crds/deadletterredrives.deadletter.dev-v1.yml"
 eval "$("$repo/hack/cluster.sh" env)"
 
 for tool in jq yq; do # Debian's jq, and yq (a YAML front end to jq)
@@ -25,6 +26,7 @@ ns_a=dlt-helm-a ns_b=dlt-helm-b ns_other=dlt-helm-other
 sa_name=dlt-deadletter-operator
 sa_user=system:serviceaccount:$sys_ns:$sa_name
 crd=deadlettertasks.deadletter.dev
+redrive_crd=deadletterredrives.deadletter.dev
 work=$(mktemp -d)
 passed=0 failed=0 skipped=0
 operator_pid=""
@@ -46,12 +48,14 @@ cleanup() {
   kubectl delete ns "$sys_ns" "$ns_a" "$ns_b" "$ns_other" --ignore-not-found --wait=false >/dev/null 2>&1
   # The CRD stays (tasks of other users live in it); drop this release's ownership so that nothing of the
   # test remains on it.
-  if $release_owns_crd && kubectl get crd "$crd" >/dev/null 2>&1; then
-    kubectl label crd "$crd" app.kubernetes.io/managed-by- app.kubernetes.io/instance- app.kubernetes.io/name- \
-      app.kubernetes.io/part-of- app.kubernetes.io/version- helm.sh/chart- >/dev/null 2>&1
-    kubectl annotate crd "$crd" meta.helm.sh/release-name- meta.helm.sh/release-namespace- \
-      helm.sh/resource-policy- argocd.argoproj.io/sync-options- >/dev/null 2>&1
-  fi
+  for c in "$crd" "$redrive_crd"; do
+    if $release_owns_crd && kubectl get crd "$c" >/dev/null 2>&1; then
+      kubectl label crd "$c" app.kubernetes.io/managed-by- app.kubernetes.io/instance- app.kubernetes.io/name- \
+        app.kubernetes.io/part-of- app.kubernetes.io/version- helm.sh/chart- >/dev/null 2>&1
+      kubectl annotate crd "$c" meta.helm.sh/release-name- meta.helm.sh/release-namespace- \
+        helm.sh/resource-policy- argocd.argoproj.io/sync-options- >/dev/null 2>&1
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -95,12 +99,12 @@ check "default: lease namespace is the release namespace" q "$d" "$(envvar LEADE
 check "default: no ServiceMonitor" q "$d" '[.[] | select(.kind == "ServiceMonitor")] | length == 0'
 check "default: metrics Service on port http-metrics" \
   q "$d" '.[] | select(.kind == "Service") | .spec.ports[0].name == "http-metrics"'
-check "default: ValidatingAdmissionPolicy and binding (v1)" \
-  q "$d" '[.[] | select(.apiVersion == "admissionregistration.k8s.io/v1") | .kind] | sort == ["ValidatingAdmissionPolicy","ValidatingAdmissionPolicyBinding"]'
-check "default: admission policy exempts the operator's ServiceAccount" \
-  q "$d" '.[] | select(.kind == "ValidatingAdmissionPolicy") | .spec.matchConditions[0].expression | contains("'$sa_user'")'
-check "default: admission policy does not match the status subresource" \
-  q "$d" '.[] | select(.kind == "ValidatingAdmissionPolicy") | .spec.matchConstraints.resourceRules == [{"apiGroups":["deadletter.dev"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["deadlettertasks"]}]'
+check "default: ValidatingAdmissionPolicies and bindings (v1), for tasks and redrives" \
+  q "$d" '[.[] | select(.apiVersion == "admissionregistration.k8s.io/v1") | "\(.kind) \(.metadata.name)"] | sort == ["ValidatingAdmissionPolicy '$release'-deadletter-operator-redrive-author","ValidatingAdmissionPolicy '$release'-deadletter-operator-task-author","ValidatingAdmissionPolicyBinding '$release'-deadletter-operator-redrive-author","ValidatingAdmissionPolicyBinding '$release'-deadletter-operator-task-author"]'
+check "default: admission policies exempt the operator's ServiceAccount" \
+  q "$d" 'all(.[] | select(.kind == "ValidatingAdmissionPolicy"); .spec.matchConditions[0].expression | contains("'$sa_user'"))'
+check "default: admission policies do not match the status subresources" \
+  q "$d" '[.[] | select(.kind == "ValidatingAdmissionPolicy") | .spec.matchConstraints.resourceRules] | sort == [[{"apiGroups":["deadletter.dev"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["deadletterredrives"]}],[{"apiGroups":["deadletter.dev"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["deadlettertasks"]}]]'
 check "default: app.kubernetes.io labels on every object" \
   q "$d" 'all(.[]; .metadata.labels["app.kubernetes.io/name"] == "deadletter-operator" and .metadata.labels["app.kubernetes.io/instance"] == "'$release'" and .metadata.labels["app.kubernetes.io/managed-by"] == "Helm" and .metadata.labels["app.kubernetes.io/version"] == "0.1.0")'
 check "default: image is repository:appVersion" q "$d" "$container | .image | endswith(\":0.1.0\")"
@@ -202,8 +206,10 @@ rules() {
 }
 operator_rules() { # operator_rules KIND NAMESPACE
   printf '%s\n' \
-    "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks [get,list,watch,create,delete]" \
+    "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks [get,list,watch,create,patch,delete]" \
     "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks/status [patch,update]" \
+    "$1 $2 $release-deadletter-operator: deadletter.dev deadletterredrives [get,list,watch]" \
+    "$1 $2 $release-deadletter-operator: deadletter.dev deadletterredrives/status [patch]" \
     "$1 $2 $release-deadletter-operator: batch jobs [get,list,watch,create,delete,patch]" \
     "$1 $2 $release-deadletter-operator:  pods [get,list,watch]" \
     "$1 $2 $release-deadletter-operator:  events [list]" \
@@ -217,7 +223,9 @@ common_rules() {
     "Role $sys_ns $release-deadletter-operator-leader-election: coordination.k8s.io leases [get,update,patch] names=deadletter-operator" \
     "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadlettertasks [get,list,watch,create,update,patch,delete,deletecollection]" \
     "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadlettertasks/status [get]" \
-    "ClusterRole - $release-deadletter-operator-task-viewer: deadletter.dev deadlettertasks,deadlettertasks/status [get,list,watch]"
+    "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadletterredrives [get,list,watch,create,update,patch,delete,deletecollection]" \
+    "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadletterredrives/status [get]" \
+    "ClusterRole - $release-deadletter-operator-task-viewer: deadletter.dev deadlettertasks,deadlettertasks/status,deadletterredrives,deadletterredrives/status [get,list,watch]"
 }
 # The helm test hook's Role, in the namespace of its task: the task by name, and what the admission policy
 # asks of a task author there.
@@ -265,15 +273,19 @@ check "RBAC: no wildcard, secrets, pods/create, tokens, impersonate, escalate or
        or (.verbs | index("impersonate") or index("escalate") or index("bind"))
        or ((.resources | index("pods")) and (.verbs | index("create"))))] | length == 0'
 
-check "CRD: the chart's copy is byte-identical to crds/ (else: cp $crd_file $chart/files/)" \
-  cmp -s "$crd_file" "$chart/files/$(basename "$crd_file")"
-same_crd() { # the rendered CRD minus the release's labels/annotations equals the committed file
-  diff <(jq -S '.[] | select(.kind == "CustomResourceDefinition") | del(.metadata.labels, .metadata.annotations)' "$1") \
-       <(yq -S 'select(. != null)' "$crd_file") >"$work/diff" || { head -20 "$work/diff"; return 1; }
+for f in "$crd_file" "$redrive_crd_file"; do
+  check "CRD: the chart's copy of $(basename "$f") is byte-identical to crds/ (else: hack/update-crd.sh)" \
+    cmp -s "$f" "$chart/files/$(basename "$f")"
+done
+same_crd() { # same_crd RENDERED NAME FILE: the rendered CRD minus the release's labels/annotations equals the committed file
+  diff <(jq -S --arg name "$2" '.[] | select(.kind == "CustomResourceDefinition" and .metadata.name == $name) | del(.metadata.labels, .metadata.annotations)' "$1") \
+       <(yq -S 'select(. != null)' "$3") >"$work/diff" || { head -20 "$work/diff"; return 1; }
 }
-check "CRD: rendered CRD equals crds/ (content)" same_crd "$d"
+check "CRD: rendered CRDs are exactly the two of crds/ (content)" bash -c "$(declare -f same_crd q); work=$work
+  same_crd '$d' $crd '$crd_file' && same_crd '$d' $redrive_crd '$redrive_crd_file' &&
+  q '$d' '[.[] | select(.kind == \"CustomResourceDefinition\")] | length == 2'"
 check "CRD: helm.sh/resource-policy keep" \
-  q "$d" '.[] | select(.kind == "CustomResourceDefinition") | .metadata.annotations["helm.sh/resource-policy"] == "keep"'
+  q "$d" 'all(.[] | select(.kind == "CustomResourceDefinition"); .metadata.annotations["helm.sh/resource-policy"] == "keep")'
 check "CRD: crds.install=false renders none" bash -c \
   "helm template $release '$chart' --set crds.install=false | grep -q 'kind: CustomResourceDefinition' && exit 1 || exit 0"
 check "CRD: small enough for client-side kubectl apply (last-applied < 256 KiB)" \
@@ -285,9 +297,10 @@ check "admissionPolicy.enabled=false renders no policy" bash -c \
 packaged() {
   helm package "$chart" -d "$work" >/dev/null &&
     tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadlettertasks.deadletter.dev-v1.yml' >/dev/null &&
-    helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep 'kind: CustomResourceDefinition' >/dev/null
+    tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadletterredrives.deadletter.dev-v1.yml' >/dev/null &&
+    test "$(helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep -c 'kind: CustomResourceDefinition')" = 2
 }
-check "helm package carries the CRD and renders it" packaged
+check "helm package carries both CRDs and renders them" packaged
 
 # Chart metadata as Artifact Hub reads it, and the Kubernetes version helm renders for.
 meta() { yq -r "$1" "$chart/Chart.yaml"; }
@@ -312,7 +325,7 @@ check "Artifact Hub: operator, capabilities, license (LICENSE), prerelease, link
   case \"\$(annotation operatorCapabilities)\" in 'Basic Install'|'Seamless Upgrades'|'Full Lifecycle'|'Deep Insights'|'Auto Pilot') ;; *) exit 1 ;; esac &&
   test \"\$(annotation license)\" = Apache-2.0 && grep -q 'Apache License' '$repo/LICENSE' &&
   annotation links | yq -e 'length > 0 and all(.[]; .name and (.url | startswith(\"https://\")))' >/dev/null &&
-  annotation crds | yq -e '.[0].name == \"$crd\"' >/dev/null"
+  annotation crds | yq -e '[.[].name] == [\"$crd\", \"$redrive_crd\"]' >/dev/null"
 check "Artifact Hub: images are the operator at appVersion and the test image of values.yaml" bash -c "$(declare -f meta annotation); chart='$chart'
   annotation images | yq -e --arg op \"ghcr.io/deadletter-dev/deadletter-operator:\$(meta .appVersion)\" \\
     --arg test \"\$(yq -r '.tests.image.repository + \":\" + .tests.image.tag' '$chart/values.yaml')\" \\
@@ -440,8 +453,13 @@ check "cannot impersonate serviceaccounts" cannot impersonate serviceaccounts -n
 check "cannot create jobs in a namespace it does not watch" cannot create jobs.batch -n "$ns_other"
 check "cannot list jobs cluster-wide" cannot list jobs.batch --all-namespaces
 check "cannot list tasks in a namespace it does not watch" cannot list deadlettertasks.deadletter.dev -n "$ns_other"
-check "cannot update or patch tasks (spec/metadata)" bash -c "$(declare -f can cannot); sa_user=$sa_user
-  cannot update deadlettertasks.deadletter.dev -n $ns_a && cannot patch deadlettertasks.deadletter.dev -n $ns_a"
+# patch, not update: a DeadLetterRedrive's merge patch of the retry annotation (README, Security model).
+check "cannot update tasks; may patch them (redrive annotation)" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  cannot update deadlettertasks.deadletter.dev -n $ns_a && can patch deadlettertasks.deadletter.dev -n $ns_a"
+check "may read redrives and patch their status, nothing else on them" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  can watch deadletterredrives.deadletter.dev -n $ns_a && can patch deadletterredrives.deadletter.dev --subresource=status -n $ns_a &&
+  cannot create deadletterredrives.deadletter.dev -n $ns_a && cannot patch deadletterredrives.deadletter.dev -n $ns_a &&
+  cannot list deadletterredrives.deadletter.dev -n $ns_other"
 check "cannot update jobs (patch only marks captured Jobs)" cannot update jobs.batch -n "$ns_a"
 check "cannot create core events" cannot create events -n "$ns_a"
 check "cannot delete pods or exec into them" bash -c "$(declare -f can cannot); sa_user=$sa_user
@@ -691,6 +709,52 @@ check "redrive with create jobs and use on runner -> admitted" admits both \
   patch '{"metadata":{"annotations":{"deadletter.dev/retry-requested-at":"2026-01-01T00:00:00Z"}}}'
 check "status subresource is not matched (no job rights needed)" admits nobody patch_status '{"status":{"message":"test"}}'
 
+# Admission matrix: who may create a DeadLetterRedrive. It redrives tasks of any ServiceAccount of the
+# namespace, so it needs patch on tasks, create jobs, and use of every ServiceAccount (no resourceName).
+kubectl create role redrive-author -n "$ns_b" --verb=get,create,update,patch --resource=deadletterredrives.deadletter.dev >/dev/null
+kubectl create role task-patcher -n "$ns_b" --verb=patch --resource=deadlettertasks.deadletter.dev >/dev/null
+kubectl create role token-any -n "$ns_b" --verb=create --resource=serviceaccounts/token >/dev/null
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: use-any, namespace: $ns_b}
+rules: [{apiGroups: [""], resources: [serviceaccounts], verbs: [use]}]
+YAML
+grant_only() { # grant_only USER ROLE...: exactly these roles (no task-author)
+  local user=$1; shift
+  kubeconfig[$user]=$("$repo/hack/cluster.sh" user "dlt-helm-$user" 2>/dev/null)
+  for role in "$@"; do
+    kubectl create rolebinding "$user-$role" -n "$ns_b" --role="$role" --user="dlt-helm-$user" >/dev/null
+  done
+}
+grant_only r-none redrive-author
+grant_only r-patch redrive-author task-patcher
+grant_only r-runner redrive-author task-patcher job-creator use-runner
+grant_only r-nopatch redrive-author job-creator use-any
+grant_only r-all redrive-author task-patcher job-creator use-any
+grant_only r-token redrive-author task-patcher job-creator token-any
+redrive() { # redrive NAME: a DeadLetterRedrive of every dead-lettered task labelled team=a
+  kubectl create -f - <<YAML
+apiVersion: deadletter.dev/v1alpha1
+kind: DeadLetterRedrive
+metadata: {name: $1, namespace: $ns_b}
+spec: {selector: {matchLabels: {team: a}}, dryRun: true}
+YAML
+}
+r_patch_msg="may not: missing permission patch on deadlettertasks.deadletter.dev in namespace $ns_b"
+r_use_msg="may not use every ServiceAccount: missing permission use on serviceaccounts (any name) in namespace $ns_b"
+check "redrive: only create on redrives -> denied (patch tasks)" denies r-none "$r_patch_msg" redrive r1
+check "redrive: patch tasks, no create jobs -> denied (jobs)" denies r-patch "$jobs_msg" redrive r2
+check "redrive: patch tasks, create jobs, use on runner only -> denied (use any)" denies r-runner "$r_use_msg" redrive r3
+check "redrive: create jobs and use any, no patch on tasks -> denied (patch tasks)" denies r-nopatch "$r_patch_msg" redrive r4
+check "redrive: patch tasks, create jobs, use any ServiceAccount -> admitted" admits r-all redrive r5
+check "redrive: patch tasks, create jobs, create any serviceaccounts/token -> admitted" admits r-token redrive r6
+check "redrive: cluster admin -> admitted" quietly redrive r7
+check "redrive: a label by a user without task rights -> admitted (metadata only)" admits r-none \
+  kubectl label dlr r5 -n "$ns_b" purpose=test
+check "redrive: spec is immutable (the CRD refuses a change, even to an admin)" bash -c \
+  "kubectl patch dlr r7 -n $ns_b --type=merge -p '{\"spec\":{\"dryRun\":false}}' 2>&1 | grep -q 'spec is immutable'"
+
 # Upgrade the CRD with the release: a chart whose CRD differs is applied by helm upgrade.
 crd_upgrade() {
   cp -r "$chart" "$work/chart-v2" &&
@@ -717,12 +781,13 @@ upgrade_back() { helm upgrade "$release" "$chart" -n "$sys_ns" --reuse-values >/
 check "helm upgrade back restores the CRD of crds/" upgrade_back
 
 check "helm uninstall" quietly helm uninstall "$release" -n "$sys_ns" --wait --timeout 60s
-check "after uninstall: the CRD is kept" quietly kubectl get crd "$crd"
+check "after uninstall: the CRDs are kept" quietly kubectl get crd "$crd" "$redrive_crd"
 check "after uninstall: tasks survive with their status" bash -c \
   "test \"\$(kubectl get dlt helm-rbac -n $ns_a -o jsonpath='{.status.phase}')\" = Succeeded && kubectl get dlt t4 -n $ns_b >/dev/null"
 check "after uninstall: RBAC, policy and Deployment are gone" bash -c "
   ! kubectl get clusterrole $release-deadletter-operator-task-editor >/dev/null 2>&1 &&
   ! kubectl get validatingadmissionpolicy $release-deadletter-operator-task-author >/dev/null 2>&1 &&
+  ! kubectl get validatingadmissionpolicy $release-deadletter-operator-redrive-author >/dev/null 2>&1 &&
   ! kubectl get role $release-deadletter-operator -n $ns_a >/dev/null 2>&1 &&
   ! kubectl get deploy $release-deadletter-operator -n $sys_ns >/dev/null 2>&1"
 

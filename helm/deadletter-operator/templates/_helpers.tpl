@@ -66,16 +66,24 @@ The operator's rules in a watched namespace (or cluster-wide). Exactly what it c
 helm/tests/run.sh compares them with an expected list, so a new rule needs a new test line.
 */}}
 {{- define "deadletter-operator.operatorRules" -}}
+# patch: a DeadLetterRedrive sets the retry annotation on the tasks it redrives (a merge patch of that
+# annotation only; the redrive's author passed the admission policy for it).
 - apiGroups: [deadletter.dev]
   resources: [deadlettertasks]
   {{- if .Values.capture.enabled }}
-  verbs: [get, list, watch, create, delete]
+  verbs: [get, list, watch, create, patch, delete]
   {{- else }}
-  verbs: [get, list, watch, delete]
+  verbs: [get, list, watch, patch, delete]
   {{- end }}
 - apiGroups: [deadletter.dev]
   resources: [deadlettertasks/status]
   verbs: [patch, update]
+- apiGroups: [deadletter.dev]
+  resources: [deadletterredrives]
+  verbs: [get, list, watch]
+- apiGroups: [deadletter.dev]
+  resources: [deadletterredrives/status]
+  verbs: [patch]
 - apiGroups: [batch]
   resources: [jobs]
   {{- if .Values.capture.enabled }}

@@ -1,14 +1,19 @@
 package dev.deadletter.operator;
 
+import dev.deadletter.api.v1alpha1.DeadLetterRedrive;
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.Leadership;
+import dev.deadletter.metrics.RedriveMetrics;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.observe.TrimmingItemStore;
+import dev.deadletter.reconciler.DeadLetterRedriveReconciler;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -16,6 +21,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.javaoperatorsdk.operator.processing.retry.Retry;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -123,6 +129,16 @@ public final class OperatorFactory {
           }
           o.withInformerListLimit(AttemptCaches.LIST_PAGE);
         });
+    if (redrivesServed(client, config)) {
+      operator.register(
+          new DeadLetterRedriveReconciler(clock, events, new RedriveMetrics(registry)),
+          o -> {
+            o.withRetry(reconcileRetry());
+            if (!config.watchNamespaces().isEmpty()) {
+              o.settingNamespaces(config.watchNamespaces());
+            }
+          });
+    }
     if (config.capture()) {
       operator.register(
           new CaptureReconciler(
@@ -141,6 +157,36 @@ public final class OperatorFactory {
           });
     }
     return operator;
+  }
+
+  /**
+   * Bulk redrives run where the DeadLetterRedrive CRD is installed (an install that applied only
+   * the task CRD starts without them), and only in an install that runs every task: with shards
+   * (TASK_LABEL_SELECTOR), each shard would write the same redrive's status.
+   */
+  private static boolean redrivesServed(KubernetesClient client, OperatorConfig config) {
+    if (!config.taskLabelSelector().isEmpty()) {
+      log.info("bulk redrives (DeadLetterRedrive) are off: TASK_LABEL_SELECTOR runs a shard");
+      return false;
+    }
+    try {
+      var redrives = client.resources(DeadLetterRedrive.class);
+      if (config.watchNamespaces().isEmpty()) {
+        redrives.inAnyNamespace().list(new ListOptionsBuilder().withLimit(1L).build());
+      } else {
+        redrives
+            .inNamespace(config.watchNamespaces().iterator().next())
+            .list(new ListOptionsBuilder().withLimit(1L).build());
+      }
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+        throw e;
+      }
+      log.warn(
+          "bulk redrives (DeadLetterRedrive) are off: the CRD deadletterredrives.deadletter.dev is not installed");
+      return false;
+    }
   }
 
   /**

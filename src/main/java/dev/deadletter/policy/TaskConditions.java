@@ -69,7 +69,7 @@ public final class TaskConditions {
             now));
   }
 
-  private static Condition condition(
+  static Condition condition(
       String type,
       boolean value,
       String reason,

@@ -3,7 +3,9 @@ package dev.deadletter.testing;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deadletter.api.v1alpha1.DeadLetterRedrive;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -26,6 +28,7 @@ import java.util.stream.Collectors;
 public final class LocalCluster {
 
   public static final Path CRD = Path.of("crds/deadlettertasks.deadletter.dev-v1.yml");
+  public static final Path REDRIVE_CRD = Path.of("crds/deadletterredrives.deadletter.dev-v1.yml");
 
   private LocalCluster() {}
 
@@ -44,9 +47,15 @@ public final class LocalCluster {
     return client;
   }
 
-  /** Applies the committed CRD (server-side) and waits until it is served. */
+  /** Applies the committed CRDs (server-side) and waits until they are served. */
   public static void installCrd(KubernetesClient client) {
-    try (InputStream in = Files.newInputStream(CRD)) {
+    install(client, CRD, DeadLetterTask.class);
+    install(client, REDRIVE_CRD, DeadLetterRedrive.class);
+  }
+
+  private static void install(
+      KubernetesClient client, Path file, Class<? extends HasMetadata> kind) {
+    try (InputStream in = Files.newInputStream(file)) {
       CustomResourceDefinition crd =
           client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.resource(crd).forceConflicts().serverSideApply();
@@ -55,14 +64,14 @@ public final class LocalCluster {
           .until(
               () -> {
                 try {
-                  client.resources(DeadLetterTask.class).inAnyNamespace().list();
+                  client.resources(kind).inAnyNamespace().list();
                   return true;
                 } catch (KubernetesClientException e) {
                   return false;
                 }
               });
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + CRD, e);
+      throw new IllegalStateException("cannot read " + file, e);
     }
   }
 

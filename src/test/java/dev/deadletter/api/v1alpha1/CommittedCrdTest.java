@@ -3,6 +3,7 @@ package dev.deadletter.api.v1alpha1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -13,58 +14,91 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CRD under crds/ is the one Fabric8's crd-generator makes from the Java model (at
+ * Each CRD under crds/ is the one Fabric8's crd-generator makes from the Java model (at
  * process-classes), with the printer columns in the order the model declares them (the generator
  * sorts them by JSON path). Run {@code hack/update-crd.sh} after changing the model.
  */
 class CommittedCrdTest {
 
-  static final String FILE = "deadlettertasks.deadletter.dev-v1.yml";
-  static final Path GENERATED = Path.of("target/classes/META-INF/fabric8", FILE);
-  static final Path COMMITTED = Path.of("crds", FILE);
-  static final Path CHART_COPY = Path.of("helm/deadletter-operator/files", FILE);
+  /** The custom resources of the model, each with its CRD file. */
+  static final List<Class<?>> KINDS = List.of(DeadLetterTask.class, DeadLetterRedrive.class);
 
-  @Test
-  void committedCrdMatchesTheJavaModel() throws IOException {
-    String expected = render(GENERATED);
+  static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
+  static final Path COMMITTED = Path.of("crds");
+  static final Path CHART_COPY = Path.of("helm/deadletter-operator/files");
+
+  static Stream<String> files() {
+    return KINDS.stream().map(CommittedCrdTest::file);
+  }
+
+  static String file(Class<?> kind) {
+    return HasMetadata.getFullResourceName(kind.asSubclass(HasMetadata.class)) + "-v1.yml";
+  }
+
+  @ParameterizedTest
+  @MethodSource("files")
+  void committedCrdMatchesTheJavaModel(String file) throws IOException {
+    Class<?> kind = KINDS.stream().filter(k -> file(k).equals(file)).findFirst().orElseThrow();
+    String expected = render(GENERATED.resolve(file), kind);
     if (Boolean.getBoolean("crd.update")) {
-      Files.writeString(COMMITTED, expected, StandardCharsets.UTF_8);
-      Files.writeString(CHART_COPY, expected, StandardCharsets.UTF_8);
+      Files.writeString(COMMITTED.resolve(file), expected, StandardCharsets.UTF_8);
+      Files.writeString(CHART_COPY.resolve(file), expected, StandardCharsets.UTF_8);
     }
-    assertThat(Files.readString(COMMITTED))
-        .as("%s is stale: run hack/update-crd.sh and commit the result", COMMITTED)
+    assertThat(Files.readString(COMMITTED.resolve(file)))
+        .as("%s is stale: run hack/update-crd.sh and commit the result", COMMITTED.resolve(file))
         .isEqualTo(expected);
   }
 
-  @Test
-  void helmChartShipsTheSameCrd() throws IOException {
-    assertThat(Files.readString(CHART_COPY))
+  @ParameterizedTest
+  @MethodSource("files")
+  void helmChartShipsTheSameCrd(String file) throws IOException {
+    assertThat(Files.readString(CHART_COPY.resolve(file)))
         .as("the chart's copy of the CRD is stale: run hack/update-crd.sh")
-        .isEqualTo(Files.readString(COMMITTED));
+        .isEqualTo(Files.readString(COMMITTED.resolve(file)));
+  }
+
+  @Test
+  void everyGeneratedCrdIsCommitted() throws IOException {
+    try (Stream<Path> generated = Files.list(GENERATED)) {
+      assertThat(generated.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrderElementsOf(files().toList());
+    }
   }
 
   @Test
   void printerColumnsFollowTheModelOrder() throws IOException {
-    CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(COMMITTED));
-    assertThat(crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns())
-        .extracting(CustomResourceColumnDefinition::getName)
+    assertThat(columns(DeadLetterTask.class))
         .containsExactly(
             "Phase", "Attempts", "Max", "Next-Attempt", "Last-Reason", "Dead-Letter", "Age");
+    assertThat(columns(DeadLetterRedrive.class))
+        .containsExactly("Matched", "Redriven", "Remaining", "Dry-Run", "Complete", "Age");
   }
 
-  @Test
-  void crdStaysUnderTheClientSideApplyAnnotationLimit() throws IOException {
+  @ParameterizedTest
+  @MethodSource("files")
+  void crdStaysUnderTheClientSideApplyAnnotationLimit(String file) throws IOException {
     // kubectl apply (client-side) stores the whole object in an annotation limited to 256 KiB.
-    assertThat(Files.size(COMMITTED)).isLessThan(128 * 1024);
+    assertThat(Files.size(COMMITTED.resolve(file))).isLessThan(128 * 1024);
   }
 
-  static String render(Path generated) throws IOException {
+  private static List<String> columns(Class<?> kind) throws IOException {
+    CustomResourceDefinition crd =
+        Serialization.unmarshal(Files.readString(COMMITTED.resolve(file(kind))));
+    return crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns().stream()
+        .map(CustomResourceColumnDefinition::getName)
+        .toList();
+  }
+
+  static String render(Path generated, Class<?> kind) throws IOException {
     CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(generated));
     List<String> order =
-        Arrays.stream(DeadLetterTask.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+        Arrays.stream(kind.getAnnotationsByType(AdditionalPrinterColumn.class))
             .map(AdditionalPrinterColumn::name)
             .toList();
     crd.getSpec()
