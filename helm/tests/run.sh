@@ -250,7 +250,7 @@ gate_rules() {
   local out
   out=$(render --set-json "gates.kinds=$1") || return 1
   diff -u <([[ -z $2 ]] || printf '%s\n' "$2") <(objects <<<"$out" | jq -r '.[] | select(.kind == "ClusterRole") | .rules[]
-    | select(.verbs == ["get","list","watch"] and (.resources[0] | IN("pods","deadlettertasks") | not))
+    | select(.verbs == ["get","list","watch"] and (.resources[0] | IN("pods","deadlettertasks","deadletterredrives") | not))
     | "\(.apiGroups | join(",")) \(.resources | join(","))"') &&
     objects <<<"$out" | jq -e --arg want "$3" '[.[] | select(.kind == "Deployment") | .spec.template.spec.containers[0].env[]
       | select(.name == "GATE_KINDS") | .value] == [$want]' >/dev/null

@@ -3,25 +3,28 @@ package dev.deadletter.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deadletter.api.v1alpha1.DeadLetterRedrive;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What the CRD's schema and CEL rules reject at admission, against a real API server
- * (kube-api-test). Each file under src/test/resources/invalid-tasks/ starts with "# expect: " and
- * the error text it must get.
+ * (kube-api-test). Each file under src/test/resources/invalid-tasks/ and invalid-redrives/ starts
+ * with "# expect: " and the error text it must get.
  */
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class AdmissionIT {
@@ -33,6 +36,10 @@ class AdmissionIT {
 
   static Stream<Path> invalidTasks() throws IOException {
     return Files.list(Path.of("src/test/resources/invalid-tasks")).sorted();
+  }
+
+  static Stream<Path> invalidRedrives() throws IOException {
+    return Files.list(Path.of("src/test/resources/invalid-redrives")).sorted();
   }
 
   static Stream<Path> examples() throws IOException {
@@ -54,6 +61,77 @@ class AdmissionIT {
             client.resources(DeadLetterTask.class).inNamespace(namespace.name()).list().getItems())
         .as("nothing was stored")
         .isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidRedrives")
+  void invalidRedriveIsRejectedWithFieldMessage(Path file) throws IOException {
+    String yaml = Files.readString(file);
+    String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
+
+    assertThatThrownBy(
+            () -> client.load(Files.newInputStream(file)).inNamespace(namespace.name()).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expected);
+    assertThat(
+            client
+                .resources(DeadLetterRedrive.class)
+                .inNamespace(namespace.name())
+                .list()
+                .getItems())
+        .as("nothing was stored")
+        .isEmpty();
+  }
+
+  @Test
+  void aRedriveWithEveryFieldIsAcceptedAndItsSpecCannotChange() {
+    DeadLetterRedrive redrive =
+        client
+            .resource(
+                Serialization.unmarshal(
+                    """
+                    apiVersion: deadletter.dev/v1alpha1
+                    kind: DeadLetterRedrive
+                    metadata: {name: after-outage}
+                    spec:
+                      selector:
+                        matchLabels: {team: billing}
+                        matchExpressions: [{key: tier, operator: In, values: [batch]}]
+                      reasons: [RetriesExhausted, GateTimeout]
+                      deadLetteredAfter: "2026-11-30T22:00:00Z"
+                      deadLetteredBefore: "2026-12-01T06:00:00+01:00"
+                      ratePerSecond: 0.5
+                      maxTasks: 500
+                      dryRun: true
+                    """,
+                    DeadLetterRedrive.class))
+            .inNamespace(namespace.name())
+            .create();
+    try {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .resource(redrive)
+                      .edit(
+                          r -> {
+                            r.getSpec().setDryRun(false);
+                            return r;
+                          }))
+          .isInstanceOf(KubernetesClientException.class)
+          .hasMessageContaining("spec is immutable");
+      DeadLetterRedrive labelled =
+          client
+              .resource(redrive)
+              .edit(
+                  r -> {
+                    r.getMetadata().setLabels(java.util.Map.of("purpose", "test"));
+                    return r;
+                  });
+      assertThat(labelled.getMetadata().getLabels()).containsEntry("purpose", "test");
+    } finally {
+      client.resource(redrive).delete();
+    }
   }
 
   @ParameterizedTest(name = "{0}")

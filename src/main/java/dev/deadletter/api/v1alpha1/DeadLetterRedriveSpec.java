@@ -1,6 +1,7 @@
 package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -16,15 +17,6 @@ import java.util.List;
         "!has(self.deadLetteredBefore) || !has(self.deadLetteredAfter)"
             + " || timestamp(self.deadLetteredAfter) < timestamp(self.deadLetteredBefore)",
     message = "deadLetteredAfter must be before deadLetteredBefore")
-@ValidationRule(
-    value =
-        "!has(self.selector) || !has(self.selector.matchExpressions)"
-            + " || self.selector.matchExpressions.all(e, has(e.key) && (e.operator in ['In', 'NotIn']"
-            + " ? has(e.values) && size(e.values) > 0"
-            + " : e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",
-    message =
-        "selector.matchExpressions: each needs a key and an operator In or NotIn (with values) or"
-            + " Exists or DoesNotExist (without)")
 public class DeadLetterRedriveSpec {
 
   /** RFC 3339 with a zone, as status.deadLetter.at is written; CEL's timestamp() must parse it. */
@@ -33,6 +25,7 @@ public class DeadLetterRedriveSpec {
 
   public static final double DEFAULT_RATE_PER_SECOND = 5;
 
+  @SchemaFrom(type = LabelSelectorSchema.class)
   @JsonPropertyDescription(
       "Labels of the tasks to redrive (a label selector). Unset or empty: every dead-lettered task of"
           + " the namespace.")
@@ -58,6 +51,8 @@ public class DeadLetterRedriveSpec {
 
   @Min(0.1)
   @Max(100)
+  // The schema's minimum compares an integer value (ratePerSecond: 0) with 0.1 truncated to 0.
+  @ValidationRule(value = "self >= 0.1", message = "must be at least 0.1")
   @JsonPropertyDescription("At most this many tasks redriven per second (0.1 to 100, default 5).")
   private Double ratePerSecond;
 
