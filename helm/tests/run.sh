@@ -373,17 +373,19 @@ kubectl create ns "$sys_ns" >/dev/null
 kubectl label ns "$sys_ns" pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest >/dev/null
 for ns in "$ns_a" "$ns_b" "$ns_other"; do kubectl create ns "$ns" >/dev/null; done
 
-# A CRD applied before with kubectl is adopted by the release, as the README documents.
-owner=$(kubectl get crd "$crd" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-namespace}/{.metadata.annotations.meta\.helm\.sh/release-name}' 2>/dev/null)
-if [[ -n "$owner" && "$owner" != / && "$owner" != "$sys_ns/$release" ]]; then
-  release_owns_crd=false
-  echo "FAIL the CRD belongs to release $owner; uninstall it first"; failed=$((failed + 1))
-  echo "helm: $passed passed, $failed failed"; exit 1
-fi
-if [[ "$owner" == / ]]; then
-  kubectl label crd "$crd" app.kubernetes.io/managed-by=Helm --overwrite >/dev/null
-  kubectl annotate crd "$crd" meta.helm.sh/release-name="$release" meta.helm.sh/release-namespace="$sys_ns" --overwrite >/dev/null
-fi
+# A CRD applied before with kubectl (or by the Java tests) is adopted by the release, as the README documents.
+for c in "$crd" "$redrive_crd"; do
+  owner=$(kubectl get crd "$c" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-namespace}/{.metadata.annotations.meta\.helm\.sh/release-name}' 2>/dev/null)
+  if [[ -n "$owner" && "$owner" != / && "$owner" != "$sys_ns/$release" ]]; then
+    release_owns_crd=false
+    echo "FAIL the CRD $c belongs to release $owner; uninstall it first"; failed=$((failed + 1))
+    echo "helm: $passed passed, $failed failed"; exit 1
+  fi
+  if [[ "$owner" == / ]]; then
+    kubectl label crd "$c" app.kubernetes.io/managed-by=Helm --overwrite >/dev/null
+    kubectl annotate crd "$c" meta.helm.sh/release-name="$release" meta.helm.sh/release-namespace="$sys_ns" --overwrite >/dev/null
+  fi
+done
 
 # KWOK plays the kubelet: no JVM runs, the annotation keeps the simulated pods running.
 sim=(--set-string 'podAnnotations.sim\.deadletter\.dev/hang=true')
