@@ -1,6 +1,5 @@
 package dev.deadletter.operator;
 
-import dev.deadletter.api.v1alpha1.DeadLetterRedrive;
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.events.TaskEventRecorder;
@@ -11,9 +10,7 @@ import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.observe.TrimmingItemStore;
 import dev.deadletter.reconciler.DeadLetterRedriveReconciler;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
-import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -21,7 +18,6 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.javaoperatorsdk.operator.processing.retry.Retry;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -129,7 +125,7 @@ public final class OperatorFactory {
           }
           o.withInformerListLimit(AttemptCaches.LIST_PAGE);
         });
-    if (redrivesServed(client, config)) {
+    if (runsRedrives(config)) {
       operator.register(
           new DeadLetterRedriveReconciler(clock, events, new RedriveMetrics(registry)),
           o -> {
@@ -160,33 +156,16 @@ public final class OperatorFactory {
   }
 
   /**
-   * Bulk redrives run where the DeadLetterRedrive CRD is installed (an install that applied only
-   * the task CRD starts without them), and only in an install that runs every task: with shards
-   * (TASK_LABEL_SELECTOR), each shard would write the same redrive's status.
+   * Bulk redrives need the DeadLetterRedrive CRD (the chart installs it; `kubectl apply -f crds/`
+   * otherwise). They run only in an install that runs every task: with shards (TASK_LABEL_SELECTOR)
+   * each shard would write the same redrive's status.
    */
-  private static boolean redrivesServed(KubernetesClient client, OperatorConfig config) {
+  private static boolean runsRedrives(OperatorConfig config) {
     if (!config.taskLabelSelector().isEmpty()) {
       log.info("bulk redrives (DeadLetterRedrive) are off: TASK_LABEL_SELECTOR runs a shard");
       return false;
     }
-    try {
-      var redrives = client.resources(DeadLetterRedrive.class);
-      if (config.watchNamespaces().isEmpty()) {
-        redrives.inAnyNamespace().list(new ListOptionsBuilder().withLimit(1L).build());
-      } else {
-        redrives
-            .inNamespace(config.watchNamespaces().iterator().next())
-            .list(new ListOptionsBuilder().withLimit(1L).build());
-      }
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
-        throw e;
-      }
-      log.warn(
-          "bulk redrives (DeadLetterRedrive) are off: the CRD deadletterredrives.deadletter.dev is not installed");
-      return false;
-    }
+    return true;
   }
 
   /**

@@ -34,7 +34,7 @@ class OperatorFactoryTest {
   }
 
   @Test
-  void bothControllersUseThatRetry() {
+  void everyControllerUsesThatRetry() {
     // Points nowhere: registering builds the controllers, it does not connect.
     try (KubernetesClient client =
         new KubernetesClientBuilder()
@@ -48,7 +48,9 @@ class OperatorFactoryTest {
               new SimpleMeterRegistry(),
               () -> {});
 
-      assertThat(operator.getRegisteredControllers()).hasSize(2);
+      assertThat(operator.getRegisteredControllers())
+          .extracting(c -> c.getConfiguration().getName())
+          .containsExactlyInAnyOrder("deadlettertaskreconciler", "redrive", "capture");
       for (RegisteredController<?> controller : operator.getRegisteredControllers()) {
         assertThat(delays(controller.getConfiguration().getRetry(), 1000))
             .as(controller.getConfiguration().getName())
@@ -57,6 +59,26 @@ class OperatorFactoryTest {
             .last()
             .isEqualTo(OperatorFactory.MAX_RETRY_INTERVAL.toMillis());
       }
+    }
+  }
+
+  @Test
+  void aShardRunsNoRedrives() {
+    try (KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1").build())
+            .build()) {
+      Operator operator =
+          OperatorFactory.create(
+              client,
+              OperatorConfig.fromEnv(Map.of("TASK_LABEL_SELECTOR", "shard=a")),
+              Clock.systemUTC(),
+              new SimpleMeterRegistry(),
+              () -> {});
+
+      assertThat(operator.getRegisteredControllers())
+          .extracting(c -> c.getConfiguration().getName())
+          .doesNotContain("redrive");
     }
   }
 
