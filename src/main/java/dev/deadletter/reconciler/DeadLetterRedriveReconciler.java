@@ -8,6 +8,7 @@ import dev.deadletter.metrics.RedriveMetrics;
 import dev.deadletter.policy.RedrivePlan;
 import dev.deadletter.policy.RedrivePlanner;
 import dev.deadletter.policy.TaskEvent;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -86,11 +87,11 @@ public class DeadLetterRedriveReconciler implements Reconciler<DeadLetterRedrive
 
   private static List<DeadLetterTask> selectedTasks(
       KubernetesClient client, DeadLetterRedrive redrive) {
-    var tasks =
-        client
-            .resources(DeadLetterTask.class)
-            .inNamespace(redrive.getMetadata().getNamespace())
-            .withLabelSelector(redrive.getSpec() == null ? null : redrive.getSpec().getSelector());
+    LabelSelector selector = redrive.getSpec() == null ? null : redrive.getSpec().getSelector();
+    var inNamespace =
+        client.resources(DeadLetterTask.class).inNamespace(redrive.getMetadata().getNamespace());
+    // No selector selects every task of the namespace.
+    var tasks = selector == null ? inNamespace : inNamespace.withLabelSelector(selector);
     List<DeadLetterTask> all = new ArrayList<>();
     String next = null;
     do {
