@@ -671,7 +671,7 @@ gated() { # gated NAME: a task like t4 whose retries wait for Deployment db
 }
 create_gated() { gated "$1" >"$work/$1.yaml"; kubectl create -f "$work/$1.yaml"; }
 check "create: a gate on a Deployment the user may not get -> denied (gate)" \
-  denies both "has retry gates on Deployment/db, but user dlt-helm-both may not get them in namespace $ns_b" create_gated t10
+  denies both "has retry gates on objects that user dlt-helm-both may not get in namespace $ns_b (of Deployment/db)" create_gated t10
 check "create: a gate on a Deployment the user may get -> admitted" admits reader create_gated t11
 check "create: a gate on a kind gates.kinds does not list needs no get (the operator reads nothing)" admits both \
   bash -c "$(declare -f task gated); ns_b=$ns_b; gated t12 | sed 's/apps\/v1, kind: Deployment/v1, kind: ConfigMap/' | kubectl create -f -"
