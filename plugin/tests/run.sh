@@ -11,7 +11,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 plugin_dir="$repo/plugin"
 work=$(mktemp -d)
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 ns=dlt-plugin-$$-$RANDOM
 
 check() { # check NAME COMMAND...: runs the command, counts and prints ok/FAIL
@@ -54,7 +54,7 @@ every_call_has() {
     # shellcheck disable=SC2086 # the invocations are words
     if [[ -n "${BEFORE:-}" ]]; then fake "$@" $inv; else fake $inv "$@"; fi || fail_with "$inv $*: $(cat "$work/err")" || return 1
     [[ -s "$FAKE_KUBECTL_LOG" ]] || fail_with "$inv: no kubectl call" || return 1
-    if sed 's/^/ /' "$FAKE_KUBECTL_LOG" | grep -vqF -- " $expected "; then
+    if sed 's/^/ /' "$FAKE_KUBECTL_LOG" | grep -vF -- " $expected " >/dev/null; then
       fail_with "$inv $*: a kubectl call without $expected:"; grep -vF -- "$expected" "$FAKE_KUBECTL_LOG" >&2
       return 1
     fi
@@ -105,8 +105,15 @@ for args in "${rejections[@]}"; do
 done
 check "the error names the flag it does not know" \
   eval 'fake retry t --contxt prod; grep -q -- "unknown flag --contxt" "$work/err"'
-check "help: exit 0, every command listed, no kubectl call" \
-  eval 'fake help && for c in list history retry create capture suspend resume version; do grep -q "^  $c" "$work/out" || exit 1; done && ! [[ -s "$FAKE_KUBECTL_LOG" ]]'
+help_lists_commands() {
+  local c
+  fake help || return 1
+  for c in list history retry create capture suspend resume version; do
+    grep -q "^  $c \|  |  $c " "$work/out" || fail_with "help does not list $c" || return 1
+  done
+  ! [[ -s "$FAKE_KUBECTL_LOG" ]]
+}
+check "help: exit 0, every command listed, no kubectl call" help_lists_commands
 
 check "retry --all --dry-run lists the dead-lettered tasks and annotates nothing" \
   eval 'fake retry --all -l team=a --dry-run && grep -q "would redrive: ns-a/one" "$work/out" && ! grep -q annotate "$FAKE_KUBECTL_LOG"'
@@ -146,10 +153,34 @@ if command -v jq >/dev/null && command -v yq >/dev/null; then
   check "krew manifest plugins/deadletter.yaml: apiVersion, kind, name, version, platforms, sha256, bin, files" krew_manifest_valid
 fi
 check "the release archive holds the plugin, its completion and the LICENSE, and the manifest's digest fits it" \
-  eval '"$plugin_dir/package.sh" "$work/release" >"$work/out" && tar -tzf "$work/release/kubectl-deadletter.tar.gz" | sort | tr "\n" " " | grep -qx "LICENSE kubectl-deadletter kubectl_complete-deadletter " && grep -q "sha256: $(sha256sum "$work/release/kubectl-deadletter.tar.gz" | cut -c1-64)" "$work/release/deadletter.yaml"'
+  eval '"$plugin_dir/package.sh" "$work/release" >"$work/out" && tar -tzf "$work/release/kubectl-deadletter.tar.gz" | sort | tr "\n" " " | grep -x >/dev/null "LICENSE kubectl-deadletter kubectl_complete-deadletter " && grep -q "sha256: \"$(sha256sum "$work/release/kubectl-deadletter.tar.gz" | cut -c1-64)\"" "$work/release/deadletter.yaml"'
+
+# krew's own checks, with krew built from hack/tools/go.mod by hack/cluster.sh build (on PATH after
+# `eval "$(hack/cluster.sh env)"`): its manifest validation, then an install from the release archive.
+krew_installs() {
+  local os_arch root
+  validate-krew-manifest -manifest "$work/release/deadletter.yaml" -skip-install >"$work/out" 2>&1 ||
+    fail_with "$(cat "$work/out")" || return 1
+  for os_arch in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64; do
+    root="$work/krew-${os_arch/\//-}"
+    KREW_ROOT=$root KREW_OS=${os_arch%/*} KREW_ARCH=${os_arch#*/} krew install \
+      --manifest="$work/release/deadletter.yaml" --archive="$work/release/kubectl-deadletter.tar.gz" >"$work/out" 2>&1 ||
+      fail_with "$os_arch: $(cat "$work/out")" || return 1
+    [[ "$("$root/bin/kubectl-deadletter" version)" == "kubectl-deadletter v"* ]] || fail_with "$os_arch: no working plugin" || return 1
+  done
+  # The caveat's completion step, then completion from krew's bin directory.
+  cp "$root"/store/deadletter/*/kubectl_complete-deadletter "$root/bin/" &&
+    PATH="$root/bin:$work/fake:$PATH" kubectl_complete-deadletter re | grep -x >/dev/null retry
+}
+if command -v krew >/dev/null && command -v validate-krew-manifest >/dev/null; then
+  check "krew: validate-krew-manifest accepts the release manifest; krew installs it on linux and darwin" krew_installs
+else
+  skipped=$((skipped + 1))
+  echo "skip krew validation and install: no krew and validate-krew-manifest on PATH (hack/cluster.sh build)"
+fi
 
 if [[ "${1:-}" == --no-cluster || -z "${KUBECONFIG:-}" ]]; then
-  echo "plugin: $passed passed, $failed failed (no cluster)"
+  echo "plugin: $passed passed, $failed failed, $skipped skipped (no cluster)"
   ((failed == 0)); exit
 fi
 
@@ -230,9 +261,9 @@ check "history -o yaml: the same list as YAML" \
   eval 'dl history from-job -n "$ns" -o yaml | yq -c . >"$work/yaml.json" && dl history from-job -n "$ns" -o json | jq -c . | diff - "$work/yaml.json" >&2'
 check "history of a task without attempts: an empty list, and a table saying so" \
   eval '[[ "$(dl history from-cron -n "$ns" -o json)" == "[]" && "$(dl history from-cron -n "$ns" -o yaml)" == "[]" ]] &&
-    dl history from-cron -n "$ns" | grep -q "no finished attempts yet"'
+    dl history from-cron -n "$ns" | grep >/dev/null "no finished attempts yet"'
 check "list -o name and -o wide" \
-  eval '[[ "$(dl list -n "$ns" -o name | sort | tr "\n" " ")" == "deadlettertask.deadletter.dev/from-cron deadlettertask.deadletter.dev/from-job " ]] && dl ls -n "$ns" -o wide | grep -q from-job'
+  eval '[[ "$(dl list -n "$ns" -o name | sort | tr "\n" " ")" == "deadlettertask.deadletter.dev/from-cron deadlettertask.deadletter.dev/from-job " ]] && dl ls -n "$ns" -o wide | grep >/dev/null from-job'
 
 kns label deadlettertasks.deadletter.dev from-job from-cron team=data >/dev/null
 set_status from-cron '{"status":{"phase":"Succeeded"}}'
@@ -253,6 +284,7 @@ check "suspend and resume" \
 
 # retry --wait while the test acts as the operator: it handles the request, runs an attempt, ends the round.
 wait_then() { # wait_then FINAL_PHASE: runs retry --wait, plays the round, prints the plugin's exit code
+  local before; before=$(annotation from-job)
   dl retry from-job -n "$ns" --wait --timeout 60s >"$work/wait.out" 2>&1 &
   local pid=$! value=""
   for _ in $(seq 1 100); do value=$(annotation from-job); [[ "$value" != "$before" ]] && break; sleep 0.1; done
@@ -263,16 +295,16 @@ wait_then() { # wait_then FINAL_PHASE: runs retry --wait, plays the round, print
   wait "$pid"; echo $?
 }
 check "retry --wait: waits through Running until Succeeded, exit 0" \
-  eval 'before=$(annotation from-job); [[ "$(wait_then Succeeded)" == 0 ]] && grep -q "from-job: Running" "$work/wait.out" && grep -q "from-job: Succeeded" "$work/wait.out"'
+  eval '[[ "$(wait_then Succeeded)" == 0 ]] && grep -q "from-job: Running" "$work/wait.out" && grep -q "from-job: Succeeded" "$work/wait.out"'
 check "retry --wait: dead-lettered again, exit 1 with the message" \
-  eval 'before=$(annotation from-job); [[ "$(wait_then DeadLettered)" == 1 ]] && grep -q "dead-lettered again: round over" "$work/wait.out"'
+  eval '[[ "$(wait_then DeadLettered)" == 1 ]] && grep -q "dead-lettered again: round over" "$work/wait.out"'
 check "retry --wait --timeout: no operator acting, fails after the timeout and says so" \
-  eval 'start=$SECONDS; ! dl retry from-job -n "$ns" --wait --timeout 2s 2>"$work/err" && ((SECONDS - start < 10)) && grep -q "has not acted" "$work/err"'
+  eval 'start=$SECONDS; ! dl retry from-job -n "$ns" --wait --timeout 2s >/dev/null 2>"$work/err" && ((SECONDS - start < 10)) && grep -q "has not acted" "$work/err"'
 
 check "completion through kubectl: task names of the namespace given with -n" \
-  eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter history -n "$ns" "" 2>/dev/null | grep -qx from-job'
+  eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter history -n "$ns" "" 2>/dev/null | grep -x >/dev/null from-job'
 check "completion through kubectl: --from=cronjob/ offers the CronJobs" \
-  eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter create t -n "$ns" --from cronjob/ 2>/dev/null | grep -qx cronjob/nightly'
+  eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter create t -n "$ns" --from cronjob/ 2>/dev/null | grep -x >/dev/null cronjob/nightly'
 
-echo "plugin: $passed passed, $failed failed"
+echo "plugin: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
