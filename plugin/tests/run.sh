@@ -14,6 +14,12 @@ work=$(mktemp -d)
 passed=0 failed=0 skipped=0
 ns=dlt-plugin-$$-$RANDOM
 
+for tool in jq yq; do # Debian's jq, and yq (a YAML front end to jq), as in helm/tests/run.sh
+  command -v "$tool" >/dev/null && continue
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq yq; } >/dev/null 2>&1
+  command -v "$tool" >/dev/null || { echo "plugin tests need $tool"; echo "plugin: 0 passed, 1 failed"; exit 1; }
+done
+
 check() { # check NAME COMMAND...: runs the command, counts and prints ok/FAIL
   local name=$1; shift
   if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
@@ -149,9 +155,7 @@ krew_manifest_valid() {
       and (.files // [] | any(.from == "kubectl_complete-deadletter"))
       and (.files // [] | any(.from == "LICENSE")))' <<<"$m" >/dev/null || fail_with "$m"
 }
-if command -v jq >/dev/null && command -v yq >/dev/null; then
-  check "krew manifest plugins/deadletter.yaml: apiVersion, kind, name, version, platforms, sha256, bin, files" krew_manifest_valid
-fi
+check "krew manifest plugins/deadletter.yaml: apiVersion, kind, name, version, platforms, sha256, bin, files" krew_manifest_valid
 check "the release archive holds the plugin, its completion and the LICENSE, and the manifest's digest fits it" \
   eval '"$plugin_dir/package.sh" "$work/release" >"$work/out" && tar -tzf "$work/release/kubectl-deadletter.tar.gz" | sort | tr "\n" " " | grep -x >/dev/null "LICENSE kubectl-deadletter kubectl_complete-deadletter " && grep -q "sha256: \"$(sha256sum "$work/release/kubectl-deadletter.tar.gz" | cut -c1-64)\"" "$work/release/deadletter.yaml"'
 
