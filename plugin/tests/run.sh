@@ -288,13 +288,14 @@ check "suspend and resume" \
 
 # retry --wait while the test acts as the operator: it handles the request, runs an attempt, ends the round.
 wait_then() { # wait_then FINAL_PHASE: runs retry --wait, plays the round, prints the plugin's exit code
-  local before; before=$(annotation from-job)
-  dl retry from-job -n "$ns" --wait --timeout 60s >"$work/wait.out" 2>&1 &
-  local pid=$! value=""
-  for _ in $(seq 1 100); do value=$(annotation from-job); [[ "$value" != "$before" ]] && break; sleep 0.1; done
-  sleep 0.5; kill -0 "$pid" 2>/dev/null || { echo "ended before the round"; return; }
+  local before value=""; before=$(annotation from-job)
+  dl retry from-job -n "$ns" --wait --timeout 120s >"$work/wait.out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 300); do value=$(annotation from-job); [[ "$value" != "$before" ]] && break; sleep 0.1; done
   set_status from-job "{\"status\":{\"lastHandledRetryRequest\":\"$value\",\"phase\":\"Running\",\"deadLetter\":null}}"
-  sleep 0.5; kill -0 "$pid" 2>/dev/null || { echo "ended while Running"; return; }
+  # The round ends only once the plugin has seen it running (a loaded machine may poll slowly).
+  for _ in $(seq 1 300); do grep -q "from-job: Running" "$work/wait.out" && break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null || { echo "ended while Running"; return; }
   set_status from-job "{\"status\":{\"phase\":\"$1\",\"message\":\"round over\"}}"
   wait "$pid"; echo $?
 }
