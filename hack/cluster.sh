@@ -30,7 +30,7 @@ scheduler_port=${DEADLETTER_SCHEDULER_PORT:-20259}
 kwok_port=${DEADLETTER_KWOK_PORT:-20247}
 nodes=${DEADLETTER_NODES:-2}
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
-tools=(faultproxy actionlint promtool prometheus) # from hack/k8s/cmd (e.g. for the network fault tests), hack/tools/go.mod and hack/tools/prometheus/go.mod
+tools=(faultproxy actionlint promtool prometheus krew validate-krew-manifest) # from hack/k8s/cmd (e.g. for the network fault tests), hack/tools/go.mod, hack/tools/prometheus/go.mod and hack/tools/krew/go.mod
 
 log() { echo "cluster: $*" >&2; }
 
@@ -43,7 +43,8 @@ module_hash() {
 }
 tools_hash() {
   { cat "$k8s_module"/cmd/*/*.go "$repo/hack/tools/go.mod" "$repo/hack/tools/go.sum" \
-      "$repo/hack/tools/prometheus/go.mod" "$repo/hack/tools/prometheus/go.sum"
+      "$repo/hack/tools/prometheus/go.mod" "$repo/hack/tools/prometheus/go.sum" \
+      "$repo/hack/tools/krew/go.mod" "$repo/hack/tools/krew/go.sum"
     sed -n '/^# >>>/,/^# <<</p' "$k8s_module/build.sh"; } | sha256sum | cut -c1-16
 }
 

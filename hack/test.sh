@@ -29,6 +29,7 @@ hack/gitops/test.sh
 helm/tests/run.sh
 helm/tests/alerts/rules-test.sh      # promtool check and unit tests of the chart's alerts, as rendered
 helm/tests/alerts/prometheus-e2e.sh  # a real Prometheus scrapes the operator: every alert and panel query has data
+plugin/tests/run.sh   # the kubectl plugin: flags with a fake kubectl, then its commands on the local cluster
 # The benchmark harness's smoke scenario: about 10 tasks, all converge, none starts before its schedule.
 bench/run.sh --smoke
 mvn -B -ntp verify "$@"

@@ -39,7 +39,8 @@ done
 
 mkdir -p "$out"
 # >>> This repository's own tools, from cmd/ (standard library only, seconds to build), actionlint from
-# the small module ../tools and Prometheus from ../tools/prometheus (their go.mod files pin the versions).
+# the small module ../tools, Prometheus from ../tools/prometheus and krew from ../tools/krew (their go.mod
+# files pin the versions).
 # hack/cluster.sh keeps every block between these markers out of the cache key of the binaries above and
 # below; it rebuilds the tools alone, with `build.sh OUT_DIR tools`, when their source or a block changes
 # or one is missing. That also re-links helm with the flags above (its packages come from Go's build cache:
@@ -51,11 +52,15 @@ go -C ../tools build -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/actionli
 # discovery plugins (remove_all_sd: the tests scrape static targets), so no cloud provider SDK is built.
 go -C ../tools/prometheus build -tags remove_all_sd -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/" \
   github.com/prometheus/prometheus/cmd/promtool github.com/prometheus/prometheus/cmd/prometheus
+# krew and its manifest validation (the kubectl plugin's krew manifest, plugin/tests/run.sh), from their
+# own module ../tools/krew too: krew's older Kubernetes libraries stay out of the others' graphs.
+go -C ../tools/krew build -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/" sigs.k8s.io/krew/cmd/krew \
+  sigs.k8s.io/krew/cmd/validate-krew-manifest
 if [[ "${2:-}" == tools ]]; then
   # Replaced with a rename: a helm running from the cache meanwhile keeps its file.
   go build -trimpath -ldflags "-s -w $version_flags" -o "$out/.helm.new" helm.sh/helm/v3/cmd/helm
   mv -f "$out/.helm.new" "$out/helm"
-  echo "built faultproxy, actionlint, promtool, prometheus and helm $helm_version (default Kubernetes v$major.$minor) into $out"
+  echo "built faultproxy, actionlint, promtool, prometheus, krew, validate-krew-manifest and helm $helm_version (default Kubernetes v$major.$minor) into $out"
   exit 0
 fi
 # <<<
