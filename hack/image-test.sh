@@ -56,6 +56,9 @@ check "labels: version is pom.xml's" equals "$(label version)" "$version"
 check "labels: licenses" equals "$(label licenses)" Apache-2.0
 check "labels: created is the commit's time" \
   equals "$(label created)" "$(date -u -d "@$(git log -1 --format=%ct)" +%Y-%m-%dT%H:%M:%SZ)"
+# hack/image.sh reads the final stage from the Dockerfile; its base stage must run the same script.
+check "the Dockerfile's base stage runs hack/image/base.sh" \
+  grep -qx 'RUN /image/base.sh /rootfs /var/cache/debs' Dockerfile
 check "no setuid or setgid files" none find "$root" -perm /6000
 check "no shell (sh, bash, dash, busybox)" \
   none find "$root" \( -name sh -o -name bash -o -name dash -o -name ash -o -name busybox \)
