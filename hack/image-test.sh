@@ -3,7 +3,8 @@
 # operator from the image's root filesystem, as the image's user, with its environment and entrypoint, on
 # a read-only root with a tmpfs at /tmp (as the chart runs it), against the cluster of $KUBECONFIG until
 # /readyz answers and a task with a KWOK-simulated pod succeeds.
-# Needs root (unshare, mount), python3, curl and kubectl; with the local cluster: eval "$(hack/cluster.sh env)".
+# Needs python3, curl, kubectl and root for unpacking and running (unshare, mount; through sudo when not run
+# as root, as on GitHub's runners); with the local cluster: eval "$(hack/cluster.sh env)".
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -16,27 +17,32 @@ check() {
   if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
 }
 
+as_root() { if ((EUID == 0)); then "$@"; else sudo --preserve-env=KUBECONFIG "$@"; fi; }
 hack/image.sh || exit 1
 dir=$(mktemp -d /tmp/image-test.XXXXXX)
 ns=image-$RANDOM
+log=$(mktemp /tmp/image-test-operator.XXXXXX.log)
 operator=""
 # unshare --fork ignores SIGTERM while it waits: signal the image's java (the pid 1 of its pid namespace, which
 # handles SIGTERM), and SIGKILL unshare (--kill-child then kills java) if it has not stopped in 40s.
+child() { awk -v parent="$1" '$4 == parent {print $1}' /proc/[0-9]*/stat 2>/dev/null; }
+java_pid() { child "$(cat "$dir/unshare.pid" 2>/dev/null)"; }
 stop() {
   local java deadline=$((SECONDS + 40))
-  java=$(ps -o pid= --ppid "$operator" | tr -d ' ')
-  [[ -n "$java" ]] && kill -TERM "$java" 2>/dev/null
+  java=$(java_pid)
+  [[ -n "$java" ]] && as_root kill -TERM "$java" 2>/dev/null
   while kill -0 "$operator" 2>/dev/null && ((SECONDS < deadline)); do sleep 1; done
-  kill -KILL "$operator" 2>/dev/null
+  kill -0 "$operator" 2>/dev/null && as_root kill -KILL "$(cat "$dir/unshare.pid")" 2>/dev/null
   wait "$operator" 2>/dev/null
 }
 cleanup() {
   [[ -n "$operator" ]] && stop
   kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  rm -rf "$dir"
+  as_root rm -rf "$dir"
+  rm -f "$log"
 }
 trap cleanup EXIT
-hack/image/unpack.py target/image/deadletter-operator.oci.tar "$dir" || exit 1
+as_root hack/image/unpack.py target/image/deadletter-operator.oci.tar "$dir" || exit 1
 root="$dir/rootfs"
 config() { python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["config"]; print(eval(sys.argv[2]))' \
   "$dir/config.json" "$1"; }
@@ -67,11 +73,11 @@ check "the operator cannot write outside /tmp" none find "$root" ! -path "$root/
 
 # The runtime's mount points (a container runtime creates them), then the run: the root file system
 # read-only, a tmpfs at /tmp holding the kubeconfig, /proc and the usual devices.
-mkdir -p "$root/proc" "$root/dev"
+as_root mkdir -p "$root/proc" "$root/dev"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-config "'\n'.join(c['Env'])" > "$dir/env"
+config "'\n'.join(c['Env'])" | as_root tee "$dir/env" >/dev/null
 mapfile -t entrypoint < <(config "'\n'.join(c['Entrypoint'] + (c.get('Cmd') or []))")
-cat > "$dir/run.sh" <<'RUN'
+as_root tee "$dir/run.sh" >/dev/null <<'RUN'
 set -euo pipefail
 root=$1 kubeconfig=$2 workdir=$3 user=$4 env_file=$5; shift 5
 mount --bind "$root" "$root" && mount -o remount,bind,ro "$root"
@@ -80,6 +86,7 @@ install -m 600 -o "${user%:*}" -g "${user#*:}" "$kubeconfig" "$root/tmp/kubeconf
 mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev"
 for d in null zero random urandom; do touch "$root/dev/$d" && mount --bind "/dev/$d" "$root/dev/$d"; done
 mapfile -t image_env < "$env_file"
+echo $$ > "$(dirname "$root")/unshare.pid" # this process becomes unshare, the parent of the image's java
 exec env -i "${image_env[@]}" "$(command -v unshare)" --pid --fork --kill-child --mount-proc --root="$root" --wd="$workdir" \
   --setuid "${user%:*}" --setgid "${user#*:}" -- "$@"
 RUN
@@ -88,9 +95,9 @@ kubectl apply --server-side --force-conflicts -f crds/ >/dev/null
 kubectl wait --for=condition=Established crd/deadlettertasks.deadletter.dev --timeout=60s >/dev/null
 # A YAML retry policy and JSON logs, so that the run also parses YAML and reads logback-json.xml.
 printf '%s\n' KUBECONFIG=/tmp/kubeconfig HTTP_PORT="$port" WATCH_NAMESPACES="$ns" HOSTNAME=image-test \
-  LOG_FORMAT=json 'CAPTURE_DEFAULT_RETRY_POLICY=maxAttempts: 2' >> "$dir/env"
-unshare --mount --propagation private -- bash "$dir/run.sh" "$root" "$KUBECONFIG" \
-  "$(config "c['WorkingDir']")" "$(config "c['User']")" "$dir/env" "${entrypoint[@]}" > "$dir/operator.log" 2>&1 &
+  LOG_FORMAT=json 'CAPTURE_DEFAULT_RETRY_POLICY=maxAttempts: 2' | as_root tee -a "$dir/env" >/dev/null
+as_root unshare --mount --propagation private -- bash "$dir/run.sh" "$root" "$KUBECONFIG" \
+  "$(config "c['WorkingDir']")" "$(config "c['User']")" "$dir/env" "${entrypoint[@]}" > "$log" 2>&1 &
 operator=$!
 
 ready() {
@@ -102,9 +109,7 @@ ready() {
   done
 }
 java_uid() { # the uid of the image's java process: the child of unshare --fork
-  local child
-  child=$(ps -o pid= --ppid "$operator" | tr -d ' ')
-  awk '$1 == "Uid:" {print $2}' "/proc/$child/status"
+  awk '$1 == "Uid:" {print $2}' "/proc/$(java_pid)/status"
 }
 succeeds() {
   kill -0 "$operator" 2>/dev/null || return 1
@@ -128,7 +133,7 @@ YAML
 check "the operator from the image's root file system answers /readyz" ready
 check "it runs as uid 65532" equals "$(java_uid)" 65532
 check "a task whose simulated pod exits 0 succeeds" succeeds
-check "it logs JSON" grep -q '^{.*"level":"INFO"' "$dir/operator.log"
-if ((failed)); then echo "--- operator log"; tail -50 "$dir/operator.log"; fi
+check "it logs JSON" grep -q '^{.*"level":"INFO"' "$log"
+if ((failed)); then echo "--- operator log"; tail -50 "$log"; fi
 echo "image: $passed passed, $failed failed in $((SECONDS - start))s"
 ((failed == 0))

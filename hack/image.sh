@@ -17,6 +17,9 @@ log() { echo "image: $*" >&2; }
 [[ -f target/deadletter-operator.jar && -d target/lib ]] ||
   { log "target/deadletter-operator.jar is missing: run mvn -B package -DskipTests"; exit 1; }
 
+# apt-get download needs the package lists (a fresh machine may have none).
+if apt-cache policy libc6 | grep -qE 'Candidate: (\(none\))?$'; then apt-get update -qq || sudo apt-get update -qq; fi
+
 # The base, cached under a key of everything it is made of: the script, the module and package lists, the
 # JDK's package version and the Debian candidates' versions.
 arch=$(dpkg --print-architecture)
