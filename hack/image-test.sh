@@ -7,7 +7,7 @@
 # as root, as on GitHub's runners); with the local cluster: eval "$(hack/cluster.sh env)".
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 eval "$(hack/cluster.sh env | grep -v '^export KUBECONFIG=')" # kubectl on PATH; KUBECONFIG stays as given
 : "${KUBECONFIG:?the cluster to run the operator against}"
 start=$SECONDS

@@ -41,6 +41,7 @@ for pkg in $(entries "$here/debian-packages"); do
   deb="$debs/${pkg}_${version//:/%3a}_$arch.deb"
   [[ -f "$deb" ]] || (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg:$arch=$version")
   rm -rf "${staging:?}/$pkg" && dpkg-deb -x "$deb" "$staging/$pkg"
+  # shellcheck disable=SC2046 # split on purpose: the library directories the package has
   (cd "$staging/$pkg" &&
     find $(ls -d lib lib64 usr/lib 2>/dev/null) -path '*/gconv' -prune -o \( -name '*.so' -o -name '*.so.*' \) \
       \( -type f -o -type l \) -print |
