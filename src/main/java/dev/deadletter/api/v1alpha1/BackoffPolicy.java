@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -32,6 +33,7 @@ public class BackoffPolicy {
   public static final String DEFAULT_MULTIPLIER = "2";
   public static final String DEFAULT_JITTER = "0.2";
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @Default(DEFAULT_INITIAL_DELAY)
@@ -49,6 +51,7 @@ public class BackoffPolicy {
       "Factor by which the wait grows after each failed attempt (default 2, at least 1).")
   private Double multiplier;
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(

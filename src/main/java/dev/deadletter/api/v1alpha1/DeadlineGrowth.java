@@ -3,6 +3,7 @@ package dev.deadletter.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A deadline that grows with each failure of the rule (for DeadlineExceeded). */
@@ -18,6 +19,7 @@ public class DeadlineGrowth {
   private Double factor;
 
   @Required
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription("Required cap of the grown deadline (e.g. 2h).")

@@ -9,6 +9,12 @@ public final class Durations {
   /** One or more number-unit pairs; CEL's duration() accepts exactly these. */
   public static final String PATTERN = "^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$";
 
+  /**
+   * The longest text of a duration field: bounds the cost the API server estimates for the CEL
+   * rules (they must fit its budget with 32 rules of a policy), and no real duration is longer.
+   */
+  public static final int MAX_LENGTH = 64;
+
   /** The longest duration any duration field accepts: one year. */
   public static final int MAX_HOURS = 8760;
 

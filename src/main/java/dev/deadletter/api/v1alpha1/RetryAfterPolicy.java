@@ -3,6 +3,7 @@ package dev.deadletter.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -21,6 +22,7 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".max")
 public class RetryAfterPolicy {
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @Default("0s")
@@ -28,6 +30,7 @@ public class RetryAfterPolicy {
   private String min;
 
   @Required
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription("The longest wait a hint may ask for; a longer hint waits this long.")

@@ -32,6 +32,7 @@ public class RetryPolicy {
   @JsonPropertyDescription("The wait between a failed attempt and the next one.")
   private BackoffPolicy backoff;
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
@@ -41,6 +42,7 @@ public class RetryPolicy {
           + " an attempt that runs out fails with reason DeadlineExceeded.")
   private String attemptTimeout;
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(

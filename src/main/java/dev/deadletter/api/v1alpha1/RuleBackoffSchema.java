@@ -3,6 +3,7 @@ package dev.deadletter.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -16,6 +17,7 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".maxDelay")
 final class RuleBackoffSchema {
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
@@ -31,6 +33,7 @@ final class RuleBackoffSchema {
           + " retryPolicy.backoff.multiplier).")
   public Double multiplier;
 
+  @Size(max = Durations.MAX_LENGTH)
   @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
