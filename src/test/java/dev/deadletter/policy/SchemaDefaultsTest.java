@@ -76,7 +76,16 @@ class SchemaDefaultsTest {
     }
   }
 
-  private static JSONSchemaProps specSchema() throws IOException {
+  private static JSONSchemaProps specSchema;
+
+  private static synchronized JSONSchemaProps specSchema() throws IOException {
+    if (specSchema == null) {
+      specSchema = readSpecSchema();
+    }
+    return specSchema;
+  }
+
+  private static JSONSchemaProps readSpecSchema() throws IOException {
     CustomResourceDefinition crd =
         Serialization.unmarshal(
             Files.readString(Path.of("crds/deadlettertasks.deadletter.dev-v1.yml")));
