@@ -442,7 +442,9 @@ public final class RetryDecider {
       waitingReason = WAITING_FOR_GATE;
       // One Event per gate waited for, not one per change of its object's state.
       if (previous.getMessage() == null || !previous.getMessage().contains(waitsFor + ":")) {
-        events.add(TaskEvent.normal(TaskEvent.WAITING_FOR_GATE, status.getMessage()));
+        events.add(
+            TaskEvent.normal(TaskEvent.WAITING_FOR_GATE, status.getMessage())
+                .aboutJob(last.getJob()));
       }
       return Optional.of(new WaitUntil(wakeUp));
     }

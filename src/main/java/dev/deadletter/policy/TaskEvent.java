@@ -36,6 +36,7 @@ public record TaskEvent(boolean warning, String reason, String message, ObjectRe
           Map.entry(ATTEMPT_FAILED, "ClassifyFailure"),
           Map.entry(ATTEMPT_BLOCKED, "ObserveAttempt"),
           Map.entry(BACKING_OFF, "ScheduleRetry"),
+          Map.entry(WAITING_FOR_GATE, "WaitForGate"),
           Map.entry(SUCCEEDED, "CompleteTask"),
           Map.entry(DEAD_LETTERED, "DeadLetter"),
           Map.entry(RETRY_REQUESTED, "HandleRetryRequest"),
