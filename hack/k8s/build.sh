@@ -5,6 +5,11 @@ set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
+# >>> DEADLETTER_K8S_MODULE (set by hack/compat.sh through hack/cluster.sh) names another module, e.g.
+# hack/compat/v1.30: the control plane of that Kubernetes version is built from it instead (see below).
+compat_module=${DEADLETTER_K8S_MODULE:-}
+[[ -z "$compat_module" ]] || cd "$compat_module"
+# <<<
 
 # The version go.mod requires of a module.
 mod_version() { awk -v m="$1" '$1==m && $2 ~ /^v/ {print $2; exit}' go.mod; }
@@ -38,6 +43,19 @@ done
 # <<<
 
 mkdir -p "$out"
+# >>> A compat module pins only Kubernetes: etcd, kwok, helm and the tools stay those of this module.
+if [[ -n "$compat_module" ]]; then
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # a compat module's own linker flags, one per word (hack/compat.sh)
+  go build -trimpath -ldflags "-s -w $version_flags ${DEADLETTER_K8S_LDFLAGS:-}" -o "$out/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl
+  echo "built kubernetes $k8s_version in $(( $(date +%s) - start ))s into $out"
+  exit 0
+fi
+# <<<
 # >>> This repository's own tools, from cmd/ (standard library only, seconds to build), actionlint from
 # the small module ../tools, Prometheus from ../tools/prometheus and krew from ../tools/krew (their go.mod
 # files pin the versions).
