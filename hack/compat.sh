@@ -16,7 +16,7 @@
 # line reads "compat: N passed, N failed" (steps).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 cache=${DEADLETTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deadletter-operator}
 current_module="$repo/hack/k8s"
 e2e=${DEADLETTER_COMPAT_E2E:-RetryLifecycleE2E,DeadLetterStoreE2E,RoundsE2E,MutationE2E,WorkloadHintsE2E,OperatorProcessE2E}
@@ -37,7 +37,8 @@ minor_of() { echo "$1" | sed -E 's/^v?([0-9]+\.[0-9]+).*/\1/'; }
 cmd_pin() {
   local version=${1:?usage: compat.sh pin vX.Y.Z}
   [[ "$version" =~ ^v1\.[0-9]+\.[0-9]+$ ]] || { log "pin needs an exact release such as v1.30.14"; exit 2; }
-  local dir="$repo/hack/compat/v$(minor_of "$version")" staging="v0.${version#v1.}" mod
+  local dir staging="v0.${version#v1.}" mod
+  dir="$repo/hack/compat/v$(minor_of "$version")"
   export GOTOOLCHAIN=local GOFLAGS=-mod=mod
   mod=$(go mod download -json "k8s.io/kubernetes@$version" | awk -F'"' '$2=="GoMod" {print $4}')
   [[ -f "$mod" ]] || { log "the Go module proxy does not serve k8s.io/kubernetes@$version"; exit 1; }
