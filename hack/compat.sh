@@ -117,7 +117,7 @@ run() {
   step "$version" build hack/cluster.sh build || return
   local size
   size=$(du -sh "$cache/k8s/$version/bin" | cut -f1)
-  results+=("$(printf '%-10s %s in %s' "$version" "binaries:" "$size")")
+  results+=("$(printf '%-10s %-8s %s in %s' "$version" disk "$size" "$cache/k8s/$version/bin")")
   if step "$version" up hack/cluster.sh up; then
     step "$version" smoke hack/cluster/smoke-test.sh
     step "$version" helm helm/tests/run.sh
