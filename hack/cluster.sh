@@ -99,7 +99,7 @@ build_compat() {
   log "building Kubernetes $kube_version from $compat_module (cold: tens of minutes)"
   local start=$SECONDS
   rm -rf "$kube_bin" && mkdir -p "$kube_bin"
-  DEADLETTER_K8S_MODULE="$compat_module" "$k8s_module/build.sh" "$kube_bin"
+  "$k8s_module/build.sh" "$kube_bin" compat "$compat_module"
   touch "$stamp"
   log "Kubernetes $kube_version built in $((SECONDS - start))s; sizes:"
   (cd "$kube_bin" && du -h kube-apiserver kube-controller-manager kube-scheduler kubectl) >&2

@@ -5,10 +5,14 @@ set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
-# >>> DEADLETTER_K8S_MODULE (set by hack/compat.sh through hack/cluster.sh) names another module, e.g.
-# hack/compat/v1.30: the control plane of that Kubernetes version is built from it instead (see below).
-compat_module=${DEADLETTER_K8S_MODULE:-}
-[[ -z "$compat_module" ]] || cd "$compat_module"
+# >>> `build.sh OUT_DIR compat MODULE_DIR` (hack/cluster.sh, for hack/compat.sh): the control plane of the
+# Kubernetes version another module pins (e.g. hack/compat/v1.30), built from that module (see below). An
+# argument, not the environment: a tools build must never put an older control plane into OUT_DIR.
+compat_module=""
+if [[ "${2:-}" == compat ]]; then
+  compat_module=${3:?usage: build.sh OUT_DIR compat MODULE_DIR}
+  cd "$compat_module"
+fi
 # <<<
 
 # The version go.mod requires of a module.
@@ -46,8 +50,7 @@ mkdir -p "$out"
 # >>> A compat module pins only Kubernetes: etcd, kwok, helm and the tools stay those of this module.
 if [[ -n "$compat_module" ]]; then
   start=$(date +%s)
-  # shellcheck disable=SC2086 # a compat module's own linker flags, one per word (hack/compat.sh)
-  go build -trimpath -ldflags "-s -w $version_flags ${DEADLETTER_K8S_LDFLAGS:-}" -o "$out/" \
+  go build -trimpath -ldflags "-s -w $version_flags" -o "$out/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
