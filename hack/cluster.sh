@@ -13,13 +13,27 @@
 # kubeconfigs) in $DEADLETTER_CLUSTER_DIR. Nothing is written to the repository.
 # Opt-in: DEADLETTER_KCM_QPS=N (read by `up`) gives kube-controller-manager --kube-api-qps N --kube-api-burst 2N;
 # unset, it keeps its own defaults (20/30). A running cluster keeps what it was started with: `down` first.
+# DEADLETTER_K8S_MODULE=hack/compat/vX.Y (read by every command; hack/compat.sh sets it): the control plane
+# of an older Kubernetes, pinned by that module, instead of hack/k8s's.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 k8s_module="$repo/hack/k8s"
-k8s_version=$(awk '$1=="k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$k8s_module/go.mod")
+kubernetes_of() { awk '$1=="k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$1/go.mod"; }
+k8s_version=$(kubernetes_of "$k8s_module")
 cache=${DEADLETTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deadletter-operator}
 bin="$cache/k8s/$k8s_version/bin"
+# DEADLETTER_K8S_MODULE=hack/compat/vX.Y (hack/compat.sh sets it): the control plane (kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl) of the Kubernetes version that module pins, built into
+# $DEADLETTER_CACHE/k8s/<that version>/bin; etcd, kwok, helm and the tools stay those of hack/k8s.
+compat_module=""
+if [[ -n "${DEADLETTER_K8S_MODULE:-}" ]]; then
+  compat_module=$(cd "$DEADLETTER_K8S_MODULE" && pwd)
+  [[ "$compat_module" == "$k8s_module" ]] && compat_module=""
+fi
+kube_version=$k8s_version
+[[ -z "$compat_module" ]] || kube_version=$(kubernetes_of "$compat_module")
+kube_bin="$cache/k8s/$kube_version/bin"
 dir=${DEADLETTER_CLUSTER_DIR:-$cache/cluster}
 kubeconfig="$dir/kubeconfig"
 
@@ -30,7 +44,7 @@ scheduler_port=${DEADLETTER_SCHEDULER_PORT:-20259}
 kwok_port=${DEADLETTER_KWOK_PORT:-20247}
 nodes=${DEADLETTER_NODES:-2}
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
-tools=(faultproxy actionlint promtool prometheus) # from hack/k8s/cmd (e.g. for the network fault tests), hack/tools/go.mod and hack/tools/prometheus/go.mod
+tools=(faultproxy actionlint promtool prometheus krew validate-krew-manifest) # from hack/k8s/cmd (e.g. for the network fault tests), hack/tools/go.mod, hack/tools/prometheus/go.mod and hack/tools/krew/go.mod
 
 log() { echo "cluster: $*" >&2; }
 
@@ -43,7 +57,8 @@ module_hash() {
 }
 tools_hash() {
   { cat "$k8s_module"/cmd/*/*.go "$repo/hack/tools/go.mod" "$repo/hack/tools/go.sum" \
-      "$repo/hack/tools/prometheus/go.mod" "$repo/hack/tools/prometheus/go.sum"
+      "$repo/hack/tools/prometheus/go.mod" "$repo/hack/tools/prometheus/go.sum" \
+      "$repo/hack/tools/krew/go.mod" "$repo/hack/tools/krew/go.sum"
     sed -n '/^# >>>/,/^# <<</p' "$k8s_module/build.sh"; } | sha256sum | cut -c1-16
 }
 
@@ -68,7 +83,26 @@ cmd_build() {
     "$k8s_module/build.sh" "$bin" tools
     rm -f "$bin"/.tools-* && touch "$tools_stamp"
   fi
+  [[ -z "$compat_module" ]] || build_compat
   layout_kube_api_test
+}
+
+# The control plane of a compat module; its key is the module and the whole build script.
+build_compat() {
+  local stamp
+  stamp="$kube_bin/.built-$(cat "$compat_module/go.mod" "$compat_module/go.sum" "$k8s_module/build.sh" |
+    sha256sum | cut -c1-16)"
+  if [[ -f "$stamp" ]]; then
+    log "Kubernetes $kube_version cached in $kube_bin"
+    return
+  fi
+  log "building Kubernetes $kube_version from $compat_module (cold: tens of minutes)"
+  local start=$SECONDS
+  rm -rf "$kube_bin" && mkdir -p "$kube_bin"
+  "$k8s_module/build.sh" "$kube_bin" compat "$compat_module"
+  touch "$stamp"
+  log "Kubernetes $kube_version built in $((SECONDS - start))s; sizes:"
+  (cd "$kube_bin" && du -h kube-apiserver kube-controller-manager kube-scheduler kubectl) >&2
 }
 
 # Fabric8's kube-api-test looks for etcd, kube-apiserver and kubectl here and downloads nothing if present.
@@ -166,7 +200,7 @@ wait_for() {
 }
 
 start_apiserver() {
-  start kube-apiserver "$bin/kube-apiserver" \
+  start kube-apiserver "$kube_bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
     --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
@@ -209,7 +243,7 @@ cmd_up() {
   start_apiserver
 
   wait_for "etcd" 30 curl -sf "http://127.0.0.1:$etcd_port/health"
-  wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+  wait_for "kube-apiserver" 90 "$kube_bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
 
   # Opt-in client rate limit of kube-controller-manager (each controller's client has its own limiter).
   local kcm_client=()
@@ -218,7 +252,7 @@ cmd_up() {
     kcm_client=(--kube-api-qps "$DEADLETTER_KCM_QPS" --kube-api-burst "$((2 * DEADLETTER_KCM_QPS))")
     log "kube-controller-manager client: ${kcm_client[*]}"
   fi
-  start kube-controller-manager "$bin/kube-controller-manager" \
+  start kube-controller-manager "$kube_bin/kube-controller-manager" \
     --kubeconfig "$dir/kube-controller-manager.kubeconfig" \
     --authentication-kubeconfig "$dir/kube-controller-manager.kubeconfig" \
     --authorization-kubeconfig "$dir/kube-controller-manager.kubeconfig" \
@@ -228,7 +262,7 @@ cmd_up() {
     --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
     --controllers '*' --concurrent-job-syncs 20 "${kcm_client[@]}"
 
-  start kube-scheduler "$bin/kube-scheduler" \
+  start kube-scheduler "$kube_bin/kube-scheduler" \
     --kubeconfig "$dir/kube-scheduler.kubeconfig" \
     --authentication-kubeconfig "$dir/kube-scheduler.kubeconfig" \
     --authorization-kubeconfig "$dir/kube-scheduler.kubeconfig" \
@@ -236,14 +270,14 @@ cmd_up() {
 
   start_kwok
 
-  local k=("$bin/kubectl" --kubeconfig "$kubeconfig")
+  local k=("$kube_bin/kubectl" --kubeconfig "$kubeconfig")
   for i in $(seq 0 $((nodes - 1))); do
     sed "s/NAME/kwok-node-$i/" "$repo/hack/cluster/node.yaml" | "${k[@]}" apply -f - >/dev/null
   done
   wait_for "the default ServiceAccount" 60 "${k[@]}" get serviceaccount default -n default
   wait_for "$nodes Ready nodes" 60 bash -c \
-    "[[ \$('${bin}/kubectl' --kubeconfig '$kubeconfig' get nodes --no-headers 2>/dev/null | grep -c ' Ready') -ge $nodes ]]"
-  log "up in $((SECONDS - start_time))s: Kubernetes $k8s_version, $nodes kwok nodes; export KUBECONFIG=$kubeconfig"
+    "[[ \$('${kube_bin}/kubectl' --kubeconfig '$kubeconfig' get nodes --no-headers 2>/dev/null | grep -c ' Ready') -ge $nodes ]]"
+  log "up in $((SECONDS - start_time))s: Kubernetes $kube_version, $nodes kwok nodes; export KUBECONFIG=$kubeconfig"
 }
 
 cmd_down() {
@@ -288,7 +322,7 @@ cmd_restart() {
     start_kwok
   else
     start_apiserver
-    wait_for "kube-apiserver" 90 "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+    wait_for "kube-apiserver" 90 "$kube_bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
   fi
   log "$name restarted"
 }
@@ -298,12 +332,12 @@ cmd_status() {
   for name in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
     if running "$name"; then echo "$name: running (pid $(cat "$dir/pids/$name.pid"))"; else echo "$name: stopped"; fi
   done
-  "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1 && echo "api: ready" || echo "api: not ready"
+  "$kube_bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1 && echo "api: ready" || echo "api: not ready"
 }
 
 cmd_env() {
   echo "export KUBECONFIG=$kubeconfig"
-  echo "export PATH=$bin:\$PATH"
+  if [[ "$kube_bin" == "$bin" ]]; then echo "export PATH=$bin:\$PATH"; else echo "export PATH=$kube_bin:$bin:\$PATH"; fi
 }
 
 cmd_user() {
@@ -324,5 +358,5 @@ case "${1:-}" in
   env) cmd_env ;;
   user) shift; cmd_user "$@" ;;
   restart) shift; cmd_restart "$@" ;;
-  *) sed -n '2,15p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

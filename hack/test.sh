@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test tier: the cluster smoke test, then unit, property, integration and end-to-end tests.
+# Runs every test tier: the cluster smoke test, then unit, property, integration and end-to-end tests, then
+# the image's test.
 # Builds (cached) and starts the local control plane unless DEADLETTER_EXISTING_CLUSTER=1, in which case
 # the tests use the cluster of $KUBECONFIG (which needs KWOK with hack/cluster/kwok-stages.yaml).
 set -euo pipefail
@@ -29,6 +30,9 @@ hack/gitops/test.sh
 helm/tests/run.sh
 helm/tests/alerts/rules-test.sh      # promtool check and unit tests of the chart's alerts, as rendered
 helm/tests/alerts/prometheus-e2e.sh  # a real Prometheus scrapes the operator: every alert and panel query has data
+plugin/tests/run.sh   # the kubectl plugin: flags with a fake kubectl, then its commands on the local cluster
 # The benchmark harness's smoke scenario: about 10 tasks, all converge, none starts before its schedule.
 bench/run.sh --smoke
 mvn -B -ntp verify "$@"
+# The image, built without Docker from the jar just packaged, and run from its root file system (about 1-2 min).
+hack/image-test.sh

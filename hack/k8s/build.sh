@@ -5,6 +5,15 @@ set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
+# >>> `build.sh OUT_DIR compat MODULE_DIR` (hack/cluster.sh, for hack/compat.sh): the control plane of the
+# Kubernetes version another module pins (e.g. hack/compat/v1.30), built from that module (see below). An
+# argument, not the environment: a tools build must never put an older control plane into OUT_DIR.
+compat_module=""
+if [[ "${2:-}" == compat ]]; then
+  compat_module=${3:?usage: build.sh OUT_DIR compat MODULE_DIR}
+  cd "$compat_module"
+fi
+# <<<
 
 # The version go.mod requires of a module.
 mod_version() { awk -v m="$1" '$1==m && $2 ~ /^v/ {print $2; exit}' go.mod; }
@@ -38,8 +47,21 @@ done
 # <<<
 
 mkdir -p "$out"
+# >>> A compat module pins only Kubernetes: etcd, kwok, helm and the tools stay those of this module.
+if [[ -n "$compat_module" ]]; then
+  start=$(date +%s)
+  go build -trimpath -ldflags "-s -w $version_flags" -o "$out/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl
+  echo "built kubernetes $k8s_version in $(( $(date +%s) - start ))s into $out"
+  exit 0
+fi
+# <<<
 # >>> This repository's own tools, from cmd/ (standard library only, seconds to build), actionlint from
-# the small module ../tools and Prometheus from ../tools/prometheus (their go.mod files pin the versions).
+# the small module ../tools, Prometheus from ../tools/prometheus and krew from ../tools/krew (their go.mod
+# files pin the versions).
 # hack/cluster.sh keeps every block between these markers out of the cache key of the binaries above and
 # below; it rebuilds the tools alone, with `build.sh OUT_DIR tools`, when their source or a block changes
 # or one is missing. That also re-links helm with the flags above (its packages come from Go's build cache:
@@ -51,11 +73,15 @@ go -C ../tools build -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/actionli
 # discovery plugins (remove_all_sd: the tests scrape static targets), so no cloud provider SDK is built.
 go -C ../tools/prometheus build -tags remove_all_sd -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/" \
   github.com/prometheus/prometheus/cmd/promtool github.com/prometheus/prometheus/cmd/prometheus
+# krew and its manifest validation (the kubectl plugin's krew manifest, plugin/tests/run.sh), from their
+# own module ../tools/krew too: krew's older Kubernetes libraries stay out of the others' graphs.
+go -C ../tools/krew build -trimpath -ldflags "-s -w" -o "$(cd "$out" && pwd)/" sigs.k8s.io/krew/cmd/krew \
+  sigs.k8s.io/krew/cmd/validate-krew-manifest
 if [[ "${2:-}" == tools ]]; then
   # Replaced with a rename: a helm running from the cache meanwhile keeps its file.
   go build -trimpath -ldflags "-s -w $version_flags" -o "$out/.helm.new" helm.sh/helm/v3/cmd/helm
   mv -f "$out/.helm.new" "$out/helm"
-  echo "built faultproxy, actionlint, promtool, prometheus and helm $helm_version (default Kubernetes v$major.$minor) into $out"
+  echo "built faultproxy, actionlint, promtool, prometheus, krew, validate-krew-manifest and helm $helm_version (default Kubernetes v$major.$minor) into $out"
   exit 0
 fi
 # <<<

@@ -9,7 +9,9 @@ import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.TaskEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -144,7 +146,15 @@ public class CaptureReconciler implements Reconciler<Job> {
     }
     String name = task.getMetadata().getName();
     log.info("captured failed Job as DeadLetterTask {}", name);
-    events.record(job, new TaskEvent(false, "Captured", "captured as DeadLetterTask " + name));
+    events.record(
+        job,
+        new TaskEvent(false, TaskEvent.CAPTURED, "captured as DeadLetterTask " + name)
+            .about(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(HasMetadata.getApiVersion(DeadLetterTask.class))
+                    .withKind(HasMetadata.getKind(DeadLetterTask.class))
+                    .withName(name)
+                    .build()));
     return name;
   }
 
@@ -154,7 +164,7 @@ public class CaptureReconciler implements Reconciler<Job> {
         job,
         new TaskEvent(
             true,
-            "InvalidRetryPolicy",
+            TaskEvent.INVALID_RETRY_POLICY,
             "annotation "
                 + CapturedTask.RETRY_POLICY_ANNOTATION
                 + " ignored, the default policy applies: "

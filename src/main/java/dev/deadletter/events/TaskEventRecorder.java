@@ -4,6 +4,7 @@ import dev.deadletter.policy.TaskEvent;
 import dev.deadletter.policy.Texts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
@@ -43,6 +44,15 @@ public class TaskEventRecorder {
     this.instance = instance;
   }
 
+  /** The event's related object, in the regarding object's namespace. */
+  private static ObjectReference related(TaskEvent event, HasMetadata regarding) {
+    return event.related() == null
+        ? null
+        : new ObjectReferenceBuilder(event.related())
+            .withNamespace(regarding.getMetadata().getNamespace())
+            .build();
+  }
+
   public void record(HasMetadata regarding, TaskEvent event) {
     var now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     Event e =
@@ -65,7 +75,8 @@ public class TaskEventRecorder {
                     .build())
             .withType(event.warning() ? "Warning" : "Normal")
             .withReason(event.reason())
-            .withAction(event.reason())
+            .withAction(event.action())
+            .withRelated(related(event, regarding))
             .withNote(Texts.keepStart(event.message(), MAX_NOTE))
             .withEventTime(new MicroTime(MICRO_TIME.format(now)))
             .withReportingController(REPORTING_CONTROLLER)

@@ -39,7 +39,8 @@ final class ApiRequestMetrics implements Interceptor {
 
   private void count(String method, String code) {
     Counter.builder("deadletter.api.requests")
-        .description("Kubernetes API requests of the operator's client, by method and response code")
+        .description(
+            "Kubernetes API requests of the operator's client, by method and response code")
         .tag("method", method)
         .tag("code", code)
         .register(registry)

@@ -141,8 +141,7 @@ public final class Main {
             () -> operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             Clock.systemUTC(),
             OperatorHealth.LIVENESS_GRACE);
-    OperatorGauges.register(
-        registry, health, leaseGuard == null ? Leadership.ALWAYS : leaseGuard);
+    OperatorGauges.register(registry, health, leaseGuard == null ? Leadership.ALWAYS : leaseGuard);
     OperatorHttpServer http =
         config.httpPort() == 0 ? null : new OperatorHttpServer(config.httpPort(), registry, health);
 

@@ -31,9 +31,6 @@ public final class RedrivePlanner {
   /** Passes never come closer than this: a batch is the rate times this (at least one task). */
   static final Duration MIN_PERIOD = Duration.ofSeconds(1);
 
-  public static final String STARTED = "RedriveStarted";
-  public static final String COMPLETED = "RedriveComplete";
-
   private static final Comparator<DeadLetterTask> LONGEST_DEAD_FIRST =
       Comparator.comparing((DeadLetterTask t) -> deadLetteredAt(t))
           .thenComparing(t -> t.getMetadata().getName());
@@ -108,10 +105,10 @@ public final class RedrivePlanner {
 
     List<TaskEvent> events = new ArrayList<>();
     if (firstPass && !spec.dryRun()) {
-      events.add(TaskEvent.normal(STARTED, message));
+      events.add(TaskEvent.normal(TaskEvent.REDRIVE_STARTED, message));
     }
     if (complete) {
-      events.add(TaskEvent.normal(COMPLETED, message));
+      events.add(TaskEvent.normal(TaskEvent.REDRIVE_COMPLETE, message));
     }
     return new RedrivePlan(
         batch, status, events, complete ? null : firstPass ? Duration.ZERO : period(spec));

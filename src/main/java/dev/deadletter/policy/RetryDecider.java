@@ -314,7 +314,8 @@ public final class RetryDecider {
       if (running.blockedBy() != null) {
         message += "; " + running.blockedBy();
         if (!message.equals(previous.getMessage())) {
-          events.add(TaskEvent.warning(TaskEvent.ATTEMPT_BLOCKED, message));
+          events.add(
+              TaskEvent.warning(TaskEvent.ATTEMPT_BLOCKED, message).aboutJob(running.jobName()));
         }
       }
       status.setMessage(message);
@@ -338,7 +339,8 @@ public final class RetryDecider {
       status.setMessage(
           "attempt %d succeeded (Job %s)".formatted(last.getAttempt(), last.getJob()));
       if (transition) {
-        events.add(TaskEvent.normal(TaskEvent.SUCCEEDED, status.getMessage()));
+        events.add(
+            TaskEvent.normal(TaskEvent.SUCCEEDED, status.getMessage()).aboutJob(last.getJob()));
       }
       Instant succeededAt = Timestamps.parse(last.getFinishTime());
       if (policy.ttlAfterSucceeded().isEmpty() || succeededAt == null) {
@@ -380,7 +382,8 @@ public final class RetryDecider {
                   latest, budgetSpent(), describe(last), latest + 1, status.getNextAttemptAt()));
       if (previous.getPhase() != TaskPhase.BackingOff
           || !status.getNextAttemptAt().equals(previous.getNextAttemptAt())) {
-        events.add(TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()));
+        events.add(
+            TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()).aboutJob(last.getJob()));
       }
       return new WaitUntil(due);
     }
@@ -439,7 +442,9 @@ public final class RetryDecider {
       waitingReason = WAITING_FOR_GATE;
       // One Event per gate waited for, not one per change of its object's state.
       if (previous.getMessage() == null || !previous.getMessage().contains(waitsFor + ":")) {
-        events.add(TaskEvent.normal(TaskEvent.WAITING_FOR_GATE, status.getMessage()));
+        events.add(
+            TaskEvent.normal(TaskEvent.WAITING_FOR_GATE, status.getMessage())
+                .aboutJob(last.getJob()));
       }
       return Optional.of(new WaitUntil(wakeUp));
     }
@@ -527,7 +532,8 @@ public final class RetryDecider {
       status.setDeadLetter(verdict);
       events.add(
           TaskEvent.warning(
-              TaskEvent.DEAD_LETTERED, verdict.getReason() + ": " + deadLetterMessage(verdict)));
+                  TaskEvent.DEAD_LETTERED, verdict.getReason() + ": " + deadLetterMessage(verdict))
+              .aboutJob(jobOf(verdict.getAttempt())));
       return deadLettered();
     }
 
@@ -540,6 +546,15 @@ public final class RetryDecider {
       status.setRefusedStart(null);
       status.setMessage(deadLetterMessage(status.getDeadLetter()));
       return new Idle();
+    }
+
+    /** The Job of a recorded attempt (attempt 0 of a captured task is the captured Job). */
+    private String jobOf(Integer attempt) {
+      return status.getHistory().stream()
+          .filter(r -> attempt != null && r.getAttempt() == attempt)
+          .map(AttemptRecord::getJob)
+          .findFirst()
+          .orElse(null);
     }
 
     private static String deadLetterMessage(DeadLetterRecord d) {

@@ -272,14 +272,15 @@ final class RoundAccounting {
       status.setLastFailureReason(r.getReason());
       events.add(
           TaskEvent.warning(
-              TaskEvent.ATTEMPT_FAILED,
-              "attempt %d (Job %s) failed: %s; %s, action %s"
-                  .formatted(
-                      attempt.number(),
-                      r.getJob(),
-                      RetryDecider.describe(r),
-                      describe(c, rule),
-                      c.action())));
+                  TaskEvent.ATTEMPT_FAILED,
+                  "attempt %d (Job %s) failed: %s; %s, action %s"
+                      .formatted(
+                          attempt.number(),
+                          r.getJob(),
+                          RetryDecider.describe(r),
+                          describe(c, rule),
+                          c.action()))
+              .aboutJob(r.getJob()));
     }
     status.getHistory().add(r);
     status.getHistory().sort(Comparator.comparingInt(AttemptRecord::getAttempt));

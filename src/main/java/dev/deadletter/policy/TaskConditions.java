@@ -18,6 +18,9 @@ public final class TaskConditions {
   public static final String STALLED = "Stalled";
   public static final String DEAD_LETTERED = "DeadLettered";
 
+  /** metav1.Condition's limit on a message, which the CRD's schema enforces. */
+  static final int MAX_MESSAGE = 32768;
+
   private TaskConditions() {}
 
   /**
@@ -88,7 +91,7 @@ public final class TaskConditions {
         .withType(type)
         .withStatus(status)
         .withReason(reason)
-        .withMessage(message == null ? "" : message)
+        .withMessage(message == null ? "" : Texts.keepStart(message, MAX_MESSAGE))
         .withObservedGeneration(generation)
         .withLastTransitionTime(since)
         .build();

@@ -71,7 +71,7 @@ public class DeadLetterRedriveReconciler implements Reconciler<DeadLetterRedrive
       // The API server refused the selector: nothing to retry.
       String why = "the tasks cannot be listed with this selector: " + message(e);
       writeStatus(redrive, RedrivePlanner.failed(redrive, why, clock.instant()), context);
-      events.record(redrive, new TaskEvent(true, "RedriveFailed", why));
+      events.record(redrive, new TaskEvent(true, TaskEvent.REDRIVE_FAILED, why));
       return UpdateControl.noUpdate();
     }
     RedrivePlan plan = RedrivePlanner.plan(redrive, tasks, clock.instant());

@@ -290,16 +290,14 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private static List<TaskEvent> withStartEvent(
       Decision decision, StartAttempt start, DeadLetterTask task, AttemptMutations mutations) {
     List<TaskEvent> events = new ArrayList<>(decision.events());
-    String message =
-        "attempt %d started as Job %s"
-            .formatted(
-                start.number(),
-                DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number()));
+    String jobName = DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number());
+    String message = "attempt %d started as Job %s".formatted(start.number(), jobName);
     events.add(
         new TaskEvent(
-            false,
-            TaskEvent.ATTEMPT_STARTED,
-            mutations.isEmpty() ? message : message + " with " + mutations.summary()));
+                false,
+                TaskEvent.ATTEMPT_STARTED,
+                mutations.isEmpty() ? message : message + " with " + mutations.summary())
+            .aboutJob(jobName));
     return events;
   }
 

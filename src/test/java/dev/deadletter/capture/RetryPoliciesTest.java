@@ -44,7 +44,8 @@ class RetryPoliciesTest {
         "{maxAttempts: 0} | retryPolicy.maxAttempts: must be at least 1",
         "{maxAttempts: 1001} | retryPolicy.maxAttempts: must be at most 1000",
         "{backoff: {jitter: 1.5}} | retryPolicy.backoff.jitter: must be at most 1",
-        "{backoff: {initialDelay: '10'}} | retryPolicy.backoff.initialDelay: '10' does not match",
+        "{backoff: {initialDelay: '10'}} | retryPolicy.backoff.initialDelay: not a duration (expected e.g."
+            + " 90s, 5m, 1h30m): 10",
         "{attemptTimeout: 9999999h} | retryPolicy.attemptTimeout: 9999999h is longer than the"
             + " maximum 8760h0m0s",
         "{maxRetryDuration: 8761h} | retryPolicy.maxRetryDuration: 8761h is longer than the maximum",

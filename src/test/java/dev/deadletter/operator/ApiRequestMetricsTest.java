@@ -25,11 +25,14 @@ class ApiRequestMetricsTest {
         new KubernetesClientBuilder()
             .withConfig(mockClient.getConfiguration())
             .withHttpClientBuilderConsumer(
-                b -> b.addOrReplaceInterceptor(ApiRequestMetrics.NAME, new ApiRequestMetrics(registry)))
+                b ->
+                    b.addOrReplaceInterceptor(
+                        ApiRequestMetrics.NAME, new ApiRequestMetrics(registry)))
             .build()) {
       var cm = new ConfigMapBuilder().withNewMetadata().withName("a").endMetadata().build();
       client.configMaps().inNamespace("ns").resource(cm).create();
-      Assertions.assertThatThrownBy(() -> client.configMaps().inNamespace("ns").resource(cm).create())
+      Assertions.assertThatThrownBy(
+              () -> client.configMaps().inNamespace("ns").resource(cm).create())
           .isInstanceOf(KubernetesClientException.class);
       client.configMaps().inNamespace("ns").withName("a").get();
       client.configMaps().inNamespace("ns").withName("missing").get();
@@ -52,7 +55,9 @@ class ApiRequestMetricsTest {
                     .withRequestRetryBackoffInterval(10)
                     .build())
             .withHttpClientBuilderConsumer(
-                b -> b.addOrReplaceInterceptor(ApiRequestMetrics.NAME, new ApiRequestMetrics(registry)))
+                b ->
+                    b.addOrReplaceInterceptor(
+                        ApiRequestMetrics.NAME, new ApiRequestMetrics(registry)))
             .build()) {
       Assertions.assertThatThrownBy(() -> client.configMaps().inNamespace("ns").withName("a").get())
           .isInstanceOf(KubernetesClientException.class);

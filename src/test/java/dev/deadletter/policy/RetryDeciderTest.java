@@ -218,6 +218,12 @@ class RetryDeciderTest {
     assertThat(d.events())
         .extracting(TaskEvent::reason)
         .containsExactly(TaskEvent.ATTEMPT_FAILED, TaskEvent.DEAD_LETTERED);
+    assertThat(d.events())
+        .as("kubectl events shows what was done, and to which attempt Job")
+        .extracting(TaskEvent::action, e -> e.related().getKind(), e -> e.related().getName())
+        .containsExactly(
+            tuple("ClassifyFailure", "Job", "nightly-export-2"),
+            tuple("DeadLetter", "Job", "nightly-export-2"));
 
     Decision later = run.after(Duration.ofHours(1)).decide();
 

@@ -26,6 +26,7 @@ public class AttemptRecord {
   @JsonPropertyDescription("When the attempt was seen to end (RFC 3339).")
   private String finishTime;
 
+  @JsonPropertyDescription("Succeeded or Failed.")
   private Outcome outcome;
 
   @JsonPropertyDescription("Exit code of the failed container, when one terminated.")

@@ -4,6 +4,7 @@ import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(DeadLetterTask.GROUP)
 @Version(DeadLetterTask.VERSION)
 @ShortNames("dlr")
+@Categories(DeadLetterTask.CATEGORY)
 @AdditionalPrinterColumn(
     name = "Matched",
     jsonPath = ".status.matched",
@@ -46,6 +48,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
             + " create a new one")
 public class DeadLetterRedrive
     extends CustomResource<DeadLetterRedriveSpec, DeadLetterRedriveStatus> implements Namespaced {
+
+  public static final String DESCRIPTION =
+      "A bulk redrive: sets deadletter.dev/retry-requested-at, at most spec.ratePerSecond a second,"
+          + " on the dead-lettered tasks of its namespace that its spec selects, each task once."
+          + " Deleting it stops it.";
 
   /** The prefix of the retry annotation's value a redrive writes: the rest is its UID. */
   public static final String TOKEN_PREFIX = "redrive-";

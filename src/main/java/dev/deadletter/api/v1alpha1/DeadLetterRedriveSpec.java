@@ -25,6 +25,10 @@ public class DeadLetterRedriveSpec {
 
   public static final double DEFAULT_RATE_PER_SECOND = 5;
 
+  public static final String DESCRIPTION =
+      "Which dead-lettered tasks to redrive (all fields narrow the selection) and how fast."
+          + " Immutable: delete the redrive and create a new one.";
+
   @SchemaFrom(type = LabelSelectorSchema.class)
   @JsonPropertyDescription(
       "Labels of the tasks to redrive (a label selector). Unset or empty: every dead-lettered task of"

@@ -2,6 +2,7 @@ package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,10 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DeadLetterRedriveStatus {
+
+  public static final String DESCRIPTION =
+      "Progress, read from the tasks on every pass: a task whose retry annotation carries the"
+          + " redrive's token (redrive-<uid>) is redriven.";
 
   public static final String COMPLETE = "Complete";
   public static final String FAILED = "Failed";
@@ -36,6 +41,7 @@ public class DeadLetterRedriveStatus {
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
+  @SchemaFrom(type = ConditionSchema.List.class)
   @JsonPropertyDescription("Complete and Failed, in the Kubernetes condition shape.")
   private List<Condition> conditions = new ArrayList<>();
 

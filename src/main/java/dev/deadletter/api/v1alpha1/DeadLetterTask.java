@@ -4,6 +4,7 @@ import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
@@ -12,9 +13,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(DeadLetterTask.GROUP)
 @Version(DeadLetterTask.VERSION)
 @ShortNames("dlt")
+@Categories(DeadLetterTask.CATEGORY)
 @AdditionalPrinterColumn(
     name = "Phase",
     jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Attempts",
@@ -40,6 +46,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Message",
+    jsonPath = ".status.message",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Active-Job",
+    jsonPath = ".status.activeJob",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 @ValidationRule(
     value = "self.metadata.name.size() <= " + DeadLetterTask.MAX_NAME_LENGTH,
     message =
@@ -51,6 +67,18 @@ public class DeadLetterTask extends CustomResource<DeadLetterTaskSpec, DeadLette
 
   public static final String GROUP = "deadletter.dev";
   public static final String VERSION = "v1alpha1";
+
+  /** {@code kubectl get deadletter} lists the operator's resources. */
+  public static final String CATEGORY = "deadletter";
+
+  /** The CRD's description of the resource (set after generation, as spec's). */
+  public static final String DESCRIPTION =
+      "A batch Job run under a retry policy: each failed attempt is classified by the failure"
+          + " rules, retried as a new Job after a backoff, and the task is dead-lettered (kept for"
+          + " a person or a redrive) when retries are exhausted or a rule says so. Redrive with"
+          + " the annotation "
+          + GROUP
+          + "/retry-requested-at.";
 
   /**
    * 63 (a label value, which the Job controller derives from the Job name) minus "-" and 10 digits.

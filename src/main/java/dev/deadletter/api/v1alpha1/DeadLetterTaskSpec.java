@@ -2,13 +2,20 @@ package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
-import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
 
 /** What to run and how to retry it. */
 public class DeadLetterTaskSpec {
+
+  /**
+   * The CRD's description of spec (a field of Fabric8's CustomResource, so set after generation).
+   */
+  public static final String DESCRIPTION =
+      "What to run (jobTemplate) and how to retry it (retryPolicy, historyLimits, redrivePolicy).";
 
   @Required
   @SchemaFrom(type = JobTemplateSchema.class)
@@ -18,9 +25,11 @@ public class DeadLetterTaskSpec {
           + " retry timing. A namespace given here is ignored: Jobs only go to the task's namespace.")
   private JobTemplateSpec jobTemplate;
 
+  @Default("{}")
   @JsonPropertyDescription("How failed attempts are retried. Every field has a default.")
   private RetryPolicy retryPolicy;
 
+  @Default("false")
   @JsonPropertyDescription(
       "While true no new attempt starts; a running attempt is left alone and the backoff schedule is kept.")
   private Boolean suspend;
@@ -28,10 +37,12 @@ public class DeadLetterTaskSpec {
   @JsonPropertyDescription("When a dead-lettered task starts a fresh round by itself.")
   private RedrivePolicy redrivePolicy;
 
+  @Default("{}")
   @JsonPropertyDescription("How many finished attempt Jobs to keep, by outcome.")
   private HistoryLimits historyLimits;
 
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
       "Delete the task this long after it succeeded (e.g. 24h, at most "

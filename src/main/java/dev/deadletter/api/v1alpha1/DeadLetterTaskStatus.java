@@ -2,6 +2,8 @@ package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,20 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DeadLetterTaskStatus {
 
+  /** The CRD's description of status (set after generation, as spec's). */
+  public static final String DESCRIPTION =
+      "What happened, written by the operator: the phase, the attempts and their outcomes, the"
+          + " current round's budgets, and the dead letter if any.";
+
   /** How many attempts the history keeps. */
   public static final int HISTORY_LIMIT = 20;
 
+  @SelectableField
+  @JsonPropertyDescription(
+      "Where the task stands: Pending (no attempt yet), Running (an attempt Job runs), BackingOff"
+          + " (waiting until nextAttemptAt), Succeeded, DeadLettered (waits for a redrive) or"
+          + " Suspended (spec.suspend). Selectable: kubectl get dlt --field-selector"
+          + " status.phase=DeadLettered.")
   private TaskPhase phase;
 
   @JsonPropertyDescription(
@@ -72,8 +85,10 @@ public class DeadLetterTaskStatus {
   @JsonPropertyDescription("The last " + HISTORY_LIMIT + " finished attempts, oldest first.")
   private List<AttemptRecord> history = new ArrayList<>();
 
+  @SchemaFrom(type = ConditionSchema.List.class)
   @JsonPropertyDescription(
-      "Ready, Reconciling, Stalled and DeadLettered, in the Kubernetes condition shape.")
+      "Ready (succeeded), Reconciling (attempts under way), Stalled (dead-lettered, or cannot"
+          + " run) and DeadLettered, in the Kubernetes condition shape; one of each type.")
   private List<Condition> conditions = new ArrayList<>();
 
   public TaskPhase getPhase() {

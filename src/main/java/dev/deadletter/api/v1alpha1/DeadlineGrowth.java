@@ -2,8 +2,8 @@ package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A deadline that grows with each failure of the rule (for DeadlineExceeded). */
@@ -19,7 +19,8 @@ public class DeadlineGrowth {
   private Double factor;
 
   @Required
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription("Required cap of the grown deadline (e.g. 2h).")
   private String max;

@@ -26,7 +26,10 @@ final class JobTemplateSchema {
   public JobSpec spec;
 
   static final class Metadata {
+    @JsonPropertyDescription("Labels of every attempt Job (the operator adds its own).")
     public Map<String, String> labels;
+
+    @JsonPropertyDescription("Annotations of every attempt Job (the operator adds its own).")
     public Map<String, String> annotations;
   }
 
@@ -57,17 +60,27 @@ final class JobTemplateSchema {
   }
 
   static final class PodTemplate {
-    @PreserveUnknownFields public ObjectNode metadata;
+    @PreserveUnknownFields
+    @JsonPropertyDescription(
+        "Labels and annotations of the attempt pods; see `kubectl explain pod.metadata`.")
+    public ObjectNode metadata;
 
-    @Required @PreserveUnknownFields public PodSpec spec;
+    @Required
+    @PreserveUnknownFields
+    @JsonPropertyDescription(
+        "A core/v1 PodSpec, validated by the Job API when an attempt is created; see `kubectl"
+            + " explain pod.spec`.")
+    public PodSpec spec;
   }
 
   static final class PodSpec {
     @Required
     @Size(min = 1, max = 32)
-    @JsonPropertyDescription("At least one container.")
+    @JsonPropertyDescription(
+        "The containers of the attempt pod, at least one; see `kubectl explain pod.spec.containers`.")
     public List<ObjectNode> containers;
 
+    @JsonPropertyDescription("Never or OnFailure, as for any Job.")
     public String restartPolicy;
   }
 }

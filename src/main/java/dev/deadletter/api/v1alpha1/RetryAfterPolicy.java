@@ -1,8 +1,9 @@
 package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -11,18 +12,26 @@ import io.fabric8.generator.annotation.ValidationRule;
  * next attempt, clamped to [min, max], instead of the computed backoff.
  */
 @ValidationRule(
-    value = "!has(self.min) || duration(self.max) >= duration(self.min)",
+    value =
+        "!has(self.min) || !self.min.matches("
+            + Durations.REGEX
+            + ") || !self.max.matches("
+            + Durations.REGEX
+            + ") || duration(self.max) >= duration(self.min)",
     message = "max must not be shorter than min",
     fieldPath = ".max")
 public class RetryAfterPolicy {
 
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
+  @Default("0s")
   @JsonPropertyDescription("The shortest wait a hint may ask for (default 0s).")
   private String min;
 
   @Required
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription("The longest wait a hint may ask for; a longer hint waits this long.")
   private String max;

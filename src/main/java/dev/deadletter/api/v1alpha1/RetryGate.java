@@ -35,7 +35,8 @@ public class RetryGate {
       "The condition in the object's status.conditions that must hold, e.g. {type: Available}.")
   private GateCondition condition;
 
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
       "How long a retry may wait for this gate, from the time the retry was due (e.g. 30m, at most "

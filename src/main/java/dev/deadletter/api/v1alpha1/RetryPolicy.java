@@ -1,9 +1,9 @@
 package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
@@ -17,17 +17,23 @@ import java.util.List;
     fieldPath = ".rules")
 public class RetryPolicy {
 
+  /** The schema default; EffectivePolicy's must be the same (a test compares them). */
+  public static final String DEFAULT_MAX_ATTEMPTS = "3";
+
   @Min(1)
   @Max(1000)
+  @Default(RetryPolicy.DEFAULT_MAX_ATTEMPTS)
   @JsonPropertyDescription(
       "Total attempts including the first (default 3). Attempts whose failure matched a"
           + " RetryWithoutCounting rule are not counted.")
   private Integer maxAttempts;
 
+  @Default("{}")
   @JsonPropertyDescription("The wait between a failed attempt and the next one.")
   private BackoffPolicy backoff;
 
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
       "Per-attempt deadline (e.g. 10m, at most "
@@ -36,7 +42,8 @@ public class RetryPolicy {
           + " an attempt that runs out fails with reason DeadlineExceeded.")
   private String attemptTimeout;
 
-  @Pattern(Durations.PATTERN)
+  @Size(max = Durations.MAX_LENGTH)
+  @ValidationRule(value = Durations.FORMAT_RULE, message = Durations.FORMAT_MESSAGE)
   @ValidationRule(value = Durations.MAX_RULE, message = Durations.MAX_MESSAGE)
   @JsonPropertyDescription(
       "No new attempt starts later than this after the first attempt of the round started (e.g. 2h,"

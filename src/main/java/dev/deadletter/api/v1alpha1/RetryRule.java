@@ -1,6 +1,7 @@
 package dev.deadletter.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -65,7 +66,9 @@ public class RetryRule {
   @JsonPropertyDescription(
       "The wait after a failure this rule matched, instead of retryPolicy.backoff; it grows with"
           + " this rule's own count of failures. RetryWithoutCounting without it uses"
-          + " retryPolicy.backoff, also by its own count.")
+          + " retryPolicy.backoff, also by its own count. Each field it leaves out is"
+          + " retryPolicy.backoff's.")
+  @SchemaFrom(type = RuleBackoffSchema.class)
   private BackoffPolicy backoff;
 
   @JsonPropertyDescription(
