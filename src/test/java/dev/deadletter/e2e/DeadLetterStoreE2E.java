@@ -8,6 +8,7 @@ import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.TaskPhase;
 import dev.deadletter.capture.CapturedTask;
+import dev.deadletter.policy.EffectivePolicy;
 import dev.deadletter.testing.Attempts;
 import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
@@ -153,7 +154,10 @@ class DeadLetterStoreE2E {
 
     DeadLetterTask task = awaitCaptured(job);
 
-    assertThat(task.getSpec().getRetryPolicy()).isNull();
+    // The task names no policy of its own: the API server fills in the schema's defaults.
+    assertThat(task.getSpec().getRetryPolicy().getMaxAttempts())
+        .isEqualTo(EffectivePolicy.DEFAULT_MAX_ATTEMPTS);
+    assertThat(task.getSpec().getRetryPolicy().getRules()).isNull();
     // The Captured event follows the task's creation: wait for it rather than race it.
     List<Event> events =
         await()
