@@ -282,7 +282,7 @@ check "retry: sets a new annotation value" \
 check "--context of a context that does not exist: fails and changes nothing (retry, suspend, create)" \
   eval 'before=$(annotation from-job) && ! dl retry from-job -n "$ns" --context no-such-context 2>/dev/null &&
     ! dl suspend from-job --context=no-such-context -n "$ns" 2>/dev/null && ! dl create x --from=cronjob/nightly -n "$ns" --context no-such-context 2>/dev/null &&
-    [[ "$(annotation from-job)" == "$before" && -z "$(jsonpath from-job "{.spec.suspend}")" ]] && ! kns get dlt x >/dev/null 2>&1'
+    [[ "$(annotation from-job)" == "$before" && "$(jsonpath from-job "{.spec.suspend}")" != true ]] && ! kns get dlt x >/dev/null 2>&1'
 check "suspend and resume" \
   eval 'quietly dl pause from-job -n "$ns" && [[ "$(jsonpath from-job "{.spec.suspend}")" == true ]] && quietly dl resume from-job -n "$ns" && [[ "$(jsonpath from-job "{.spec.suspend}")" == false ]]'
 
