@@ -200,4 +200,52 @@ class RetryGatesTest {
         .isEqualTo("GateNotAllowed");
     assertThat(stalled.status().getMessage()).startsWith("retryPolicy.gates: apps/v1/Deployment");
   }
+
+  @Test
+  void aSpecEditThatRemovesTheGateStartsTheWaitingRetry() {
+    TaskRun run = gatedOn(db());
+    run.gate(DB, GateState.closed("not found"));
+    failFirstAttempt(run);
+    assertThat(run.decide().status().getPhase()).isEqualTo(TaskPhase.BackingOff);
+
+    run.edit(spec -> spec.getRetryPolicy().setGates(null));
+
+    assertThat(run.after(Duration.ofSeconds(1)).decide().action())
+        .isEqualTo(new StartAttempt(2, 1, "Error"));
+  }
+
+  @Test
+  void aMaxWaitRaisedWhileWaitingExtendsTheWait() {
+    TaskRun run = gatedOn(db().withMaxWait("5m"));
+    run.gate(DB, GateState.closed("not found"));
+    failFirstAttempt(run);
+    run.decide();
+
+    run.edit(spec -> spec.getRetryPolicy().getGates().get(0).setMaxWait("1h"));
+    Decision sixMinutesLater = run.after(Duration.ofMinutes(6)).decide();
+
+    assertThat(sixMinutesLater.status().getPhase()).isEqualTo(TaskPhase.BackingOff);
+    assertThat(sixMinutesLater.status().getDeadLetter()).isNull();
+  }
+
+  @Test
+  void aSuspendWhileWaitingKeepsTheRoundAndResumeStartsTheRetryOnceTheGateHolds() {
+    TaskRun run = gatedOn(db());
+    run.gate(DB, GateState.closed("not found"));
+    failFirstAttempt(run);
+    run.decide();
+
+    run.edit(spec -> spec.setSuspend(true));
+    Decision suspended = run.after(Duration.ofMinutes(30)).decide();
+    assertThat(suspended.status().getPhase()).isEqualTo(TaskPhase.Suspended);
+    assertThat(suspended.status().getAttempts()).isEqualTo(1);
+
+    run.edit(spec -> spec.setSuspend(false));
+    assertThat(run.after(Duration.ofMinutes(30)).decide().status().getPhase())
+        .as("resumed past the due time, the gate still closed")
+        .isEqualTo(TaskPhase.BackingOff);
+    run.gate(DB, GateState.HOLDING);
+    assertThat(run.after(Duration.ofSeconds(1)).decide().action())
+        .isEqualTo(new StartAttempt(2, 1, "Error"));
+  }
 }
