@@ -16,7 +16,8 @@
 # Options: --tasks N  --outage S  --budget FILE  --case NAME  --results NAME  --timeout S  --jar JAR (default:
 #   build this tree into bench/.build-storm)  --keep (leave the namespace and tasks)  --keep-cluster (leave a
 #   cluster this run started)  --initial-delay 5s --max-delay 30s --jitter 0.5 --max-attempts 50
-#   --operator-env KEY=VALUE
+#   --operator-env KEY=VALUE  --kcm-qps N (start the cluster with kube-controller-manager --kube-api-qps N, burst
+#   2N; only when this run starts it: its default 20/30 caps how fast failed Jobs are marked Failed, and so the storm)
 # Cluster (env): STORM_CLUSTER_DIR (~/.cache/deadletter-operator/cluster-storm), STORM_API_PORT 16543,
 #   STORM_ETCD_PORT 23890, STORM_KCM_PORT 20357, STORM_SCHEDULER_PORT 20359, STORM_KWOK_PORT 20347.
 set -euo pipefail
@@ -28,7 +29,7 @@ export DEADLETTER_API_PORT=${STORM_API_PORT:-16543} DEADLETTER_ETCD_PORT=${STORM
 export DEADLETTER_KCM_PORT=${STORM_KCM_PORT:-20357} DEADLETTER_SCHEDULER_PORT=${STORM_SCHEDULER_PORT:-20359}
 export DEADLETTER_KWOK_PORT=${STORM_KWOK_PORT:-20347}
 
-results="storm-$(date -u +%Y-%m-%d)" case="" budget="" jar="" keep_cluster=0 plot_only="" py_args=()
+results="storm-$(date -u +%Y-%m-%d)" kcm_qps="" case="" budget="" jar="" keep_cluster=0 plot_only="" py_args=()
 while (($#)); do
   case $1 in
     --results) results=$2; shift ;;
@@ -37,6 +38,7 @@ while (($#)); do
     --jar) jar=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
     --keep-cluster) keep_cluster=1 ;;
     --plot) plot_only=$2; shift ;;
+    --kcm-qps) kcm_qps=$2; shift ;;
     --keep) py_args+=(--keep) ;;
     --tasks|--outage|--timeout|--poll|--initial-delay|--max-delay|--jitter|--max-attempts|--duration|--operator-env|--http-port|--xmx)
       py_args+=("$1" "$2"); shift ;;
@@ -76,8 +78,10 @@ fi
 
 started_cluster=0
 if ! "$repo/hack/cluster.sh" status 2>/dev/null | grep -q '^api: ready'; then
-  "$repo/hack/cluster.sh" up
+  DEADLETTER_KCM_QPS=$kcm_qps "$repo/hack/cluster.sh" up
   started_cluster=1
+elif [[ -n "$kcm_qps" ]]; then
+  log "--kcm-qps needs a cluster this run starts; $DEADLETTER_CLUSTER_DIR is up: hack/cluster.sh down first"; exit 2
 fi
 eval "$("$repo/hack/cluster.sh" env)"
 kubectl apply --server-side --force-conflicts --field-manager=deadletter-bench -f "$repo/crds/" >/dev/null
@@ -94,6 +98,9 @@ mkdir -p "$out"
   echo "java: $(java -version 2>&1 | head -1)"
   echo "kubernetes: $(kubectl version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])') (private cluster $DEADLETTER_CLUSTER_DIR)"
   echo "operator: $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$repo" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo ' (+ uncommitted changes in src/)'), jar $jar"
+  kcm=$(tr '\0' ' ' < "/proc/$(cat "$DEADLETTER_CLUSTER_DIR/pids/kube-controller-manager.pid")/cmdline" |
+    grep -o -- '--kube-api-qps [0-9]*' || true)
+  echo "kube-controller-manager: client ${kcm:-defaults (--kube-api-qps 20, --kube-api-burst 30)}"
   echo "budget: ${budget:-none}"
   echo "command: bench/storm.sh --results $results --case $case${budget:+ --budget $budget} ${py_args[*]}"
 } > "$out/environment.txt"
