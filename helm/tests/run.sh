@@ -12,6 +12,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 chart="$repo/helm/deadletter-operator"
 crd_file="$repo/crds/deadlettertasks.deadletter.dev-v1.yml"
 redrive_crd_file="$repo/crds/deadletterredrives.deadletter.dev-v1.yml"
+budget_crd_file="$repo/crds/retrybudgets.deadletter.dev-v1.yml"
 eval "$("$repo/hack/cluster.sh" env)"
 
 for tool in jq yq; do # Debian's jq, and yq (a YAML front end to jq)
@@ -27,6 +28,7 @@ sa_name=dlt-deadletter-operator
 sa_user=system:serviceaccount:$sys_ns:$sa_name
 crd=deadlettertasks.deadletter.dev
 redrive_crd=deadletterredrives.deadletter.dev
+budget_crd=retrybudgets.deadletter.dev
 work=$(mktemp -d)
 passed=0 failed=0 skipped=0
 operator_pid=""
@@ -48,7 +50,7 @@ cleanup() {
   kubectl delete ns "$sys_ns" "$ns_a" "$ns_b" "$ns_other" --ignore-not-found --wait=false >/dev/null 2>&1
   # The CRD stays (tasks of other users live in it); drop this release's ownership so that nothing of the
   # test remains on it.
-  for c in "$crd" "$redrive_crd"; do
+  for c in "$crd" "$redrive_crd" "$budget_crd"; do
     if $release_owns_crd && kubectl get crd "$c" >/dev/null 2>&1; then
       kubectl label crd "$c" app.kubernetes.io/managed-by- app.kubernetes.io/instance- app.kubernetes.io/name- \
         app.kubernetes.io/part-of- app.kubernetes.io/version- helm.sh/chart- >/dev/null 2>&1
@@ -210,6 +212,8 @@ operator_rules() { # operator_rules KIND NAMESPACE
     "$1 $2 $release-deadletter-operator: deadletter.dev deadlettertasks/status [patch,update]" \
     "$1 $2 $release-deadletter-operator: deadletter.dev deadletterredrives [get,list,watch]" \
     "$1 $2 $release-deadletter-operator: deadletter.dev deadletterredrives/status [patch]" \
+    "$1 $2 $release-deadletter-operator: deadletter.dev retrybudgets [get,list,watch]" \
+    "$1 $2 $release-deadletter-operator: deadletter.dev retrybudgets/status [patch]" \
     "$1 $2 $release-deadletter-operator: batch jobs [get,list,watch,create,delete,patch]" \
     "$1 $2 $release-deadletter-operator:  pods [get,list,watch]" \
     "$1 $2 $release-deadletter-operator:  events [list]" \
@@ -225,7 +229,9 @@ common_rules() {
     "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadlettertasks/status [get]" \
     "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadletterredrives [get,list,watch,create,update,patch,delete,deletecollection]" \
     "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev deadletterredrives/status [get]" \
-    "ClusterRole - $release-deadletter-operator-task-viewer: deadletter.dev deadlettertasks,deadlettertasks/status,deadletterredrives,deadletterredrives/status [get,list,watch]"
+    "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev retrybudgets [get,list,watch,create,update,patch,delete,deletecollection]" \
+    "ClusterRole - $release-deadletter-operator-task-editor: deadletter.dev retrybudgets/status [get]" \
+    "ClusterRole - $release-deadletter-operator-task-viewer: deadletter.dev deadlettertasks,deadlettertasks/status,deadletterredrives,deadletterredrives/status,retrybudgets,retrybudgets/status [get,list,watch]"
 }
 # The helm test hook's Role, in the namespace of its task: the task by name, and what the admission policy
 # asks of a task author there.
@@ -250,7 +256,7 @@ gate_rules() {
   local out
   out=$(render --set-json "gates.kinds=$1") || return 1
   diff -u <([[ -z $2 ]] || printf '%s\n' "$2") <(objects <<<"$out" | jq -r '.[] | select(.kind == "ClusterRole") | .rules[]
-    | select(.verbs == ["get","list","watch"] and (.resources[0] | IN("pods","deadlettertasks","deadletterredrives") | not))
+    | select(.verbs == ["get","list","watch"] and (.resources[0] | IN("pods","deadlettertasks","deadletterredrives","retrybudgets") | not))
     | "\(.apiGroups | join(",")) \(.resources | join(","))"') &&
     objects <<<"$out" | jq -e --arg want "$3" '[.[] | select(.kind == "Deployment") | .spec.template.spec.containers[0].env[]
       | select(.name == "GATE_KINDS") | .value] == [$want]' >/dev/null
@@ -273,7 +279,7 @@ check "RBAC: no wildcard, secrets, pods/create, tokens, impersonate, escalate or
        or (.verbs | index("impersonate") or index("escalate") or index("bind"))
        or ((.resources | index("pods")) and (.verbs | index("create"))))] | length == 0'
 
-for f in "$crd_file" "$redrive_crd_file"; do
+for f in "$crd_file" "$redrive_crd_file" "$budget_crd_file"; do
   check "CRD: the chart's copy of $(basename "$f") is byte-identical to crds/ (else: hack/update-crd.sh)" \
     cmp -s "$f" "$chart/files/$(basename "$f")"
 done
@@ -281,9 +287,10 @@ same_crd() { # same_crd RENDERED NAME FILE: the rendered CRD minus the release's
   diff <(jq -S --arg name "$2" '.[] | select(.kind == "CustomResourceDefinition" and .metadata.name == $name) | del(.metadata.labels, .metadata.annotations)' "$1") \
        <(yq -S 'select(. != null)' "$3") >"$work/diff" || { head -20 "$work/diff"; return 1; }
 }
-check "CRD: rendered CRDs are exactly the two of crds/ (content)" bash -c "$(declare -f same_crd q); work=$work
+check "CRD: rendered CRDs are exactly the three of crds/ (content)" bash -c "$(declare -f same_crd q); work=$work
   same_crd '$d' $crd '$crd_file' && same_crd '$d' $redrive_crd '$redrive_crd_file' &&
-  q '$d' '[.[] | select(.kind == \"CustomResourceDefinition\")] | length == 2'"
+  same_crd '$d' $budget_crd '$budget_crd_file' &&
+  q '$d' '[.[] | select(.kind == \"CustomResourceDefinition\")] | length == 3'"
 check "CRD: helm.sh/resource-policy keep" \
   q "$d" 'all(.[] | select(.kind == "CustomResourceDefinition"); .metadata.annotations["helm.sh/resource-policy"] == "keep")'
 check "CRD: crds.install=false renders none" bash -c \
@@ -298,6 +305,7 @@ packaged() {
   helm package "$chart" -d "$work" >/dev/null &&
     tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadlettertasks.deadletter.dev-v1.yml' >/dev/null &&
     tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadletterredrives.deadletter.dev-v1.yml' >/dev/null &&
+    tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/retrybudgets.deadletter.dev-v1.yml' >/dev/null &&
     test "$(helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep -c 'kind: CustomResourceDefinition')" = 2
 }
 check "helm package carries both CRDs and renders them" packaged
@@ -328,7 +336,7 @@ check "Artifact Hub: operator, capabilities, license (LICENSE), prerelease, link
   case \"\$(annotation operatorCapabilities)\" in 'Basic Install'|'Seamless Upgrades'|'Full Lifecycle'|'Deep Insights'|'Auto Pilot') ;; *) exit 1 ;; esac &&
   test \"\$(annotation license)\" = Apache-2.0 && grep -q 'Apache License' '$repo/LICENSE' &&
   annotation links | yq -e 'length > 0 and all(.[]; .name and (.url | startswith(\"https://\")))' >/dev/null &&
-  annotation crds | yq -e '[.[].name] == [\"$crd\", \"$redrive_crd\"]' >/dev/null"
+  annotation crds | yq -e '[.[].name] == [\"$crd\", \"$redrive_crd\", \"$budget_crd\"]' >/dev/null"
 check "Artifact Hub: images are the operator at appVersion and the test image of values.yaml" bash -c "$(declare -f meta annotation); chart='$chart'
   annotation images | yq -e --arg op \"ghcr.io/deadletter-dev/deadletter-operator:\$(meta .appVersion)\" \\
     --arg test \"\$(yq -r '.tests.image.repository + \":\" + .tests.image.tag' '$chart/values.yaml')\" \\
@@ -377,7 +385,7 @@ kubectl label ns "$sys_ns" pod-security.kubernetes.io/enforce=restricted pod-sec
 for ns in "$ns_a" "$ns_b" "$ns_other"; do kubectl create ns "$ns" >/dev/null; done
 
 # A CRD applied before with kubectl (or by the Java tests) is adopted by the release, as the README documents.
-for c in "$crd" "$redrive_crd"; do
+for c in "$crd" "$redrive_crd" "$budget_crd"; do
   owner=$(kubectl get crd "$c" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-namespace}/{.metadata.annotations.meta\.helm\.sh/release-name}' 2>/dev/null)
   if [[ -n "$owner" && "$owner" != / && "$owner" != "$sys_ns/$release" ]]; then
     release_owns_crd=false
@@ -786,7 +794,7 @@ upgrade_back() { helm upgrade "$release" "$chart" -n "$sys_ns" --reuse-values >/
 check "helm upgrade back restores the CRD of crds/" upgrade_back
 
 check "helm uninstall" quietly helm uninstall "$release" -n "$sys_ns" --wait --timeout 60s
-check "after uninstall: the CRDs are kept" quietly kubectl get crd "$crd" "$redrive_crd"
+check "after uninstall: the CRDs are kept" quietly kubectl get crd "$crd" "$redrive_crd" "$budget_crd"
 check "after uninstall: tasks survive with their status" bash -c \
   "test \"\$(kubectl get dlt helm-rbac -n $ns_a -o jsonpath='{.status.phase}')\" = Succeeded && kubectl get dlt t4 -n $ns_b >/dev/null"
 check "after uninstall: RBAC, policy and Deployment are gone" bash -c "

@@ -84,6 +84,13 @@ helm/tests/run.sh compares them with an expected list, so a new rule needs a new
 - apiGroups: [deadletter.dev]
   resources: [deadletterredrives/status]
   verbs: [patch]
+# RetryBudgets are only read (each selects tasks in its own namespace) and their status written.
+- apiGroups: [deadletter.dev]
+  resources: [retrybudgets]
+  verbs: [get, list, watch]
+- apiGroups: [deadletter.dev]
+  resources: [retrybudgets/status]
+  verbs: [patch]
 - apiGroups: [batch]
   resources: [jobs]
   {{- if .Values.capture.enabled }}

@@ -132,6 +132,18 @@ public class TaskMetrics {
         .increment();
   }
 
+  /**
+   * A RetryBudget held a retry back (BudgetExhausted or CircuitOpen); each look again counts, so
+   * the rate shows how hard the tasks press against it.
+   */
+  public void retryHeld(String namespace, String budget, String reason) {
+    Counter.builder("deadletter.budget.holds")
+        .description("Retries a RetryBudget held back, each look again counted")
+        .tags("namespace", namespace, "budget", budget, "reason", reason)
+        .register(registry)
+        .increment();
+  }
+
   private Counter deadLettered(DeadLetterReason reason) {
     return Counter.builder("deadletter.tasks.dead.lettered")
         .description("Transitions of tasks to DeadLettered, by status.deadLetter.reason")

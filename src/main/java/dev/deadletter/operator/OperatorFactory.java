@@ -1,15 +1,18 @@
 package dev.deadletter.operator;
 
+import dev.deadletter.budget.RetryBudgetLedger;
 import dev.deadletter.capture.CaptureReconciler;
 import dev.deadletter.capture.TaskSelector;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.Leadership;
+import dev.deadletter.metrics.BudgetMetrics;
 import dev.deadletter.metrics.RedriveMetrics;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptCaches;
 import dev.deadletter.observe.TrimmingItemStore;
 import dev.deadletter.reconciler.DeadLetterRedriveReconciler;
 import dev.deadletter.reconciler.DeadLetterTaskReconciler;
+import dev.deadletter.reconciler.RetryBudgetReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -103,6 +106,7 @@ public final class OperatorFactory {
     if (config.crashPoints().armed()) {
       log.warn("crash points armed for testing: {}", config.crashPoints());
     }
+    var budgets = new RetryBudgetLedger();
     operator.register(
         new DeadLetterTaskReconciler(
             clock,
@@ -110,7 +114,8 @@ public final class OperatorFactory {
             new TaskMetrics(registry),
             config.crashPoints(),
             leaseGuard == null ? Leadership.ALWAYS : leaseGuard,
-            config.gateKinds()),
+            config.gateKinds(),
+            budgets),
         o -> {
           o.withRetry(reconcileRetry());
           if (!config.watchNamespaces().isEmpty()) {
@@ -125,6 +130,16 @@ public final class OperatorFactory {
           }
           o.withInformerListLimit(AttemptCaches.LIST_PAGE);
         });
+    if (reportsBudgets(config)) {
+      operator.register(
+          new RetryBudgetReconciler(clock, budgets, events, new BudgetMetrics(registry)),
+          o -> {
+            o.withRetry(reconcileRetry());
+            if (!config.watchNamespaces().isEmpty()) {
+              o.settingNamespaces(config.watchNamespaces());
+            }
+          });
+    }
     if (runsRedrives(config)) {
       operator.register(
           new DeadLetterRedriveReconciler(clock, events, new RedriveMetrics(registry)),
@@ -153,6 +168,19 @@ public final class OperatorFactory {
           });
     }
     return operator;
+  }
+
+  /**
+   * Every install enforces RetryBudgets (the CRD must be installed); with shards, each shard
+   * enforces them over its own tasks, and none writes a budget's status, since each would write a
+   * different count.
+   */
+  private static boolean reportsBudgets(OperatorConfig config) {
+    if (!config.taskLabelSelector().isEmpty()) {
+      log.info("RetryBudget status is not written: TASK_LABEL_SELECTOR runs a shard");
+      return false;
+    }
+    return true;
   }
 
   /**

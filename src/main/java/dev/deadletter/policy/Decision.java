@@ -2,6 +2,7 @@ package dev.deadletter.policy;
 
 import dev.deadletter.api.v1alpha1.AttemptRecord;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
+import dev.deadletter.api.v1alpha1.RoundStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,6 +27,17 @@ public record Decision(
   /** The same decision with other events. */
   public Decision withEvents(List<TaskEvent> other) {
     return new Decision(action, status, other, chosenDelay, recorded);
+  }
+
+  /**
+   * Whether the action starts a retry: an attempt after the first of its round. Retry budgets count
+   * these; a task's first attempt, or a redrive's, is never held back.
+   */
+  public boolean startsRetry() {
+    RoundStatus round = status.getRound();
+    return action instanceof StartAttempt start
+        && round != null
+        && start.number() > round.getFirstAttempt();
   }
 
   /** The one side effect a pass may have on attempt Jobs. */

@@ -20,6 +20,7 @@ import java.util.Map;
  *     stamped (an observation built by hand)
  * @param gates the retry gates of the task's policy by {@code Kind/name}; a gate missing here was
  *     not looked at and does not hold
+ * @param hold null unless a retry budget held back the attempt this pass tried to start
  */
 public record Observation(
     Map<Integer, ObservedAttempt> attempts,
@@ -27,7 +28,8 @@ public record Observation(
     Map<Integer, ContainerRef> failedContainers,
     Duration lookAgainAfter,
     Instant observedAt,
-    Map<String, GateState> gates) {
+    Map<String, GateState> gates,
+    BudgetHold hold) {
 
   public Observation {
     attempts = Map.copyOf(attempts);
@@ -36,12 +38,23 @@ public record Observation(
   }
 
   public static Observation of(Map<Integer, ObservedAttempt> attempts) {
-    return new Observation(attempts, null, Map.of(), null, null, Map.of());
+    return new Observation(attempts, null, Map.of(), null, null, Map.of(), null);
+  }
+
+  public Observation(
+      Map<Integer, ObservedAttempt> attempts,
+      CreateRefusal refusal,
+      Map<Integer, ContainerRef> failedContainers,
+      Duration lookAgainAfter,
+      Instant observedAt,
+      Map<String, GateState> gates) {
+    this(attempts, refusal, failedContainers, lookAgainAfter, observedAt, gates, null);
   }
 
   /** The same world, with the retry gates' objects as seen. */
   public Observation withGates(Map<String, GateState> seen) {
-    return new Observation(attempts, refusal, failedContainers, lookAgainAfter, observedAt, seen);
+    return new Observation(
+        attempts, refusal, failedContainers, lookAgainAfter, observedAt, seen, hold);
   }
 
   /** The gate as seen; one not looked at does not hold. */
@@ -57,7 +70,14 @@ public record Observation(
         failedContainers,
         lookAgainAfter,
         observedAt,
-        gates);
+        gates,
+        hold);
+  }
+
+  /** The same world, after a retry budget held back the attempt this pass tried to start. */
+  public Observation held(BudgetHold held) {
+    return new Observation(
+        attempts, refusal, failedContainers, lookAgainAfter, observedAt, gates, held);
   }
 
   /**

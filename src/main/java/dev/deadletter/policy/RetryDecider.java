@@ -364,6 +364,7 @@ public final class RetryDecider {
     }
 
     private Action suspended(int next, Instant due) {
+      endBudgetWait();
       status.setPhase(TaskPhase.Suspended);
       status.setActiveJob(null);
       status.setNextAttemptAt(Timestamps.formatMillis(due));
@@ -454,6 +455,11 @@ public final class RetryDecider {
      * Job: then nothing starts, the round stays as it is, and the create is tried again later.
      */
     private Action startNow(int number, AttemptRecord last) {
+      BudgetHold hold = observation.hold();
+      if (hold != null && hold.attempt() == number && last != null) {
+        return heldByBudget(last, hold);
+      }
+      endBudgetWait();
       CreateRefusal refusal = observation.refusal();
       if (refusal != null && refusal.attempt() == number) {
         return refused(refusal);
@@ -468,6 +474,41 @@ public final class RetryDecider {
       status.setMessage(runningMessage(number, jobName));
       return new StartAttempt(
           number, last == null ? null : last.getExitCode(), last == null ? null : last.getReason());
+    }
+
+    /**
+     * A retry budget holds the retry after {@code last} back: the task waits, spends nothing, and
+     * the wait is recorded so that maxRetryDuration leaves it out. One Event per budget and cause.
+     */
+    private Action heldByBudget(AttemptRecord last, BudgetHold hold) {
+      if (round().getBudgetWaitSince() == null) {
+        round().setBudgetWaitSince(Timestamps.formatMillis(now));
+      }
+      String waitsFor =
+          "attempt %d waits for RetryBudget %s".formatted(hold.attempt(), hold.budget());
+      status.setPhase(TaskPhase.BackingOff);
+      status.setActiveJob(null);
+      status.setNextAttemptAt(Timestamps.formatMillis(hold.recheckAt()));
+      status.setMessage(
+          "attempt %d (%s) failed: %s; %s: %s"
+              .formatted(
+                  last.getAttempt(), budgetSpent(), describe(last), waitsFor, hold.detail()));
+      waitingReason = hold.reason();
+      if (previous.getMessage() == null
+          || !previous.getMessage().endsWith(waitsFor + ": " + hold.detail())) {
+        events.add(TaskEvent.normal(hold.reason(), status.getMessage()).aboutJob(last.getJob()));
+      }
+      return new WaitUntil(hold.recheckAt());
+    }
+
+    /** A budget's hold ends when the retry starts or is refused, or the task is suspended. */
+    private void endBudgetWait() {
+      RoundStatus round = round();
+      if (round == null || round.getBudgetWaitSince() == null) {
+        return;
+      }
+      round.setBudgetWait(GoDuration.format(RoundBudgets.budgetWait(round, now)));
+      round.setBudgetWaitSince(null);
     }
 
     /**

@@ -170,7 +170,19 @@ final class RoundBudgets {
     if (policy.maxRetryDuration().isEmpty() || startedAt == null) {
       return Optional.empty();
     }
-    return Optional.of(startedAt.plus(policy.maxRetryDuration().get()));
+    return Optional.of(
+        startedAt.plus(policy.maxRetryDuration().get()).plus(budgetWait(round(), now)));
+  }
+
+  /**
+   * How long retry budgets have held the round's retries back, the wait going on now included:
+   * maxRetryDuration does not count it, since the task could not have retried sooner.
+   */
+  static Duration budgetWait(RoundStatus round, Instant now) {
+    Duration before =
+        round.getBudgetWait() == null ? Duration.ZERO : GoDuration.parse(round.getBudgetWait());
+    Instant since = Timestamps.parse(round.getBudgetWaitSince());
+    return since == null || since.isAfter(now) ? before : before.plus(Duration.between(since, now));
   }
 
   private Optional<DeadLetterRecord> verdict(

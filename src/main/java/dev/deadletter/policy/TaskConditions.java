@@ -72,7 +72,7 @@ public final class TaskConditions {
             now));
   }
 
-  static Condition condition(
+  public static Condition condition(
       String type,
       boolean value,
       String reason,

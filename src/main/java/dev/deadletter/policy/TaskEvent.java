@@ -26,6 +26,11 @@ public record TaskEvent(boolean warning, String reason, String message, ObjectRe
   public static final String INVALID_RETRY_POLICY = "InvalidRetryPolicy";
   // On a DeadLetterRedrive.
   public static final String REDRIVE_STARTED = "RedriveStarted";
+  public static final String BUDGET_EXHAUSTED = BudgetHold.BUDGET_EXHAUSTED;
+  public static final String CIRCUIT_OPEN = BudgetHold.CIRCUIT_OPEN;
+  public static final String CIRCUIT_OPENED = "CircuitOpened";
+  public static final String CIRCUIT_HALF_OPEN = "CircuitHalfOpen";
+  public static final String CIRCUIT_CLOSED = "CircuitClosed";
   public static final String REDRIVE_COMPLETE = "RedriveComplete";
   public static final String REDRIVE_FAILED = "RedriveFailed";
 
@@ -50,7 +55,12 @@ public record TaskEvent(boolean warning, String reason, String message, ObjectRe
           Map.entry(INVALID_RETRY_POLICY, "ParseRetryPolicy"),
           Map.entry(REDRIVE_STARTED, "SelectTasks"),
           Map.entry(REDRIVE_COMPLETE, "AnnotateTasks"),
-          Map.entry(REDRIVE_FAILED, "SelectTasks"));
+          Map.entry(REDRIVE_FAILED, "SelectTasks"),
+          Map.entry(BUDGET_EXHAUSTED, "AdmitRetry"),
+          Map.entry(CIRCUIT_OPEN, "AdmitRetry"),
+          Map.entry(CIRCUIT_OPENED, "JudgeCircuit"),
+          Map.entry(CIRCUIT_HALF_OPEN, "JudgeCircuit"),
+          Map.entry(CIRCUIT_CLOSED, "JudgeCircuit"));
 
   public TaskEvent {
     if (!ACTIONS.containsKey(reason)) {

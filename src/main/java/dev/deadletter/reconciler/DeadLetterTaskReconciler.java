@@ -3,16 +3,19 @@ package dev.deadletter.reconciler;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.DeadLetterTaskStatus;
 import dev.deadletter.api.v1alpha1.RetryGate;
+import dev.deadletter.budget.RetryBudgetLedger;
 import dev.deadletter.events.TaskEventRecorder;
 import dev.deadletter.jobs.AttemptJobFactory;
 import dev.deadletter.jobs.AttemptJobs;
 import dev.deadletter.jobs.Leadership;
 import dev.deadletter.metrics.TaskMetrics;
 import dev.deadletter.observe.AttemptObserver;
+import dev.deadletter.observe.BudgetObserver;
 import dev.deadletter.observe.GateKind;
 import dev.deadletter.observe.GateObserver;
 import dev.deadletter.observe.LogTails;
 import dev.deadletter.policy.AttemptMutations;
+import dev.deadletter.policy.BudgetHold;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.Decision.DeleteTask;
 import dev.deadletter.policy.Decision.Idle;
@@ -77,6 +80,8 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
   private final CrashPoints crashPoints;
   private final AttemptObserver observer;
   private final GateObserver gates;
+  private final RetryBudgetLedger budgets;
+  private final BudgetObserver budgetObserver;
   private final Leadership leadership;
   private final AtomicBoolean cacheBound = new AtomicBoolean();
 
@@ -112,12 +117,28 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       CrashPoints crashPoints,
       Leadership leadership,
       List<GateKind> gateKinds) {
+    this(clock, events, metrics, crashPoints, leadership, gateKinds, new RetryBudgetLedger());
+  }
+
+  /**
+   * @param budgets admits each retry against the RetryBudgets that select its task
+   */
+  public DeadLetterTaskReconciler(
+      Clock clock,
+      TaskEventRecorder events,
+      TaskMetrics metrics,
+      CrashPoints crashPoints,
+      Leadership leadership,
+      List<GateKind> gateKinds,
+      RetryBudgetLedger budgets) {
     this.clock = clock;
     this.events = events;
     this.metrics = metrics;
     this.crashPoints = crashPoints;
     this.observer = new AttemptObserver(clock);
     this.gates = new GateObserver(gateKinds);
+    this.budgets = budgets;
+    this.budgetObserver = new BudgetObserver(budgets);
     this.leadership = leadership;
   }
 
@@ -127,6 +148,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     List<EventSource<?, DeadLetterTask>> sources =
         new ArrayList<>(observer.prepareEventSources(context));
     sources.addAll(gates.prepareEventSources(context));
+    sources.addAll(budgetObserver.prepareEventSources(context));
     return sources;
   }
 
@@ -144,6 +166,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       DeadLetterTask task, Context<DeadLetterTask> context) {
     if (cacheBound.compareAndSet(false, true)) {
       metrics.readTasksFrom(() -> context.getPrimaryCache().list());
+      budgets.readTasksFrom(namespace -> context.getPrimaryCache().list(namespace));
     }
     AttemptJobs attemptJobs = new AttemptJobs(context.getClient(), task, leadership);
     Observation observation =
@@ -152,6 +175,17 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     Optional<EffectivePolicy> policy = parsedPolicy(task);
     Decision decision = decide(task, policy, observation, now);
     Instant createdAt = null;
+    if (decision.startsRetry()) {
+      // The clock now, not the observation's: the token's time must not precede the create.
+      Optional<BudgetHold> hold =
+          admit(task, (StartAttempt) decision.action(), context, clock.instant());
+      if (hold.isPresent()) {
+        metrics.retryHeld(
+            task.getMetadata().getNamespace(), hold.get().budget(), hold.get().reason());
+        // Held back like a refusal: one more thing observed, decided again; nothing starts.
+        decision = decide(task, policy, observation.held(hold.get()), now);
+      }
+    }
     if (decision.action() instanceof StartAttempt start) {
       // A start is only decided for a spec that parses. The mutations come from the template and
       // the decided status (the round's rule counts, the history) alone: a pass after a crash plans
@@ -159,6 +193,9 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       AttemptMutations mutations =
           AttemptMutations.plan(task.getSpec(), policy.orElseThrow(), decision.status());
       Start started = startAttempt(task, policy.orElseThrow(), attemptJobs, start, mutations);
+      if (!started.sent() || started.refusal().isPresent()) {
+        budgets.release(attemptJobName(task, start));
+      }
       if (!started.sent()) {
         // This replica may have lost the Lease: no status, no Events, no pruning; the leader that
         // holds it makes the same decision from the same status, and this process exits. Should it
@@ -174,6 +211,7 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
             decide(task, policy, observation.refused(r.attempt(), r.reason(), r.message()), now);
       } else {
         createdAt = clock.instant();
+        budgets.created(attemptJobName(task, start), createdAt);
         decision = decision.withEvents(withStartEvent(decision, start, task, mutations));
         if (!mutations.isEmpty()) {
           metrics.attemptMutated();
@@ -209,7 +247,22 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
     return UpdateControl.noUpdate();
   }
 
-  /** /** How a start ended: not sent at all, or sent and maybe refused by the API server. */
+  /** Takes a token from every budget that selects the task, or says which one holds it back. */
+  private Optional<BudgetHold> admit(
+      DeadLetterTask task, StartAttempt start, Context<DeadLetterTask> context, Instant now) {
+    return budgets.admit(
+        task,
+        start.number(),
+        attemptJobName(task, start),
+        budgetObserver.budgetsOf(context, task),
+        now);
+  }
+
+  private static String attemptJobName(DeadLetterTask task, StartAttempt start) {
+    return DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number());
+  }
+
+  /** How a start ended: not sent at all, or sent and maybe refused by the API server. */
   private record Start(boolean sent, Optional<CreateRefusal> refusal) {
     static final Start NOT_SENT = new Start(false, Optional.empty());
     static final Start EXISTS = new Start(true, Optional.empty());

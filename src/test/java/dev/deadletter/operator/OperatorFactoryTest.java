@@ -50,7 +50,8 @@ class OperatorFactoryTest {
 
       assertThat(operator.getRegisteredControllers())
           .extracting(c -> c.getConfiguration().getName())
-          .containsExactlyInAnyOrder("deadlettertaskreconciler", "redrive", "capture");
+          .containsExactlyInAnyOrder(
+              "deadlettertaskreconciler", "retry-budget", "redrive", "capture");
       for (RegisteredController<?> controller : operator.getRegisteredControllers()) {
         assertThat(delays(controller.getConfiguration().getRetry(), 1000))
             .as(controller.getConfiguration().getName())

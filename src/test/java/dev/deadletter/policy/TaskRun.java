@@ -48,6 +48,8 @@ final class TaskRun {
 
   private boolean lastStartFoundItsJob;
 
+  private java.util.function.BiFunction<Integer, Instant, BudgetHold> budgetHold;
+
   TaskRun(DeadLetterTask task, Instant start) {
     this.task = task;
     this.now = start;
@@ -69,6 +71,10 @@ final class TaskRun {
     shown.addAll(observation.attempts().keySet());
     lastStartFoundItsJob = false;
     Decision decision = RetryDecider.decide(task, observation, now);
+    if (budgetHold != null && decision.startsRetry()) {
+      int number = ((StartAttempt) decision.action()).number();
+      decision = RetryDecider.decide(task, observation.held(budgetHold.apply(number, now)), now);
+    }
     if (decision.action() instanceof StartAttempt start) {
       if (refusalReason != null) {
         decision =
@@ -147,6 +153,14 @@ final class TaskRun {
   /** A second look at the same world (the same cache lag included), with no side effects. */
   Decision decideAgain() {
     return RetryDecider.decide(task, visibleJobs(), now);
+  }
+
+  /**
+   * From now on a retry budget holds back every retry (as the reconciler's ledger would), or, with
+   * null, no longer: the hold for an attempt number at a time.
+   */
+  void holdRetries(java.util.function.BiFunction<Integer, Instant, BudgetHold> hold) {
+    budgetHold = hold;
   }
 
   /** From now on passes see the gate {@code key} (Kind/name) in this state. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deadletter.api.v1alpha1.DeadLetterRedrive;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.RetryBudget;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,6 +30,7 @@ public final class LocalCluster {
 
   public static final Path CRD = Path.of("crds/deadlettertasks.deadletter.dev-v1.yml");
   public static final Path REDRIVE_CRD = Path.of("crds/deadletterredrives.deadletter.dev-v1.yml");
+  public static final Path BUDGET_CRD = Path.of("crds/retrybudgets.deadletter.dev-v1.yml");
 
   private LocalCluster() {}
 
@@ -51,6 +53,7 @@ public final class LocalCluster {
   public static void installCrd(KubernetesClient client) {
     install(client, CRD, DeadLetterTask.class);
     install(client, REDRIVE_CRD, DeadLetterRedrive.class);
+    install(client, BUDGET_CRD, RetryBudget.class);
   }
 
   private static void install(

@@ -36,6 +36,32 @@ public class RoundStatus {
       "Failures of the round each rule matched, keyed by the rule's name, or rules[i] when unnamed.")
   private Map<String, Integer> ruleFailures = new TreeMap<>();
 
+  @JsonPropertyDescription(
+      "Since when a RetryBudget holds the round's next retry back (RFC 3339); absent when none"
+          + " does.")
+  private String budgetWaitSince;
+
+  @JsonPropertyDescription(
+      "How long RetryBudgets held the round's retries back before (a Go duration): added to"
+          + " maxRetryDuration, which does not count such waits.")
+  private String budgetWait;
+
+  public String getBudgetWaitSince() {
+    return budgetWaitSince;
+  }
+
+  public void setBudgetWaitSince(String budgetWaitSince) {
+    this.budgetWaitSince = budgetWaitSince;
+  }
+
+  public String getBudgetWait() {
+    return budgetWait;
+  }
+
+  public void setBudgetWait(String budgetWait) {
+    this.budgetWait = budgetWait;
+  }
+
   public int getNumber() {
     return number;
   }
@@ -93,6 +119,8 @@ public class RoundStatus {
     c.countedAttempts = countedAttempts;
     c.uncountedAttempts = uncountedAttempts;
     c.ruleFailures = new TreeMap<>(ruleFailures);
+    c.budgetWaitSince = budgetWaitSince;
+    c.budgetWait = budgetWait;
     return c;
   }
 
@@ -104,7 +132,9 @@ public class RoundStatus {
         && countedAttempts == r.countedAttempts
         && uncountedAttempts == r.uncountedAttempts
         && Objects.equals(startedAt, r.startedAt)
-        && Objects.equals(ruleFailures, r.ruleFailures);
+        && Objects.equals(ruleFailures, r.ruleFailures)
+        && Objects.equals(budgetWaitSince, r.budgetWaitSince)
+        && Objects.equals(budgetWait, r.budgetWait);
   }
 
   @Override

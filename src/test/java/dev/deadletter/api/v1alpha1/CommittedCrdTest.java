@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CommittedCrdTest {
 
   /** The custom resources of the model, each with its CRD file. */
-  static final List<Class<?>> KINDS = List.of(DeadLetterTask.class, DeadLetterRedrive.class);
+  static final List<Class<?>> KINDS =
+      List.of(DeadLetterTask.class, DeadLetterRedrive.class, RetryBudget.class);
 
   static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
   static final Path COMMITTED = Path.of("crds");
@@ -87,6 +88,8 @@ class CommittedCrdTest {
             "Active-Job");
     assertThat(columns(DeadLetterRedrive.class))
         .containsExactly("Matched", "Redriven", "Remaining", "Dry-Run", "Complete", "Age");
+    assertThat(columns(RetryBudget.class))
+        .containsExactly("Retries", "Allowed", "Running", "Held", "Open-Circuits", "Age");
   }
 
   @ParameterizedTest

@@ -33,7 +33,10 @@ final class CrdPostProcessing {
           new Descriptions(
               DeadLetterRedrive.DESCRIPTION,
               DeadLetterRedriveSpec.DESCRIPTION,
-              DeadLetterRedriveStatus.DESCRIPTION));
+              DeadLetterRedriveStatus.DESCRIPTION),
+          RetryBudget.class,
+          new Descriptions(
+              RetryBudget.DESCRIPTION, RetryBudgetSpec.DESCRIPTION, RetryBudgetStatus.DESCRIPTION));
 
   /** {@code kind}: the custom resource class the CRD was generated from. */
   static CustomResourceDefinition apply(CustomResourceDefinition crd, Class<?> kind) {
