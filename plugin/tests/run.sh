@@ -7,7 +7,8 @@
 # On the cluster of $KUBECONFIG (hack/test.sh: the local cluster), in a namespace of its own that it deletes:
 # create --from=cronjob/ and --from=job/, history -o json|yaml|wide, retry, retry --all creating a redrive
 # and falling back without the kind (--dry-run too), retry --wait while the test writes the task's status, a
-# --context that does not exist, and completion through kubectl itself.
+# --context that does not exist, and completion through kubectl itself; then, with the operator jar (built if
+# missing) watching two more namespaces of its own, real redrives by retry --all (--dry-run, --wait, -A).
 # Last line: "plugin: N passed, N failed". --no-cluster runs the first part only.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,8 +29,16 @@ check() { # check NAME COMMAND...: runs the command, counts and prints ok/FAIL
 }
 fail_with() { echo "  $*" >&2; return 1; }
 
+operator_pid=""
+stop_operator() { # SIGTERM, then SIGKILL after 10 s
+  [[ -n "$operator_pid" ]] && kill -0 "$operator_pid" 2>/dev/null || return 0
+  kill "$operator_pid"
+  for _ in $(seq 100); do kill -0 "$operator_pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$operator_pid" 2>/dev/null
+}
 cleanup() {
-  [[ -n "${KUBECONFIG:-}" ]] && kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1
+  stop_operator
+  [[ -n "${KUBECONFIG:-}" ]] && kubectl delete namespace "$ns" "$ns-r1" "$ns-r2" --ignore-not-found --wait=false >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -407,6 +416,90 @@ check "completion through kubectl: task names of the namespace given with -n" \
   eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter history -n "$ns" "" 2>/dev/null | grep -x >/dev/null from-job'
 check "completion through kubectl: --from=cronjob/ offers the CronJobs" \
   eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter create t -n "$ns" --from cronjob/ 2>/dev/null | grep -x >/dev/null cronjob/nightly'
+
+# ---------------------------------------------------------------------------------------------------------
+# retry --all with the operator (the jar, built if missing) watching two namespaces of its own: tasks that fail
+# once are dead-lettered (maxAttempts 1); redriven, their second attempt succeeds (KWOK-simulated pods).
+
+r1=$ns-r1 r2=$ns-r2
+start_operator() {
+  local jar="$repo/target/deadletter-operator.jar"
+  if [[ ! -f "$jar" || ! -d "$repo/target/lib" ]]; then
+    (cd "$repo" && mvn -B -q -ntp package -Dmaven.test.skip=true) >"$work/mvn.log" 2>&1 ||
+      { sed 's/^/  /' "$work/mvn.log" >&2; return 1; }
+  fi
+  # A copy, so that a concurrent `mvn package` cannot change the classes under the running JVM.
+  mkdir -p "$work/app" && cp "$jar" "$work/app/" && cp -r "$repo/target/lib" "$work/app/" || return 1
+  (cd "$work" && WATCH_NAMESPACES="$r1,$r2" HTTP_PORT=0 HOSTNAME=plugin-tests \
+    exec java -Xmx256m -jar app/deadletter-operator.jar >"$work/operator.log" 2>&1) &
+  operator_pid=$!
+}
+dead_lettering_tasks() { # NAMESPACE NAME...
+  local namespace=$1 name; shift
+  for name in "$@"; do
+    cat <<YAML
+---
+apiVersion: deadletter.dev/v1alpha1
+kind: DeadLetterTask
+metadata: {name: $name, labels: {plugin-run: $ns}}
+spec:
+  retryPolicy: {maxAttempts: 1}
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          annotations: {sim.deadletter.dev/exit-codes: "1,0", sim.deadletter.dev/duration: 300ms}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: example.invalid/never-pulled}]
+YAML
+  done | kubectl apply -n "$namespace" -f - >/dev/null
+}
+phases_become() { # NAMESPACE PHASE: every task of this run there reaches PHASE within 90 s
+  kubectl wait -n "$1" dlt -l "plugin-run=$ns" --for=jsonpath='{.status.phase}'="$2" --timeout 90s >/dev/null ||
+    fail_with "$1: $(kubectl get dlt -n "$1" -l "plugin-run=$ns" --no-headers 2>&1 | tr '\n' ';')"
+}
+tokens() { # NAMESPACE: the retry annotations of this run's tasks there, one line each
+  kubectl get dlt -n "$1" -l "plugin-run=$ns" -o jsonpath='{range .items[*]}{.metadata.annotations.deadletter\.dev/retry-requested-at}{"\n"}{end}'
+}
+redrive_token() { # NAMESPACE/NAME: the token that redrive writes
+  echo "redrive-$(kubectl get dlr "${1#*/}" -n "${1%%/*}" -o jsonpath='{.metadata.uid}')"
+}
+created() { sed -n 's|^deadletterredrive.deadletter.dev/\(retry-all-[a-z0-9]*\) created in namespace \(.*\)$|\2/\1|p' "$work/out"; }
+
+failed_before=$failed
+if command -v java >/dev/null; then
+  check "the operator runs; 3 tasks in one namespace and 2 in another are dead-lettered" \
+    eval 'kubectl create namespace "$r1" >/dev/null && kubectl create namespace "$r2" >/dev/null && start_operator &&
+      dead_lettering_tasks "$r1" a1 a2 a3 && dead_lettering_tasks "$r2" b1 b2 && phases_become "$r1" DeadLettered && phases_become "$r2" DeadLettered'
+else
+  skipped=$((skipped + 1)); echo "skip retry --all with the operator: no java"
+fi
+if [[ -n "$operator_pid" ]] && ((failed == failed_before)); then
+  check "retry --all -A --dry-run: a dry-run redrive in each of the two namespaces, each with its count; no task annotated" \
+    eval 'dl retry --all -A -l "plugin-run=$ns" --dry-run >"$work/out" 2>&1 &&
+      grep -Eqx "$r1/retry-all-[a-z0-9]+: dry run: 3 task\(s\) would be redriven \(no task changed\)" "$work/out" &&
+      grep -Eqx "$r2/retry-all-[a-z0-9]+: dry run: 2 task\(s\) would be redriven \(no task changed\)" "$work/out" &&
+      [[ "$(created | wc -l)" == 2 && -z "$(tokens "$r1")$(tokens "$r2")" ]] || fail_with "$(cat "$work/out")"'
+  check "retry --all --reason that no task has, --dry-run: 0 task(s) would be redriven" \
+    eval 'dl retry --all -l "plugin-run=$ns" --reason PoisonDetected -n "$r1" --dry-run >"$work/out" 2>&1 &&
+      grep -q ": dry run: 0 task(s) would be redriven" "$work/out" || fail_with "$(cat "$work/out")"'
+  check "retry --all --wait --rate 0.5: progress lines as the counts change, Complete; each task has the redrive's token and succeeds" \
+    eval 'dl retry --all -l "plugin-run=$ns" -n "$r1" --rate 0.5 --wait --timeout 60s >"$work/out" 2>&1 &&
+      ref=$(created) && [[ "$ref" == "$r1"/retry-all-* ]] &&
+      grep "matched" "$work/out" >"$work/progress" && (($(wc -l <"$work/progress") >= 2)) && [[ -z "$(uniq -d "$work/progress")" ]] &&
+      [[ "$(tail -1 "$work/out")" == "$ref: Complete: redrove 3 of 3 task(s)" ]] &&
+      [[ "$(tokens "$r1" | sort -u)" == "$(redrive_token "$ref")" ]] && phases_become "$r1" Succeeded || fail_with "$(cat "$work/out")"'
+  check "retry --all -A --wait: only the namespace still holding dead-lettered tasks gets a redrive; it completes, they succeed" \
+    eval 'n1=$(kubectl get dlr -n "$r1" -o name | wc -l) && dl retry --all -A -l "plugin-run=$ns" --wait --timeout 60s >"$work/out" 2>&1 &&
+      ref=$(created) && [[ "$ref" == "$r2"/retry-all-* ]] && [[ "$(kubectl get dlr -n "$r1" -o name | wc -l)" == "$n1" ]] &&
+      grep -qx "$ref: Complete: redrove 2 of 2 task(s)" "$work/out" &&
+      [[ "$(tokens "$r2" | sort -u)" == "$(redrive_token "$ref")" ]] && phases_become "$r2" Succeeded || fail_with "$(cat "$work/out")"'
+  check "retry --all -A when no namespace has dead-lettered tasks of the selector: no redrive, exit 0" \
+    eval 'dl retry --all -A -l "plugin-run=$ns" >"$work/out" 2>&1 && grep -q "no redrive created" "$work/out" && [[ -z "$(created)" ]]'
+fi
+if ((failed > failed_before)) && [[ -s "$work/operator.log" ]]; then echo "  --- the operator's log, last 40 lines ---"; tail -40 "$work/operator.log" | sed 's/^/  /'; fi
+stop_operator
 
 echo "plugin: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
