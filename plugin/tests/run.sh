@@ -2,11 +2,14 @@
 # Tests of the kubectl plugin plugin/kubectl-deadletter.
 # Without a cluster, with a fake kubectl that records its arguments: every kubectl flag reaches every kubectl
 # call of every command, in both forms; unknown flags and wrong arguments are rejected before any kubectl call;
+# the kubectl calls of retry --all, the DeadLetterRedrive it sends and its fallback without that kind;
 # completion; the version and the krew manifest.
 # On the cluster of $KUBECONFIG (hack/test.sh: the local cluster), in a namespace of its own that it deletes:
-# create --from=cronjob/ and --from=job/, history -o json|yaml|wide, retry and retry --all (--dry-run too),
-# retry --wait while the test writes the task's status, a --context that does not exist, and completion
-# through kubectl itself. Last line: "plugin: N passed, N failed". --no-cluster runs the first part only.
+# create --from=cronjob/ and --from=job/, history -o json|yaml|wide, retry, retry --all creating a redrive
+# and falling back without the kind (--dry-run too), retry --wait while the test writes the task's status, a
+# --context that does not exist, and completion through kubectl itself; then, with the operator jar (built if
+# missing) watching two more namespaces of its own, real redrives by retry --all (--dry-run, --wait, -A).
+# Last line: "plugin: N passed, N failed". --no-cluster runs the first part only.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 plugin_dir="$repo/plugin"
@@ -26,8 +29,16 @@ check() { # check NAME COMMAND...: runs the command, counts and prints ok/FAIL
 }
 fail_with() { echo "  $*" >&2; return 1; }
 
+operator_pid=""
+stop_operator() { # SIGTERM, then SIGKILL after 10 s
+  [[ -n "$operator_pid" ]] && kill -0 "$operator_pid" 2>/dev/null || return 0
+  kill "$operator_pid"
+  for _ in $(seq 100); do kill -0 "$operator_pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$operator_pid" 2>/dev/null
+}
 cleanup() {
-  [[ -n "${KUBECONFIG:-}" ]] && kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1
+  stop_operator
+  [[ -n "${KUBECONFIG:-}" ]] && kubectl delete namespace "$ns" "$ns-r1" "$ns-r2" --ignore-not-found --wait=false >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,15 +51,16 @@ cp "$plugin_dir/tests/fake-kubectl" "$work/fake/kubectl"
 export FAKE_KUBECTL_LOG="$work/calls"
 
 fake() { # fake ARGS...: runs the plugin against the fake kubectl with a fresh log
-  : >"$FAKE_KUBECTL_LOG"; rm -f "$FAKE_KUBECTL_LOG.request"
-  PATH="$work/fake:$PATH" DEADLETTER_PLUGIN_POLL_SECONDS=0 "$plugin_dir/kubectl-deadletter" "$@" >"$work/out" 2>"$work/err"
+  : >"$FAKE_KUBECTL_LOG"; rm -f "$FAKE_KUBECTL_LOG.request" "$FAKE_KUBECTL_LOG.yaml" "$FAKE_KUBECTL_LOG.polls"
+  PATH="$work/fake:$PATH" DEADLETTER_PLUGIN_POLL_SECONDS=${POLL:-0} "$plugin_dir/kubectl-deadletter" "$@" >"$work/out" 2>"$work/err"
 }
 
 # One invocation of every command and form that calls kubectl.
 invocations=(
   "list" "ls -l a=b -o wide" "history t" "history t -o json" "history t -o yaml" "history t -o wide"
-  "retry t" "redrive t --wait --timeout 1m" "retry t --dry-run" "retry --all -l team=a --rate 1000"
-  "retry --all -l team=a --dry-run" "create t --from=cronjob/c" "create t --from=job/j --dry-run"
+  "retry t" "redrive t --wait --timeout 1m" "retry t --dry-run" "retry --all -l team=a --rate 100"
+  "retry --all -l team=a --dry-run" "retry --all --reason RuleMatched --max 2 --wait --timeout 1m"
+  "retry --all -l team=a --dry-run=client" "create t --from=cronjob/c" "create t --from=job/j --dry-run"
   "capture job/j" "suspend t" "resume t u"
 )
 
@@ -88,6 +100,9 @@ check "flags together: --context, --kubeconfig, -n, --as, --as-group twice all r
 check "-A reaches list and retry --all as --all-namespaces, with the kubectl flags" \
   eval 'fake list -A --context c && grep -q -- "--context=c get deadlettertasks.deadletter.dev --all-namespaces" "$FAKE_KUBECTL_LOG" &&
     fake retry --all -A -l a=b --context c && grep -q -- "--context=c get .*--all-namespaces" "$FAKE_KUBECTL_LOG"'
+check "without the DeadLetterRedrive kind (the fallback loop), the kubectl flags still reach every kubectl call" \
+  eval 'FAKE_KUBECTL_REDRIVE=no-kind every_call_has "--context=c --namespace=n --as=u" --context c -n n --as u &&
+    FAKE_KUBECTL_REDRIVE=no-kind every_call_has "--insecure-skip-tls-verify" --insecure-skip-tls-verify'
 
 # rejected ARGS...: exits non-zero, says why, and calls no kubectl at all.
 rejected() {
@@ -103,7 +118,11 @@ rejections=(
   "list --all" "list -o table" "create t" "create t --from=deployment/d" "create T --from=job/j"
   "create t --from=job/j --rate 1" "capture j" "capture job/j --all" "suspend" "resume t --wait" "version x"
   "version --all" "bogus t" "--bogus retry t" "retry t -- --context prod" "retry t --insecure-skip-tls-verify=maybe"
-  "--context prod"
+  "--context prod" "retry --all --reason Bogus" "retry --all --reason=" "retry --all --max 0" "retry --all --max 1.5"
+  "retry --all -l a=b --rate 101" "retry --all -l a=b --rate 0.05" "retry --all --before yesterday"
+  "retry --all --after 2026-12-01T02:00:00" "retry --all -l a>1" "retry --all -l a=(b" "retry --all -l a/b/c=d"
+  "retry --all -l a,,b" "retry --all -l a=b --timeout 1m" "retry --all -l a=b --dry-run=client --wait"
+  "retry t --reason RuleMatched" "retry t --max 1" "retry t --rate 5" "retry t --before 2026-12-01T02:00:00Z"
 )
 for args in "${rejections[@]}"; do
   # shellcheck disable=SC2086
@@ -121,10 +140,76 @@ help_lists_commands() {
 }
 check "help: exit 0, every command listed, no kubectl call" help_lists_commands
 
-check "retry --all --dry-run lists the dead-lettered tasks and annotates nothing" \
-  eval 'fake retry --all -l team=a --dry-run && grep -q "would redrive: ns-a/one" "$work/out" && ! grep -q annotate "$FAKE_KUBECTL_LOG"'
-check "retry --all annotates each task in its own namespace" \
-  eval 'fake retry --all -A -l team=a --rate 100 && grep -q "annotate.* one --namespace=ns-a" "$FAKE_KUBECTL_LOG" && grep -q "annotate.* two --namespace=ns-b" "$FAKE_KUBECTL_LOG"'
+# retry --all: the redrive it creates, the kubectl calls it makes, and the fallback without the kind.
+redrive_sent() { # redrive_sent JQ_FILTER: the YAML `kubectl create -f -` read passes the filter
+  yq -c . "$FAKE_KUBECTL_LOG.yaml" >"$work/sent.json" 2>&1 || fail_with "not YAML: $(cat "$FAKE_KUBECTL_LOG.yaml")" || return 1
+  jq -e -s "$1" "$work/sent.json" >/dev/null || fail_with "sent: $(cat "$work/sent.json")"
+}
+calls_are() { # calls_are LINE...: exactly these kubectl calls, in this order (as the fake logs them)
+  local expected; expected=$(printf '%s \n' "$@")
+  [[ "$(cat "$FAKE_KUBECTL_LOG")" == "$expected" ]] || fail_with "calls: $(cat "$FAKE_KUBECTL_LOG")"
+}
+us=$'\x1f' complete='{.status.conditions[?(@.type=="Complete")]' failed_='{.status.conditions[?(@.type=="Failed")]'
+# shellcheck disable=SC2034 # used in the eval strings below
+GET_REDRIVE_JSONPATH="-o $(printf %q "jsonpath={.status.matched}$us{.status.redriven}$us{.status.remaining}$us$complete.status}$us$complete.message}$us$failed_.status}$us$failed_.message}")"
+check "retry --all: one kubectl create -f - of a DeadLetterRedrive, with the kubectl flags; nothing else read or written" \
+  eval 'fake retry --all -l team=a --context c && calls_are "--context=c create -f - -o jsonpath=\{.metadata.namespace\}/\{.metadata.name\}" &&
+    grep -qx "deadletterredrive.deadletter.dev/retry-all-abcde created in namespace default" "$work/out" &&
+    grep -qx "follow it: kubectl get dlr retry-all-abcde -n default -w" "$work/out"'
+check "retry --all: the redrive sent has generateName retry-all- and exactly the filters, rate and limit given" \
+  eval 'fake retry --all -l "team=a, tier in (x, y),env!=prod,!legacy,owner,y=" --reason RuleMatched,PoisonDetected --reason RuleMatched \
+      --after 2026-12-01T02:00:00Z --before=2026-12-01T04:00:00.5+01:00 --max 7 --rate 2.50 &&
+    redrive_sent "length == 1 and .[0] == {apiVersion: \"deadletter.dev/v1alpha1\", kind: \"DeadLetterRedrive\",
+      metadata: {generateName: \"retry-all-\"}, spec: {selector: {matchLabels: {team: \"a\", y: \"\"}, matchExpressions: [
+        {key: \"tier\", operator: \"In\", values: [\"x\", \"y\"]}, {key: \"env\", operator: \"NotIn\", values: [\"prod\"]},
+        {key: \"legacy\", operator: \"DoesNotExist\"}, {key: \"owner\", operator: \"Exists\"}]},
+      reasons: [\"RuleMatched\", \"PoisonDetected\"], deadLetteredAfter: \"2026-12-01T02:00:00Z\",
+      deadLetteredBefore: \"2026-12-01T04:00:00.5+01:00\", maxTasks: 7, ratePerSecond: 2.5}}"'
+check "retry --all without -l: no selector in the redrive (the other filters select)" \
+  eval 'fake retry --all --reason GateTimeout && redrive_sent ".[0].spec == {reasons: [\"GateTimeout\"]}"'
+check "retry --all --wait: follows the redrive in its namespace, a line when its counts change (not at every read), exit 0 when Complete" \
+  eval 'fake retry --all -l team=a -n team-a --wait &&
+    calls_are "--namespace=team-a create -f - -o jsonpath=\{.metadata.namespace\}/\{.metadata.name\}" \
+      "--namespace=team-a get deadletterredrives.deadletter.dev retry-all-abcde --namespace=team-a $GET_REDRIVE_JSONPATH" \
+      "--namespace=team-a get deadletterredrives.deadletter.dev retry-all-abcde --namespace=team-a $GET_REDRIVE_JSONPATH" \
+      "--namespace=team-a get deadletterredrives.deadletter.dev retry-all-abcde --namespace=team-a $GET_REDRIVE_JSONPATH" \
+      "--namespace=team-a get deadletterredrives.deadletter.dev retry-all-abcde --namespace=team-a $GET_REDRIVE_JSONPATH" &&
+    diff <(printf "%s\n" "deadletterredrive.deadletter.dev/retry-all-abcde created in namespace team-a" \
+      "team-a/retry-all-abcde: 3 matched, 0 redriven, 3 remaining" "team-a/retry-all-abcde: 3 matched, 2 redriven, 1 remaining" \
+      "team-a/retry-all-abcde: Complete: redrove 3 of 3 task(s)") "$work/out" >&2'
+check "retry --all --wait: a Failed redrive exits 1 with its message" \
+  eval '! FAKE_KUBECTL_REDRIVE=failed fake retry --all -l team=a --wait && grep -q "retry-all-abcde: Failed: the tasks cannot be listed" "$work/err"'
+check "retry --all --wait --timeout: a redrive still going fails after the timeout, with its counts" \
+  eval 'start=$SECONDS; ! FAKE_KUBECTL_REDRIVE=stuck POLL=0.2 fake retry --all -l team=a --wait --timeout 1s && ((SECONDS - start < 10)) &&
+    grep -q "retry-all-abcde: not complete: 3 matched, 1 redriven, 2 remaining" "$work/err" && grep -q "timed out after 1s" "$work/err"'
+check "retry --all --dry-run: a redrive with dryRun: true, its count when Complete, no annotate" \
+  eval 'fake retry --all -l team=a --dry-run && redrive_sent ".[0].spec.dryRun == true" &&
+    grep -qx "default/retry-all-abcde: redrove 3 of 3 task(s) (no task changed)" "$work/out" &&
+    ! grep -q "3 matched" "$work/out" && ! grep -q annotate "$FAKE_KUBECTL_LOG"'
+check "retry --all --dry-run=client: prints the redrive retry --all would create (no dryRun field) and reads nothing more" \
+  eval 'fake retry --all -l team=a --dry-run=client && calls_are "create -f - --dry-run=client -o yaml" &&
+    yq -e ".kind == \"DeadLetterRedrive\" and .spec.selector.matchLabels.team == \"a\" and (.spec | has(\"dryRun\") | not)" "$work/out" >/dev/null'
+check "retry --all -A: lists the namespaces with dead-lettered tasks (-l), then one redrive in each" \
+  eval 'fake retry --all -A -l team=a --wait &&
+    [[ "$(grep -c "create -f -" "$FAKE_KUBECTL_LOG")" == 2 ]] && grep -q "^--namespace=ns-a create -f - \|^create -f - --namespace=ns-a " "$FAKE_KUBECTL_LOG" &&
+    grep -q "create -f - --namespace=ns-b " "$FAKE_KUBECTL_LOG" && head -1 "$FAKE_KUBECTL_LOG" | grep -q "^get deadlettertasks.deadletter.dev --all-namespaces -l team=a " &&
+    grep -qx "ns-a/retry-all-abcde: Complete: redrove 3 of 3 task(s)" "$work/out" && grep -qx "ns-b/retry-all-abcde: Complete: redrove 3 of 3 task(s)" "$work/out"'
+check "retry --all -A: no namespace has dead-lettered tasks: no redrive, exit 0" \
+  eval 'FAKE_KUBECTL_REDRIVE=no-tasks fake retry --all -A -l team=a && ! grep -q create "$FAKE_KUBECTL_LOG" && grep -q "no redrive created" "$work/out"'
+check "retry --all: a refused create (Forbidden) is an error, not a reason to annotate tasks one by one" \
+  eval '! FAKE_KUBECTL_REDRIVE=forbidden fake retry --all -l team=a && grep -q Forbidden "$work/err" && ! grep -q "annotate\|one by one" "$FAKE_KUBECTL_LOG" "$work/err"'
+check "fallback (no DeadLetterRedrive kind): says so on stderr, annotates each dead-lettered task in its own namespace, the longest dead-lettered first" \
+  eval 'FAKE_KUBECTL_REDRIVE=no-kind fake retry --all -A -l team=a --rate 100 && grep -q "has no DeadLetterRedrive kind" "$work/err" &&
+    [[ "$(grep annotate "$FAKE_KUBECTL_LOG" | awk "{print \$3 \$4}" | tr "\n" " ")" == "three--namespace=ns-a two--namespace=ns-b one--namespace=ns-a " ]] &&
+    grep -q "3 dead-lettered task(s) redriven at 100/s" "$work/out"'
+check "fallback: --reason and --max (a namespace) filter as the redrive would" \
+  eval 'FAKE_KUBECTL_REDRIVE=no-kind fake retry --all -A --reason RetriesExhausted,RuleMatched --max 1 --rate 100 &&
+    [[ "$(grep annotate "$FAKE_KUBECTL_LOG" | awk "{print \$3}" | tr "\n" " ")" == "three two " ]] &&
+    FAKE_KUBECTL_REDRIVE=no-kind fake retry --all -l a=b --reason RuleMatched --rate 100 && [[ "$(grep -c annotate "$FAKE_KUBECTL_LOG")" == 1 ]]'
+check "fallback: --dry-run lists the tasks and annotates nothing" \
+  eval 'FAKE_KUBECTL_REDRIVE=no-kind fake retry --all -l team=a --dry-run && grep -qx "would redrive: ns-a/one" "$work/out" && ! grep -q annotate "$FAKE_KUBECTL_LOG"'
+check "fallback: --after and --before cannot be applied: exit 1, nothing annotated" \
+  eval '! FAKE_KUBECTL_REDRIVE=no-kind fake retry --all -l a=b --after 2026-12-01T02:00:00Z && grep -q "need the DeadLetterRedrive kind" "$work/err" && ! grep -q annotate "$FAKE_KUBECTL_LOG"'
 check "retry: two requests are two different annotation values" \
   eval 'fake retry t && a=$(cat "$FAKE_KUBECTL_LOG.request") && fake retry t && [[ "$a" != "$(cat "$FAKE_KUBECTL_LOG.request")" ]]'
 
@@ -139,6 +224,8 @@ completes() { # completes EXPECTED ARGS...: the completion of ARGS offers EXPECT
 check "completion: commands and their other names" eval 'completes retry re && completes redrive re && completes hist h'
 check "completion: the flags of the command and kubectl's" eval 'completes --wait retry t --w && completes --context retry --con && completes --dry-run create t --d'
 check "completion: -o values and --from kinds" eval 'completes yaml history t -o "" && completes cronjob/ create t --from ""'
+check "completion: retry --all's flags and the dead-letter reasons" \
+  eval 'completes --max retry --all --m && completes --reason retry --all --re && completes RuleMatched retry --all --reason Ru && completes GateTimeout retry --all --reason=G'
 check "completion: the directive line comes last" eval 'completes :4 retry "" && [[ $(tail -1 "$work/out") == :4 ]]'
 
 # The krew manifest: what krew's validation (sigs.k8s.io/krew internal/index/validation) asks of it.
@@ -195,10 +282,12 @@ dl() { PATH="$plugin_dir:$PATH" DEADLETTER_PLUGIN_POLL_SECONDS=0.2 kubectl deadl
 kns() { kubectl -n "$ns" "$@"; }
 quietly() { "$@" >"$work/out" 2>&1 || { sed 's/^/  /' "$work/out" >&2; return 1; }; }
 
-if ! kubectl get crd deadlettertasks.deadletter.dev >/dev/null 2>&1; then
-  kubectl apply --server-side -f "$repo/crds/" >/dev/null && kubectl wait --for condition=Established \
-    crd/deadlettertasks.deadletter.dev --timeout 30s >/dev/null
-fi
+for crd in deadlettertasks.deadletter.dev deadletterredrives.deadletter.dev; do # each installed only if missing
+  if ! kubectl get crd "$crd" >/dev/null 2>&1; then
+    kubectl apply --server-side -f "$repo/crds/$crd-v1.yml" >/dev/null &&
+      kubectl wait --for condition=Established "crd/$crd" --timeout 30s >/dev/null
+  fi
+done
 kubectl create namespace "$ns" >/dev/null
 kns apply -f - >/dev/null <<'YAML'
 apiVersion: batch/v1
@@ -272,13 +361,30 @@ check "list -o name and -o wide" \
 kns label deadlettertasks.deadletter.dev from-job from-cron team=data >/dev/null
 set_status from-cron '{"status":{"phase":"Succeeded"}}'
 annotation() { jsonpath "$1" '{.metadata.annotations.deadletter\.dev/retry-requested-at}'; }
-check "retry --all --dry-run: lists the dead-lettered task, annotates nothing" \
-  eval 'dl retry --all -l team=data --dry-run -n "$ns" >"$work/out" && grep -qx "would redrive: $ns/from-job" "$work/out" &&
-    ! grep -q from-cron "$work/out" && [[ -z "$(annotation from-job)$(annotation from-cron)" ]]'
-check "retry --all: annotates the dead-lettered task only" \
-  eval 'quietly dl retry --all -l team=data -n "$ns" --rate 50 && [[ -n "$(annotation from-job)" && -z "$(annotation from-cron)" ]]'
+# retry --all where the server has no DeadLetterRedrive kind: the plugin is told to create a kind the server lacks,
+# so real kubectl fails as it does against an older operator's CRDs, and the plugin falls back to its own loop.
+no_kind() { DEADLETTER_PLUGIN_REDRIVE_KIND=NoSuchRedriveKind dl "$@"; }
+check "retry --all without the redrive kind (kubectl's own error): says so; --dry-run lists the dead-lettered task, annotates nothing" \
+  eval 'no_kind retry --all -l team=data --dry-run -n "$ns" >"$work/out" 2>"$work/err" && grep -q "has no NoSuchRedriveKind kind" "$work/err" &&
+    grep -qx "would redrive: $ns/from-job" "$work/out" && ! grep -q from-cron "$work/out" && [[ -z "$(annotation from-job)$(annotation from-cron)" ]]'
+check "retry --all without the redrive kind: annotates the dead-lettered task only, from the shell" \
+  eval 'quietly no_kind retry --all -l team=data -n "$ns" --rate 50 && [[ -n "$(annotation from-job)" && -z "$(annotation from-cron)" ]]'
+redrives() { kns get deadletterredrives.deadletter.dev -o name | wc -l; }
+check "retry --all: creates a DeadLetterRedrive retry-all-* that the API server accepts, with the filters given (no operator here: nothing annotated)" \
+  eval 'before=$(annotation from-job) && dl retry --all -l "team in (data)" --reason RetriesExhausted --max 5 --rate 0.5 -n "$ns" >"$work/out" &&
+    name=$(sed -n "s|^deadletterredrive.deadletter.dev/\(retry-all-[a-z0-9]*\) created in namespace $ns\$|\1|p" "$work/out") && [[ -n "$name" ]] &&
+    kns get dlr "$name" -o json | jq -e ".spec == {selector: {matchExpressions: [{key: \"team\", operator: \"In\", values: [\"data\"]}]},
+      reasons: [\"RetriesExhausted\"], maxTasks: 5, ratePerSecond: 0.5}" >/dev/null && [[ "$(annotation from-job)" == "$before" ]]'
+check "retry --all: a redrive the CRD refuses (--after not before --before) fails with the API server's message; no fallback, nothing created" \
+  eval 'n=$(redrives) && ! dl retry --all --after 2026-12-02T00:00:00Z --before 2026-12-01T00:00:00Z -n "$ns" >/dev/null 2>"$work/err" &&
+    grep -q "deadLetteredAfter must be before deadLetteredBefore" "$work/err" && ! grep -q "one by one" "$work/err" && [[ "$(redrives)" == "$n" ]]'
+check "retry --all --wait with no operator acting: fails after --timeout and says so" \
+  eval 'start=$SECONDS; ! dl retry --all -l team=data -n "$ns" --wait --timeout 2s >/dev/null 2>"$work/err" && ((SECONDS - start < 10)) &&
+    grep -q "the operator has not acted on it" "$work/err" && grep -q "timed out after 2s" "$work/err"'
 check "retry: sets a new annotation value" \
   eval 'before=$(annotation from-job) && quietly dl redrive from-job -n "$ns" && after=$(annotation from-job) && [[ -n "$after" && "$after" != "$before" ]]'
+check "--context of a context that does not exist: retry --all fails and creates nothing" \
+  eval 'n=$(redrives) && ! dl retry --all -l team=data -n "$ns" --context no-such-context 2>/dev/null && [[ "$(redrives)" == "$n" ]]'
 check "--context of a context that does not exist: fails and changes nothing (retry, suspend, create)" \
   eval 'before=$(annotation from-job) && ! dl retry from-job -n "$ns" --context no-such-context 2>/dev/null &&
     ! dl suspend from-job --context=no-such-context -n "$ns" 2>/dev/null && ! dl create x --from=cronjob/nightly -n "$ns" --context no-such-context 2>/dev/null &&
@@ -310,6 +416,90 @@ check "completion through kubectl: task names of the namespace given with -n" \
   eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter history -n "$ns" "" 2>/dev/null | grep -x >/dev/null from-job'
 check "completion through kubectl: --from=cronjob/ offers the CronJobs" \
   eval 'PATH="$plugin_dir:$PATH" kubectl __complete deadletter create t -n "$ns" --from cronjob/ 2>/dev/null | grep -x >/dev/null cronjob/nightly'
+
+# ---------------------------------------------------------------------------------------------------------
+# retry --all with the operator (the jar, built if missing) watching two namespaces of its own: tasks that fail
+# once are dead-lettered (maxAttempts 1); redriven, their second attempt succeeds (KWOK-simulated pods).
+
+r1=$ns-r1 r2=$ns-r2
+start_operator() {
+  local jar="$repo/target/deadletter-operator.jar"
+  if [[ ! -f "$jar" || ! -d "$repo/target/lib" ]]; then
+    (cd "$repo" && mvn -B -q -ntp package -Dmaven.test.skip=true) >"$work/mvn.log" 2>&1 ||
+      { sed 's/^/  /' "$work/mvn.log" >&2; return 1; }
+  fi
+  # A copy, so that a concurrent `mvn package` cannot change the classes under the running JVM.
+  mkdir -p "$work/app" && cp "$jar" "$work/app/" && cp -r "$repo/target/lib" "$work/app/" || return 1
+  (cd "$work" && WATCH_NAMESPACES="$r1,$r2" HTTP_PORT=0 HOSTNAME=plugin-tests \
+    exec java -Xmx256m -jar app/deadletter-operator.jar >"$work/operator.log" 2>&1) &
+  operator_pid=$!
+}
+dead_lettering_tasks() { # NAMESPACE NAME...
+  local namespace=$1 name; shift
+  for name in "$@"; do
+    cat <<YAML
+---
+apiVersion: deadletter.dev/v1alpha1
+kind: DeadLetterTask
+metadata: {name: $name, labels: {plugin-run: $ns}}
+spec:
+  retryPolicy: {maxAttempts: 1}
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          annotations: {sim.deadletter.dev/exit-codes: "1,0", sim.deadletter.dev/duration: 300ms}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: example.invalid/never-pulled}]
+YAML
+  done | kubectl apply -n "$namespace" -f - >/dev/null
+}
+phases_become() { # NAMESPACE PHASE: every task of this run there reaches PHASE within 90 s
+  kubectl wait -n "$1" dlt -l "plugin-run=$ns" --for=jsonpath='{.status.phase}'="$2" --timeout 90s >/dev/null ||
+    fail_with "$1: $(kubectl get dlt -n "$1" -l "plugin-run=$ns" --no-headers 2>&1 | tr '\n' ';')"
+}
+tokens() { # NAMESPACE: the retry annotations of this run's tasks there, one line each
+  kubectl get dlt -n "$1" -l "plugin-run=$ns" -o jsonpath='{range .items[*]}{.metadata.annotations.deadletter\.dev/retry-requested-at}{"\n"}{end}'
+}
+redrive_token() { # NAMESPACE/NAME: the token that redrive writes
+  echo "redrive-$(kubectl get dlr "${1#*/}" -n "${1%%/*}" -o jsonpath='{.metadata.uid}')"
+}
+created() { sed -n 's|^deadletterredrive.deadletter.dev/\(retry-all-[a-z0-9]*\) created in namespace \(.*\)$|\2/\1|p' "$work/out"; }
+
+failed_before=$failed
+if command -v java >/dev/null; then
+  check "the operator runs; 3 tasks in one namespace and 2 in another are dead-lettered" \
+    eval 'kubectl create namespace "$r1" >/dev/null && kubectl create namespace "$r2" >/dev/null && start_operator &&
+      dead_lettering_tasks "$r1" a1 a2 a3 && dead_lettering_tasks "$r2" b1 b2 && phases_become "$r1" DeadLettered && phases_become "$r2" DeadLettered'
+else
+  skipped=$((skipped + 1)); echo "skip retry --all with the operator: no java"
+fi
+if [[ -n "$operator_pid" ]] && ((failed == failed_before)); then
+  check "retry --all -A --dry-run: a dry-run redrive in each of the two namespaces, each with its count; no task annotated" \
+    eval 'dl retry --all -A -l "plugin-run=$ns" --dry-run >"$work/out" 2>&1 &&
+      grep -Eqx "$r1/retry-all-[a-z0-9]+: dry run: 3 task\(s\) would be redriven \(no task changed\)" "$work/out" &&
+      grep -Eqx "$r2/retry-all-[a-z0-9]+: dry run: 2 task\(s\) would be redriven \(no task changed\)" "$work/out" &&
+      [[ "$(created | wc -l)" == 2 && -z "$(tokens "$r1")$(tokens "$r2")" ]] || fail_with "$(cat "$work/out")"'
+  check "retry --all --reason that no task has, --dry-run: 0 task(s) would be redriven" \
+    eval 'dl retry --all -l "plugin-run=$ns" --reason PoisonDetected -n "$r1" --dry-run >"$work/out" 2>&1 &&
+      grep -q ": dry run: 0 task(s) would be redriven" "$work/out" || fail_with "$(cat "$work/out")"'
+  check "retry --all --wait --rate 0.5: progress lines as the counts change, Complete; each task has the redrive's token and succeeds" \
+    eval 'dl retry --all -l "plugin-run=$ns" -n "$r1" --rate 0.5 --wait --timeout 60s >"$work/out" 2>&1 &&
+      ref=$(created) && [[ "$ref" == "$r1"/retry-all-* ]] &&
+      grep "matched" "$work/out" >"$work/progress" && (($(wc -l <"$work/progress") >= 2)) && [[ -z "$(uniq -d "$work/progress")" ]] &&
+      [[ "$(tail -1 "$work/out")" == "$ref: Complete: redrove 3 of 3 task(s)" ]] &&
+      [[ "$(tokens "$r1" | sort -u)" == "$(redrive_token "$ref")" ]] && phases_become "$r1" Succeeded || fail_with "$(cat "$work/out")"'
+  check "retry --all -A --wait: only the namespace still holding dead-lettered tasks gets a redrive; it completes, they succeed" \
+    eval 'n1=$(kubectl get dlr -n "$r1" -o name | wc -l) && dl retry --all -A -l "plugin-run=$ns" --wait --timeout 60s >"$work/out" 2>&1 &&
+      ref=$(created) && [[ "$ref" == "$r2"/retry-all-* ]] && [[ "$(kubectl get dlr -n "$r1" -o name | wc -l)" == "$n1" ]] &&
+      grep -qx "$ref: Complete: redrove 2 of 2 task(s)" "$work/out" &&
+      [[ "$(tokens "$r2" | sort -u)" == "$(redrive_token "$ref")" ]] && phases_become "$r2" Succeeded || fail_with "$(cat "$work/out")"'
+  check "retry --all -A when no namespace has dead-lettered tasks of the selector: no redrive, exit 0" \
+    eval 'dl retry --all -A -l "plugin-run=$ns" >"$work/out" 2>&1 && grep -q "no redrive created" "$work/out" && [[ -z "$(created)" ]]'
+fi
+if ((failed > failed_before)) && [[ -s "$work/operator.log" ]]; then echo "  --- the operator's log, last 40 lines ---"; tail -40 "$work/operator.log" | sed 's/^/  /'; fi
+stop_operator
 
 echo "plugin: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
