@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deadletter.api.v1alpha1.DeadLetterRedrive;
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.api.v1alpha1.RetryBudget;
 import dev.deadletter.testing.LocalNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -23,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What the CRD's schema and CEL rules reject at admission, against a real API server
- * (kube-api-test). Each file under src/test/resources/invalid-tasks/ and invalid-redrives/ starts
- * with "# expect: " and the error text it must get.
+ * (kube-api-test). Each file under src/test/resources/invalid-tasks/, invalid-redrives/ and
+ * invalid-budgets/ starts with "# expect: " and the error text it must get.
  */
 @EnableKubeAPIServer(kubeAPIVersion = "1.37.2")
 class AdmissionIT {
@@ -40,6 +41,10 @@ class AdmissionIT {
 
   static Stream<Path> invalidRedrives() throws IOException {
     return Files.list(Path.of("src/test/resources/invalid-redrives")).sorted();
+  }
+
+  static Stream<Path> invalidBudgets() throws IOException {
+    return Files.list(Path.of("src/test/resources/invalid-budgets")).sorted();
   }
 
   static Stream<Path> examples() throws IOException {
@@ -84,6 +89,52 @@ class AdmissionIT {
                 .getItems())
         .as("nothing was stored")
         .isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidBudgets")
+  void invalidBudgetIsRejectedWithFieldMessage(Path file) throws IOException {
+    String yaml = Files.readString(file);
+    String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
+
+    assertThatThrownBy(
+            () -> client.load(Files.newInputStream(file)).inNamespace(namespace.name()).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expected);
+    assertThat(client.resources(RetryBudget.class).inNamespace(namespace.name()).list().getItems())
+        .as("nothing was stored")
+        .isEmpty();
+  }
+
+  @Test
+  void anEmptyBudgetGetsItsDefaultsFromTheApiServer() {
+    RetryBudget budget =
+        client
+            .resource(
+                Serialization.unmarshal(
+                    """
+                    apiVersion: deadletter.dev/v1alpha1
+                    kind: RetryBudget
+                    metadata: {name: defaults}
+                    spec:
+                      circuitBreaker: {keyLabel: dependency}
+                    """,
+                    RetryBudget.class))
+            .inNamespace(namespace.name())
+            .create();
+    try {
+      assertThat(budget.getSpec().getWindow()).isEqualTo("1m");
+      assertThat(budget.getSpec().getPercent()).isEqualTo(20);
+      assertThat(budget.getSpec().getMinRetriesPerMinute()).isEqualTo(10);
+      assertThat(budget.getSpec().getMaxConcurrentRetries()).isNull();
+      assertThat(budget.getSpec().getCircuitBreaker().getFailureRate()).isEqualTo(50);
+      assertThat(budget.getSpec().getCircuitBreaker().getMinAttempts()).isEqualTo(10);
+      assertThat(budget.getSpec().getCircuitBreaker().getOpenFor()).isEqualTo("30s");
+      assertThat(budget.getSpec().getCircuitBreaker().getHalfOpenProbes()).isEqualTo(1);
+    } finally {
+      client.resource(budget).delete();
+    }
   }
 
   @Test
