@@ -306,9 +306,9 @@ packaged() {
     tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadlettertasks.deadletter.dev-v1.yml' >/dev/null &&
     tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/deadletterredrives.deadletter.dev-v1.yml' >/dev/null &&
     tar -tzf "$work/deadletter-operator-0.1.0.tgz" | grep 'deadletter-operator/files/retrybudgets.deadletter.dev-v1.yml' >/dev/null &&
-    test "$(helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep -c 'kind: CustomResourceDefinition')" = 2
+    test "$(helm template "$release" "$work/deadletter-operator-0.1.0.tgz" | grep -c 'kind: CustomResourceDefinition')" = 3
 }
-check "helm package carries both CRDs and renders them" packaged
+check "helm package carries the three CRDs and renders them" packaged
 
 # Chart metadata as Artifact Hub reads it, and the Kubernetes version helm renders for.
 meta() { yq -r "$1" "$chart/Chart.yaml"; }
@@ -473,6 +473,19 @@ check "may read redrives and patch their status, nothing else on them" bash -c "
   can watch deadletterredrives.deadletter.dev -n $ns_a && can patch deadletterredrives.deadletter.dev --subresource=status -n $ns_a &&
   cannot create deadletterredrives.deadletter.dev -n $ns_a && cannot patch deadletterredrives.deadletter.dev -n $ns_a &&
   cannot list deadletterredrives.deadletter.dev -n $ns_other"
+check "may read retry budgets and patch their status, nothing else on them" bash -c "$(declare -f can cannot); sa_user=$sa_user
+  can watch retrybudgets.deadletter.dev -n $ns_a && can patch retrybudgets.deadletter.dev --subresource=status -n $ns_a &&
+  cannot create retrybudgets.deadletter.dev -n $ns_a && cannot patch retrybudgets.deadletter.dev -n $ns_a &&
+  cannot delete retrybudgets.deadletter.dev -n $ns_a && cannot list retrybudgets.deadletter.dev -n $ns_other"
+# People: the chart's roles are aggregated into the built-in edit and view ClusterRoles.
+check "a namespace editor (built-in edit) may manage retry budgets; a viewer (view) may only read them" bash -c "
+  kubectl create rolebinding budget-editor -n $ns_b --clusterrole=edit --user=budget-editor >/dev/null &&
+  kubectl create rolebinding budget-viewer -n $ns_b --clusterrole=view --user=budget-viewer >/dev/null &&
+  for i in \$(seq 1 20); do kubectl auth can-i create retrybudgets.deadletter.dev -n $ns_b --as=budget-editor >/dev/null 2>&1 && break; sleep 0.5; done &&
+  kubectl auth can-i delete retrybudgets.deadletter.dev -n $ns_b --as=budget-editor >/dev/null &&
+  kubectl auth can-i list retrybudgets.deadletter.dev -n $ns_b --as=budget-viewer >/dev/null &&
+  ! kubectl auth can-i create retrybudgets.deadletter.dev -n $ns_b --as=budget-viewer >/dev/null 2>&1 &&
+  ! kubectl auth can-i patch retrybudgets.deadletter.dev --subresource=status -n $ns_b --as=budget-editor >/dev/null 2>&1"
 check "cannot update jobs (patch only marks captured Jobs)" cannot update jobs.batch -n "$ns_a"
 check "cannot create core events" cannot create events -n "$ns_a"
 check "cannot delete pods or exec into them" bash -c "$(declare -f can cannot); sa_user=$sa_user
