@@ -48,6 +48,9 @@ public final class RetryBudgetLedger {
 
   private record Held(String budget, Instant recheckAt) {}
 
+  /** The retry asking: its task's labels, the rule its last failure matched, its number. */
+  private record Asking(Map<String, String> labels, String lastFailedRule, int attempt) {}
+
   /** Where the tasks of a namespace are read from: the task controller's cache. */
   public void readTasksFrom(Function<String, Stream<DeadLetterTask>> tasksOfNamespace) {
     this.tasks = tasksOfNamespace;
@@ -78,7 +81,7 @@ public final class RetryBudgetLedger {
       EffectiveBudget b = parsed.get();
       List<AttemptFact> attempts = attempts(b, task.getMetadata().getNamespace(), now);
       Optional<BudgetHold> hold =
-          holdFor(budget, b, attempts, labels, lastFailedRule, attempt, now);
+          holdFor(budget, b, attempts, new Asking(labels, lastFailedRule, attempt), now);
       if (hold.isPresent()) {
         held.put(taskKey, new Held(b.key(), hold.get().recheckAt()));
         return hold;
@@ -159,25 +162,15 @@ public final class RetryBudgetLedger {
     return tasksBound;
   }
 
-  /** A deleted budget: its circuits go with it. */
-  public synchronized void forget(RetryBudget budget) {
-    circuits.remove(uid(budget));
-    transitions.remove(uid(budget));
-    String key = budget.getMetadata().getNamespace() + "/" + budget.getMetadata().getName();
-    held.values().removeIf(h -> h.budget().equals(key));
-  }
-
   /** The circuit first (its reason says more), then the window, then the retries running. */
   private Optional<BudgetHold> holdFor(
       RetryBudget budget,
       EffectiveBudget b,
       List<AttemptFact> attempts,
-      Map<String, String> labels,
-      String lastFailedRule,
-      int attempt,
+      Asking asking,
       Instant now) {
-    Optional<BudgetHold> circuit =
-        circuitHold(budget, b, attempts, labels, lastFailedRule, attempt, now);
+    Optional<BudgetHold> circuit = circuitHold(budget, b, attempts, asking, now);
+    int attempt = asking.attempt();
     if (circuit.isPresent()) {
       return circuit;
     }
@@ -210,15 +203,13 @@ public final class RetryBudgetLedger {
       RetryBudget budget,
       EffectiveBudget b,
       List<AttemptFact> attempts,
-      Map<String, String> labels,
-      String lastFailedRule,
-      int attempt,
+      Asking asking,
       Instant now) {
     if (b.circuitBreaker().isEmpty()) {
       return Optional.empty();
     }
     CircuitBreaker breaker = new CircuitBreaker(b.circuitBreaker().get());
-    Optional<String> key = breaker.keyOfNextRetry(labels, lastFailedRule);
+    Optional<String> key = breaker.keyOfNextRetry(asking.labels(), asking.lastFailedRule());
     if (key.isEmpty()) {
       return Optional.empty();
     }
@@ -230,7 +221,7 @@ public final class RetryBudgetLedger {
     Instant until = Timestamps.parse(state.getUntil());
     return Optional.of(
         new BudgetHold(
-            attempt,
+            asking.attempt(),
             BudgetHold.CIRCUIT_OPEN,
             b.name(),
             open

@@ -162,9 +162,7 @@ class BulkRedriveE2E {
   // --- fixtures ---
 
   static OperatorProcess operator(String name) throws Exception {
-    OperatorProcess operator = OperatorProcess.start(name, Map.of("WATCH_NAMESPACES", ns));
-    await().atMost(Duration.ofSeconds(60)).until(() -> operator.status("/readyz") == 200);
-    return operator;
+    return OperatorProcess.startReady(name, Map.of("WATCH_NAMESPACES", ns));
   }
 
   /** Tasks labelled batch=BATCH whose one attempt exits 1: dead-lettered after it. */

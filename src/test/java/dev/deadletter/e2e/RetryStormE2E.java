@@ -256,14 +256,8 @@ class RetryStormE2E {
         .orElse(CircuitStatus.State.Closed); // a closed circuit with nothing to remember is dropped
   }
 
-  static OperatorProcess operator(String name) {
-    try {
-      OperatorProcess operator = OperatorProcess.start(name, Map.of("WATCH_NAMESPACES", ns));
-      await().atMost(Duration.ofSeconds(60)).until(() -> operator.status("/readyz") == 200);
-      return operator;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the operator " + name, e);
-    }
+  static OperatorProcess operator(String name) throws IOException {
+    return OperatorProcess.startReady(name, Map.of("WATCH_NAMESPACES", ns));
   }
 
   // --- the tasks ---

@@ -13,13 +13,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -35,16 +38,22 @@ class AdmissionIT {
   @RegisterExtension
   static final LocalNamespace namespace = LocalNamespace.of("it-admission").on(() -> client);
 
-  static Stream<Path> invalidTasks() throws IOException {
-    return Files.list(Path.of("src/test/resources/invalid-tasks")).sorted();
-  }
-
-  static Stream<Path> invalidRedrives() throws IOException {
-    return Files.list(Path.of("src/test/resources/invalid-redrives")).sorted();
-  }
-
-  static Stream<Path> invalidBudgets() throws IOException {
-    return Files.list(Path.of("src/test/resources/invalid-budgets")).sorted();
+  /** Each invalid resource, with the kind that must not be stored. */
+  static Stream<Arguments> invalidResources() throws IOException {
+    return Stream.of(
+            Map.entry("invalid-tasks", DeadLetterTask.class),
+            Map.entry("invalid-redrives", DeadLetterRedrive.class),
+            Map.entry("invalid-budgets", RetryBudget.class))
+        .flatMap(
+            dir -> {
+              try {
+                return Files.list(Path.of("src/test/resources", dir.getKey()))
+                    .sorted()
+                    .map(file -> Arguments.of(file, dir.getValue()));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
   }
 
   static Stream<Path> examples() throws IOException {
@@ -52,8 +61,9 @@ class AdmissionIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("invalidTasks")
-  void invalidTaskIsRejectedWithFieldMessage(Path file) throws IOException {
+  @MethodSource("invalidResources")
+  void invalidResourceIsRejectedWithFieldMessage(Path file, Class<? extends HasMetadata> kind)
+      throws IOException {
     String yaml = Files.readString(file);
     String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
 
@@ -64,45 +74,7 @@ class AdmissionIT {
         .hasMessageContaining(expected)
         .as("a duration's error says what to write, not the regular expression that checks it")
         .hasMessageNotContaining("(ns|us|ms|s|m|h)");
-    assertThat(
-            client.resources(DeadLetterTask.class).inNamespace(namespace.name()).list().getItems())
-        .as("nothing was stored")
-        .isEmpty();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("invalidRedrives")
-  void invalidRedriveIsRejectedWithFieldMessage(Path file) throws IOException {
-    String yaml = Files.readString(file);
-    String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
-
-    assertThatThrownBy(
-            () -> client.load(Files.newInputStream(file)).inNamespace(namespace.name()).create())
-        .isInstanceOf(KubernetesClientException.class)
-        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
-        .hasMessageContaining(expected);
-    assertThat(
-            client
-                .resources(DeadLetterRedrive.class)
-                .inNamespace(namespace.name())
-                .list()
-                .getItems())
-        .as("nothing was stored")
-        .isEmpty();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("invalidBudgets")
-  void invalidBudgetIsRejectedWithFieldMessage(Path file) throws IOException {
-    String yaml = Files.readString(file);
-    String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
-
-    assertThatThrownBy(
-            () -> client.load(Files.newInputStream(file)).inNamespace(namespace.name()).create())
-        .isInstanceOf(KubernetesClientException.class)
-        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
-        .hasMessageContaining(expected);
-    assertThat(client.resources(RetryBudget.class).inNamespace(namespace.name()).list().getItems())
+    assertThat(client.resources(kind).inNamespace(namespace.name()).list().getItems())
         .as("nothing was stored")
         .isEmpty();
   }

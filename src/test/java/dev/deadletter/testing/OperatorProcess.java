@@ -55,6 +55,16 @@ public final class OperatorProcess implements AutoCloseable {
     return new OperatorProcess(builder.start(), log, port);
   }
 
+  /** {@link #start}, then waits until it answers /readyz with 200 (its caches are filled). */
+  public static OperatorProcess startReady(String name, Map<String, String> env)
+      throws IOException {
+    OperatorProcess operator = start(name, env);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> operator.status("/readyz") == 200);
+    return operator;
+  }
+
   public String get(String path) throws IOException, InterruptedException {
     return http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
