@@ -1,5 +1,5 @@
 /**
- * The DeadLetterTask custom resource, group {@code deadletter.dev}, version {@code v1alpha1}: the
- * model only.
+ * The custom resources of group {@code deadletter.dev}, version {@code v1alpha1} (DeadLetterTask,
+ * DeadLetterRedrive, RetryBudget): the model only.
  */
 package dev.deadletter.api.v1alpha1;
