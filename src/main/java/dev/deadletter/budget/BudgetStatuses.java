@@ -78,12 +78,8 @@ public final class BudgetStatuses {
                       new TaskEvent(
                           true,
                           TaskEvent.CIRCUIT_OPENED,
-                          "circuit %s opened until %s: %s of %s attempts failed"
-                              .formatted(
-                                  c.getKey(),
-                                  c.getUntil(),
-                                  orUnknown(c.getFailures()),
-                                  orUnknown(c.getAttempts())));
+                          "circuit %s opened until %s: %s"
+                              .formatted(c.getKey(), c.getUntil(), whyOpened(c)));
                   case HalfOpen ->
                       new TaskEvent(
                           false,
@@ -98,8 +94,11 @@ public final class BudgetStatuses {
         .collect(Collectors.toList());
   }
 
-  private static String orUnknown(Integer n) {
-    return n == null ? "?" : n.toString();
+  /** A circuit opened on its failure rate has its counts; one reopened by a probe has none. */
+  private static String whyOpened(CircuitStatus c) {
+    return c.getAttempts() == null
+        ? "a half-open probe failed"
+        : "%d of %d attempts failed".formatted(c.getFailures(), c.getAttempts());
   }
 
   private static long generation(RetryBudget budget) {

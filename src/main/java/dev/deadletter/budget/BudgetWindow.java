@@ -29,7 +29,9 @@ public record BudgetWindow(
     int running = 0;
     List<Instant> retryStarts =
         attempts.stream()
-            .filter(a -> a.retry() && a.startedIn(retriesFrom, now))
+            // No upper bound: a retry another pass started after this caller read its clock is
+            // spent all the same.
+            .filter(a -> a.retry() && (a.start() == null || a.start().isAfter(retriesFrom)))
             .map(a -> a.start() == null ? now : a.start())
             .sorted()
             .toList();

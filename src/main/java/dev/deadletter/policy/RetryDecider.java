@@ -478,7 +478,7 @@ public final class RetryDecider {
 
     /**
      * A retry budget holds the retry after {@code last} back: the task waits, spends nothing, and
-     * the wait is recorded so that maxRetryDuration leaves it out. One Event per budget and cause.
+     * the wait is recorded so that maxRetryDuration leaves it out. One Event per budget waited for.
      */
     private Action heldByBudget(AttemptRecord last, BudgetHold hold) {
       if (round().getBudgetWaitSince() == null) {
@@ -494,8 +494,8 @@ public final class RetryDecider {
               .formatted(
                   last.getAttempt(), budgetSpent(), describe(last), waitsFor, hold.detail()));
       waitingReason = hold.reason();
-      if (previous.getMessage() == null
-          || !previous.getMessage().endsWith(waitsFor + ": " + hold.detail())) {
+      // One Event per budget waited for, not one per change of its cause (spent, then open...).
+      if (previous.getMessage() == null || !previous.getMessage().contains(waitsFor + ":")) {
         events.add(TaskEvent.normal(hold.reason(), status.getMessage()).aboutJob(last.getJob()));
       }
       return new WaitUntil(hold.recheckAt());

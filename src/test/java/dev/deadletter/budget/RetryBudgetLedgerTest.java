@@ -105,6 +105,23 @@ class RetryBudgetLedgerTest {
   }
 
   @Test
+  void aPassWhoseClockWasReadBeforeAnotherPassCreatedItsJobStillCountsThatRetry() {
+    Instant now = T0.plusSeconds(30);
+    Map<String, DeadLetterTask> tasks = failedOnce(2, now);
+    RetryBudgetLedger ledger = ledger(tasks);
+    List<RetryBudget> budgets = List.of(budget("1m", 0, 1)); // one retry a minute
+    DeadLetterTask a = tasks.get("t0");
+    DeadLetterTask b = tasks.get("t1");
+
+    assertThat(ledger.admit(a, 2, job(a, 2), budgets, now)).isEmpty();
+    ledger.created(job(a, 2), now.plusMillis(300)); // re-timed to after its create
+
+    assertThat(ledger.admit(b, 2, job(b, 2), budgets, now.plusMillis(100)))
+        .as("b read the clock before a's create returned: a's token is spent all the same")
+        .isPresent();
+  }
+
+  @Test
   void aTokenWhoseJobWasNotCreatedGoesBack() {
     Instant now = T0.plusSeconds(30);
     Map<String, DeadLetterTask> tasks = failedOnce(2, now);
