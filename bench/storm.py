@@ -17,8 +17,10 @@ objectRef.name included, with microsecond stageTimestamps) and writes into --out
   sliding.csv        every 5 s: first attempts and retries created in the preceding 60 s
   timeline.csv       every --poll s: task phases, condition reasons of BackingOff tasks, load average
   budget-*.json      the RetryBudget (spec and status) at the start, every poll (jsonl) and at the end
+  events-retrybudget.json  the budget's Events (circuit transitions), kept before the namespace goes
   summary.json       totals: attempts, retries, peak retries per minute (binned and sliding), duplicates,
-                     dead-lettered tasks, durations, CPU per process, attempts per task
+                     dead-lettered tasks, durations, CPU per process, attempts per task; with a budget also
+                     budget_check (each retry's 60 s window against the allowance) and circuits (open spells)
   operator-1.log, gc-1.log, metrics-end.txt
 """
 import argparse
@@ -136,8 +138,15 @@ def run(a):
             json.dump(budget_rows, f, indent=1)
         summary["budgets"] = [b.get("spec") for b in budget_rows]
 
+    op_env = list(a.operator_env or [])
+    if a.budget:
+        # bench.Operator runs a shard (TASK_LABEL_SELECTOR = the run label), and a shard writes no RetryBudget
+        # status and no circuit Events (OperatorFactory.reportsBudgets). The namespace is the run's own, so
+        # the selector filters nothing here: unset it to see the budget's counts and circuits.
+        op_env.insert(0, "TASK_LABEL_SELECTOR=")
+    summary["operator_env"] = op_env
     op_args = SimpleNamespace(xmx=a.xmx, http_port=a.http_port, kubeconfig=a.kubeconfig, run_id=run_id, jar=a.jar,
-                              operator_env=a.operator_env or [])
+                              operator_env=op_env)
     op = bench.Operator(op_args, [NS], a.out)
     sampler = None
     stop = threading.Event()
@@ -197,6 +206,14 @@ def run(a):
         if a.budget:
             with open(os.path.join(a.out, "budget-end.json"), "w") as f:
                 json.dump(kube.list(BUDGET_PATH), f, indent=1)
+        # The Events go with the namespace: keep the budget's (circuit transitions) and count the rest.
+        events = kube.list(f"/apis/events.k8s.io/v1/namespaces/{NS}/events")
+        budget_events = sorted((e for e in events if (e.get("regarding") or {}).get("kind") == "RetryBudget"),
+                               key=lambda e: e.get("eventTime") or e["metadata"]["creationTimestamp"])
+        with open(os.path.join(a.out, "events-retrybudget.json"), "w") as f:
+            json.dump(budget_events, f, indent=1)
+        summary["events_by_kind_reason"] = dict(sorted(Counter(
+            f"{(e.get('regarding') or {}).get('kind')}/{e.get('reason')}" for e in events).items()))
         try:
             with open(os.path.join(a.out, "metrics-end.txt"), "w") as f:
                 f.write(op.metrics())
@@ -250,6 +267,9 @@ def run(a):
     # Exact sliding maximum: the window ending at each retry.
     peak_sliding = max((sum(1 for y in ret_t if x - 60 < y <= x) for x in ret_t), default=0)
     bench.write_csv(os.path.join(a.out, "timeline.csv"), timeline)
+    if a.budget:
+        summary["budget_check"] = [allowance_check(b, ret_t, first_t) for b in summary.get("budgets") or []]
+        summary["circuits"] = circuit_intervals(a.out, t0, summary["end_s"])
     succeeded_at = [x for x in (bench.parse_ts(next((c.get("lastTransitionTime") for c in
                                                      (t.get("status") or {}).get("conditions") or []
                                                      if c.get("type") == "Ready" and c.get("status") == "True"), None))
@@ -287,12 +307,82 @@ def run(a):
         f"{len(created)} attempt Jobs ({len(first_t)} first, {len(ret_t)} retries), peak retries/min "
         f"{summary['peak_retries_per_minute_binned']} (binned), {peak_sliding} (sliding 60 s); "
         f"duplicates {summary['duplicate_creates']}, 409s {summary['create_conflicts_409']}; source {source}")
+    for c in summary.get("budget_check") or []:
+        log(f"budget: peak {c['peak_retries_in_window']} retries in {c['window_s']:.0f} s, allowance there "
+            f"{c['allowed_at_peak']}; {c['retries_whose_window_exceeds_allowance']} windows over the allowance")
+    if summary.get("circuits"):
+        c = summary["circuits"]
+        log(f"circuit: opened {c['times_opened']} times, open {c['open_s']} s, half-open {c['half_open_s']} s, "
+            f"last closed at t+{c['last_closed_s']}s")
     if not a.keep:
         try:
             kube.request("DELETE", f"/api/v1/namespaces/{NS}", ok=(200, 202))
         except RuntimeError as e:
             log(f"namespace delete: {e}")
     return 0 if summary["converged"] and not dead and not dups else 1
+
+
+def allowance_check(spec, ret_t, first_t):
+    """Every retry's window from the audit log, against the budget's allowance over the same window.
+
+    The window ending at each retry create x is (x - window, x]; the allowance there is
+    max(ceil(minRetriesPerMinute x window / 1m), floor(percent % of the first attempts created in it)), as
+    EffectiveBudget.allowedRetries computes it. (The engine counts from the Jobs' creationTimestamps, whole
+    seconds, over window + 1 s, so it is stricter than this view by up to a second of retries.)"""
+    import math
+    w = seconds(spec.get("window") or "1m")
+    floor = math.ceil((spec.get("minRetriesPerMinute") if spec.get("minRetriesPerMinute") is not None else 10)
+                      * w / 60)
+    pct = spec.get("percent") if spec.get("percent") is not None else 20
+    worst = {"count": 0, "allowed": 0, "t": None}
+    over = 0
+    excess = None
+    for x in ret_t:
+        count = sum(1 for y in ret_t if x - w < y <= x)
+        allowed = max(floor, pct * sum(1 for y in first_t if x - w < y <= x) // 100)
+        if count > allowed:
+            over += 1
+        if excess is None or count - allowed > excess:
+            excess = count - allowed
+        if count > worst["count"]:
+            worst = {"count": count, "allowed": allowed, "t": round(x, 3)}
+    return {"window_s": w, "peak_retries_in_window": worst["count"], "allowed_at_peak": worst["allowed"],
+            "peak_window_ends_s": worst["t"], "max_excess_over_allowance": excess,
+            "retries_whose_window_exceeds_allowance": over}
+
+
+def circuit_intervals(out, t0, end_s):
+    """Open (and half-open) spells of each circuit, from the RetryBudget's Events (CircuitOpened,
+    CircuitHalfOpen, CircuitClosed; microsecond eventTime), in s since the tasks were created."""
+    path = os.path.join(out, "events-retrybudget.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        events = json.load(f)
+    state_of = {"CircuitOpened": "Open", "CircuitHalfOpen": "HalfOpen", "CircuitClosed": "Closed"}
+    trans = []
+    for e in events:
+        if e.get("reason") in state_of:
+            t = bench.parse_ts(e.get("eventTime") or e["metadata"]["creationTimestamp"])
+            trans.append({"t": round(t - t0, 3), "state": state_of[e["reason"]], "note": e.get("note")})
+    trans.sort(key=lambda r: r["t"])
+    spells, cur = [], None
+    for r in trans:
+        if cur and cur["state"] != "Closed":
+            spells.append({"state": cur["state"], "from_s": cur["t"], "to_s": r["t"],
+                           "length_s": round(r["t"] - cur["t"], 3)})
+        cur = r
+    if cur and cur["state"] != "Closed":
+        spells.append({"state": cur["state"], "from_s": cur["t"], "to_s": None, "length_s": None})
+    closed = [s for s in spells if s["length_s"] is not None]
+    first_open = next((r["t"] for r in trans if r["state"] == "Open"), None)
+    last_close = next((r["t"] for r in reversed(trans) if r["state"] == "Closed"), None)
+    return {"transitions": trans, "spells": spells,
+            "open_s": round(sum(s["length_s"] for s in closed if s["state"] == "Open"), 3),
+            "half_open_s": round(sum(s["length_s"] for s in closed if s["state"] == "HalfOpen"), 3),
+            "times_opened": sum(1 for r in trans if r["state"] == "Open"),
+            "first_opened_s": first_open, "last_closed_s": last_close,
+            "not_closed_at_end": bool(spells and spells[-1]["to_s"] is None)}
 
 
 def seconds(d):
@@ -334,8 +424,12 @@ def plot(a):
     fig, ax = plt.subplots(figsize=(8, 4.2))
     width = 1 / len(cases)
     for i, (s, sl, pm) in enumerate(cases):
-        label = s.get("case") or ("with budget" if s.get("budget_file") else "without budget")
+        label = f"with budget ({s.get('case')})" if s.get("budget_file") else "without budget"
         color = f"C{i}"
+        spells = [sp for sp in (s.get("circuits") or {}).get("spells") or [] if sp["state"] == "Open"]
+        for k, sp in enumerate(spells):  # when the circuit held every retry
+            ax.axvspan(sp["from_s"] / 60, (sp["to_s"] if sp["to_s"] is not None else s["end_s"]) / 60,
+                       color=color, alpha=0.08, lw=0, label=f"{label}: circuit open" if k == 0 else None)
         ax.plot([int(r["t"]) / 60 for r in sl], [int(r["retries_last_60s"]) for r in sl], "-", color=color,
                 label=f"{label}: retries in the last 60 s")
         ax.bar([int(r["minute"]) + i * width for r in pm], [int(r["retries"]) for r in pm], width=width,
