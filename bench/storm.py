@@ -3,6 +3,7 @@
 
   storm.py run  --kubeconfig K --kubectl KC --jar J --out DIR [--tasks 300] [--outage 120] [--budget FILE] ...
   storm.py plot RESULTS_DIR PNG        (needs matplotlib: bench/.venv)
+  storm.py circuits CASE_DIR           recompute summary.json's circuits from the case's saved files
 
 `run` creates the namespace `storm` (deleting one left by an earlier run), applies the RetryBudget of --budget
 there if given, starts the operator jar watching only that namespace, creates N DeadLetterTasks labelled
@@ -269,7 +270,8 @@ def run(a):
     bench.write_csv(os.path.join(a.out, "timeline.csv"), timeline)
     if a.budget:
         summary["budget_check"] = [allowance_check(b, ret_t, first_t) for b in summary.get("budgets") or []]
-        summary["circuits"] = circuit_intervals(a.out, t0, summary["end_s"])
+        summary["circuits"] = circuit_intervals(a.out, t0, summary["end_s"], seconds(
+            ((summary.get("budgets") or [{}])[0].get("circuitBreaker") or {}).get("openFor") or "30s"))
     succeeded_at = [x for x in (bench.parse_ts(next((c.get("lastTransitionTime") for c in
                                                      (t.get("status") or {}).get("conditions") or []
                                                      if c.get("type") == "Ready" and c.get("status") == "True"), None))
@@ -310,10 +312,10 @@ def run(a):
     for c in summary.get("budget_check") or []:
         log(f"budget: peak {c['peak_retries_in_window']} retries in {c['window_s']:.0f} s, allowance there "
             f"{c['allowed_at_peak']}; {c['retries_whose_window_exceeds_allowance']} windows over the allowance")
-    if summary.get("circuits"):
-        c = summary["circuits"]
-        log(f"circuit: opened {c['times_opened']} times, open {c['open_s']} s, half-open {c['half_open_s']} s, "
-            f"last closed at t+{c['last_closed_s']}s")
+    for key, c in (summary.get("circuits") or {}).items():
+        if key != "events":
+            log(f"circuit {key}: opened {c['times_opened']} times at t+{c['first_opened_s']}s, open {c['open_s']} s, "
+                f"half-open {c['half_open_s']} s, closed at t+{c['closed_at_s']}s")
     if not a.keep:
         try:
             kube.request("DELETE", f"/api/v1/namespaces/{NS}", ok=(200, 202))
@@ -351,38 +353,80 @@ def allowance_check(spec, ret_t, first_t):
             "retries_whose_window_exceeds_allowance": over}
 
 
-def circuit_intervals(out, t0, end_s):
-    """Open (and half-open) spells of each circuit, from the RetryBudget's Events (CircuitOpened,
-    CircuitHalfOpen, CircuitClosed; microsecond eventTime), in s since the tasks were created."""
-    path = os.path.join(out, "events-retrybudget.json")
-    if not os.path.exists(path):
+def circuit_intervals(out, t0, end_s, open_for_s):
+    """Open and half-open spells of each circuit, in s since the tasks were created.
+
+    The transitions are taken from the circuits' own timestamps: an Open circuit's since and until (it turns
+    HalfOpen at until), a HalfOpen or Closed circuit's since, as the budget's status recorded them at every poll
+    (budget-timeline.jsonl, budget-end.json), and the until in each CircuitOpened Event's note (an Open spell
+    shorter than a poll). Not the Events' own times: the budget controller records them when it next reports,
+    which lagged the transitions by up to tens of seconds on this loaded machine ('events' keeps them)."""
+    import re
+    statuses = []
+    tl = os.path.join(out, "budget-timeline.jsonl")
+    if os.path.exists(tl):
+        with open(tl) as f:
+            statuses += [b for line in f for b in json.loads(line)["status"] if b]
+    end = os.path.join(out, "budget-end.json")
+    if os.path.exists(end):
+        with open(end) as f:
+            statuses += [b.get("status") for b in json.load(f) if b.get("status")]
+    evp = os.path.join(out, "events-retrybudget.json")
+    events = []
+    if os.path.exists(evp):
+        with open(evp) as f:
+            events = json.load(f)
+    if not statuses and not events:
         return None
-    with open(path) as f:
-        events = json.load(f)
-    state_of = {"CircuitOpened": "Open", "CircuitHalfOpen": "HalfOpen", "CircuitClosed": "Closed"}
-    trans = []
+    rel = lambda ts: round(bench.parse_ts(ts) - t0, 3)  # noqa: E731
+    trans = set()  # (key, t, state)
+    for st in statuses:
+        for c in st.get("circuits") or []:
+            if c.get("since"):
+                trans.add((c["key"], rel(c["since"]), c["state"]))
+            if c["state"] == "Open" and c.get("until"):
+                trans.add((c["key"], rel(c["until"]), "HalfOpen"))
+    ev_rows = []
     for e in events:
-        if e.get("reason") in state_of:
-            t = bench.parse_ts(e.get("eventTime") or e["metadata"]["creationTimestamp"])
-            trans.append({"t": round(t - t0, 3), "state": state_of[e["reason"]], "note": e.get("note")})
-    trans.sort(key=lambda r: r["t"])
-    spells, cur = [], None
-    for r in trans:
-        if cur and cur["state"] != "Closed":
-            spells.append({"state": cur["state"], "from_s": cur["t"], "to_s": r["t"],
-                           "length_s": round(r["t"] - cur["t"], 3)})
-        cur = r
-    if cur and cur["state"] != "Closed":
-        spells.append({"state": cur["state"], "from_s": cur["t"], "to_s": None, "length_s": None})
-    closed = [s for s in spells if s["length_s"] is not None]
-    first_open = next((r["t"] for r in trans if r["state"] == "Open"), None)
-    last_close = next((r["t"] for r in reversed(trans) if r["state"] == "Closed"), None)
-    return {"transitions": trans, "spells": spells,
-            "open_s": round(sum(s["length_s"] for s in closed if s["state"] == "Open"), 3),
-            "half_open_s": round(sum(s["length_s"] for s in closed if s["state"] == "HalfOpen"), 3),
-            "times_opened": sum(1 for r in trans if r["state"] == "Open"),
-            "first_opened_s": first_open, "last_closed_s": last_close,
-            "not_closed_at_end": bool(spells and spells[-1]["to_s"] is None)}
+        t = rel(e.get("eventTime") or e["metadata"]["creationTimestamp"])
+        note = e.get("note") or ""
+        ev_rows.append({"t": t, "reason": e.get("reason"), "note": note})
+        m = re.match(r"circuit (\S+) opened until (\S+?):", note)
+        if e.get("reason") == "CircuitOpened" and m:
+            until = rel(m.group(2))
+            trans.add((m.group(1), round(until - open_for_s, 3), "Open"))
+            trans.add((m.group(1), until, "HalfOpen"))
+    result = {"events": ev_rows}
+    for key in sorted({k for k, _, _ in trans}):
+        seq = []
+        for _, t, state in sorted(x for x in trans if x[0] == key):
+            if not seq or seq[-1]["state"] != state:
+                seq.append({"t": t, "state": state})
+        spells = []
+        for a_, b_ in zip(seq, seq[1:] + [None]):
+            if a_["state"] != "Closed":
+                spells.append({"state": a_["state"], "from_s": a_["t"], "to_s": b_ and b_["t"],
+                               "length_s": b_ and round(b_["t"] - a_["t"], 3)})
+        done = [x for x in spells if x["length_s"] is not None]
+        result[key] = {
+            "transitions": seq, "spells": spells,
+            "open_s": round(sum(x["length_s"] for x in done if x["state"] == "Open"), 3),
+            "half_open_s": round(sum(x["length_s"] for x in done if x["state"] == "HalfOpen"), 3),
+            "times_opened": sum(1 for x in seq if x["state"] == "Open"),
+            "first_opened_s": next((x["t"] for x in seq if x["state"] == "Open"), None),
+            "closed_at_s": seq[-1]["t"] if seq and seq[-1]["state"] == "Closed" else None}
+    return result
+
+
+def recompute_circuits(case_dir):
+    path = os.path.join(case_dir, "summary.json")
+    with open(path) as f:
+        s = json.load(f)
+    s["circuits"] = circuit_intervals(case_dir, s["t0"], s["end_s"], seconds(
+        ((s.get("budgets") or [{}])[0].get("circuitBreaker") or {}).get("openFor") or "30s"))
+    with open(path, "w") as f:
+        json.dump(s, f, indent=1, default=str)
+    print(json.dumps({k: v for k, v in s["circuits"].items() if k != "events"}, indent=1))
 
 
 def seconds(d):
@@ -426,7 +470,8 @@ def plot(a):
     for i, (s, sl, pm) in enumerate(cases):
         label = f"with budget ({s.get('case')})" if s.get("budget_file") else "without budget"
         color = f"C{i}"
-        spells = [sp for sp in (s.get("circuits") or {}).get("spells") or [] if sp["state"] == "Open"]
+        spells = [sp for k, c in (s.get("circuits") or {}).items() if k != "events"
+                  for sp in c["spells"] if sp["state"] == "Open"]
         for k, sp in enumerate(spells):  # when the circuit held every retry
             ax.axvspan(sp["from_s"] / 60, (sp["to_s"] if sp["to_s"] is not None else s["end_s"]) / 60,
                        color=color, alpha=0.08, lw=0, label=f"{label}: circuit open" if k == 0 else None)
@@ -480,12 +525,14 @@ def main():
     r.add_argument("--xmx", default="256m")
     r.add_argument("--operator-env", action="append", help="KEY=VALUE for the operator process")
     r.add_argument("--keep", action="store_true", help="leave the namespace and its tasks")
+    ci = sub.add_parser("circuits", help="recompute summary.json's circuits of a case from its saved files")
+    ci.add_argument("case_dir")
     pl = sub.add_parser("plot")
     pl.add_argument("results")
     pl.add_argument("png")
     a = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.exit(run(a) if a.cmd == "run" else plot(a))
+    sys.exit(run(a) if a.cmd == "run" else plot(a) if a.cmd == "plot" else recompute_circuits(a.case_dir))
 
 
 if __name__ == "__main__":
