@@ -391,7 +391,7 @@ def circuit_intervals(out, t0, end_s, open_for_s):
         t = rel(e.get("eventTime") or e["metadata"]["creationTimestamp"])
         note = e.get("note") or ""
         ev_rows.append({"t": t, "reason": e.get("reason"), "note": note})
-        m = re.match(r"circuit (\S+) opened until (\S+?):", note)
+        m = re.match(r"circuit (\S+) opened until (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)", note)
         if e.get("reason") == "CircuitOpened" and m:
             until = rel(m.group(2))
             trans.add((m.group(1), round(until - open_for_s, 3), "Open"))
