@@ -462,19 +462,22 @@ def plot(a):
         cases.append((s, sl, pm))
     if not cases:
         sys.exit(f"no */summary.json under {a.results}")
+    cases.sort(key=lambda c: (bool(c[0].get("budget_file")), c[0].get("case") or ""))  # without a budget first
+    n_budget = sum(1 for c in cases if c[0].get("budget_file"))
     def first_t(s):
         return s["_first_t"]
 
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(10, 4.2))
     width = 1 / len(cases)
     for i, (s, sl, pm) in enumerate(cases):
-        label = f"with budget ({s.get('case')})" if s.get("budget_file") else "without budget"
+        label = ("without budget" if not s.get("budget_file") else
+                 "with budget" + (f" ({s.get('case')})" if n_budget > 1 else ""))
         color = f"C{i}"
         spells = [sp for k, c in (s.get("circuits") or {}).items() if k != "events"
                   for sp in c["spells"] if sp["state"] == "Open"]
         for k, sp in enumerate(spells):  # when the circuit held every retry
             ax.axvspan(sp["from_s"] / 60, (sp["to_s"] if sp["to_s"] is not None else s["end_s"]) / 60,
-                       color=color, alpha=0.08, lw=0, label=f"{label}: circuit open" if k == 0 else None)
+                       color=color, alpha=0.18, lw=0, hatch="//", label=f"{label}: circuit open" if k == 0 else None)
         ax.plot([int(r["t"]) / 60 for r in sl], [int(r["retries_last_60s"]) for r in sl], "-", color=color,
                 label=f"{label}: retries in the last 60 s")
         ax.bar([int(r["minute"]) + i * width for r in pm], [int(r["retries"]) for r in pm], width=width,
@@ -495,7 +498,7 @@ def plot(a):
     ax.set_title(f"{s0['tasks']} tasks, dependency down for the first {s0['outage_s']} s "
                  f"(backoff {s0['task_policy']['initialDelay']}..{s0['task_policy']['maxDelay']})", fontsize=9)
     ax.grid(alpha=.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     fig.savefig(a.png, dpi=90)
     log(f"wrote {a.png} from {len(cases)} case(s)")
