@@ -6,7 +6,8 @@ Every number in the page is computed here from the raw files of these directorie
 the notes.md of each results directory, included verbatim. The page opens with bench/headline.md (the latest figure
 of each goal, from whichever run measured it last, written by hand). The main tables come from <run>; with --before
 (oldest first), the goals of each earlier run are computed with the same functions and put beside those of <run> in
-a before/after table, followed by the notes of each later run; the oldest run's notes close the page.
+a before/after table, followed by the notes of each later run; the oldest run's notes close the page. A "Retry
+storms" section after the headline sums up the cases of the newest bench/results/storm-*/ (bench/storm.sh).
 """
 import csv
 import glob
@@ -406,6 +407,71 @@ w("")
 if os.path.exists(HEADLINE):
     w(open(HEADLINE).read().strip())
     w("")
+
+
+# ------------------------------------------------------------------ retry storms (bench/storm.sh)
+def storm_section():
+    """'Retry storms': the newest bench/results/storm-*/ with cases, every case side by side (its summary.json);
+    the figure is docs/storm-retries.png, which bench/storm.sh draws from the same cases."""
+    results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    dirs = sorted(d for d in glob.glob(os.path.join(results, "storm-*")) if glob.glob(os.path.join(d, "*", "summary.json")))
+    if not dirs:
+        return []
+    d = dirs[-1]
+    rel_d = os.path.relpath(d, os.path.join(docs, ".."))
+    cases = []
+    for f in sorted(glob.glob(os.path.join(d, "*", "summary.json"))):
+        c = json.load(open(f))
+        c["_dir"] = os.path.basename(os.path.dirname(f))
+        cases.append(c)
+    cases.sort(key=lambda c: bool(c.get("budget_file")))  # without first
+    c0 = cases[0]
+    pol = c0["task_policy"]
+    lines = ["## Retry storms", "",
+             f"`bench/storm.sh`: {c0['tasks']} tasks labelled `dependency: db` whose pods fail for the first "
+             f"{c0['outage_s']} s (KWOK's `sim.deadletter.dev/fail-until`), retry policy maxAttempts "
+             f"{pol['maxAttempts']}, backoff {pol['initialDelay']} doubling to {pol['maxDelay']}, jitter {pol['jitter']}; "
+             "once without and once with a RetryBudget, on the same private cluster with the same settings "
+             "(kube-controller-manager at its client default of 20 QPS). Attempt Jobs are counted from the API "
+             f"server's audit log. Raw data, budget and discussion: [`{rel_d}/`](../{rel_d}/notes.md).", "",
+             "![retries per minute, with and without a RetryBudget](storm-retries.png)", "",
+             "| case | retries per minute (each minute) | peak retries in any 60 s (allowance) | attempt Jobs (retries) "
+             "| all succeeded after the outage ended | dead-lettered | duplicate creates |",
+             "|---|---|---|---|---|---|---|"]
+    for c in cases:
+        pm = rows(os.path.join(d, c["_dir"], "per_minute.csv"))
+        chk = (c.get("budget_check") or [None])[0]
+        allow = f" ({chk['allowed_at_peak']})" if chk else ""
+        spec = (c.get("budgets") or [{}])[0] or {}
+        label = ("without budget" if not c.get("budget_file") else
+                 f"with budget (`{c['_dir']}`: {spec.get('percent')} % of first attempts, at least "
+                 f"{spec.get('minRetriesPerMinute')} a minute, circuit breaker)")
+        after = c.get("all_succeeded_after_outage_end_s")
+        lines.append(
+            f"| {label} | {', '.join(r['retries'] for r in pm)} | {c['peak_retries_per_minute_sliding']}{allow} | "
+            f"{c['jobs_created']} ({c['retries']}) | {s1(after, 0) + ' s' if after is not None else 'not all'} "
+            f"({s1(c.get('last_success_s'), 0)} s after the tasks were created) | {c['dead_lettered']} | "
+            f"{c['duplicate_creates']} |")
+    for c in cases:
+        for chk in c.get("budget_check") or []:
+            if chk["retries_whose_window_exceeds_allowance"]:
+                lines += ["", f"The budget let more retries through than it allows in "
+                          f"{chk['retries_whose_window_exceeds_allowance']} of the {c['retries']} windows of "
+                          f"{chk['window_s']:.0f} s that end at a retry (at most {chk['max_excess_over_allowance']} "
+                          "over): the notes say why."]
+        for key, ci in (c.get("circuits") or {}).items():
+            if key == "events":
+                continue
+            lines += ["", f"With the budget, circuit `{key}` opened {ci['times_opened']} times from "
+                      f"{s1(ci['first_opened_s'], 0)} s after the tasks were created and closed at "
+                      f"{s1(ci['closed_at_s'], 0)} s: open {s1(ci['open_s'], 0)} s and half-open "
+                      f"{s1(ci['half_open_s'], 0)} s (probes out), holding every retry for "
+                      f"{s1((ci['closed_at_s'] or 0) - (ci['first_opened_s'] or 0), 0)} s in all."]
+    return lines + [""]
+
+
+for line in storm_section():
+    w(line)
 w(f"## The main run, {os.path.basename(res_dir.rstrip('/'))}: goals")
 w("")
 w(f"Produced by `bench/run.sh` (command as run: `{ENVD.get('command', '')}`) on {ENVD.get('date', '')}: "

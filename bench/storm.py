@@ -3,6 +3,7 @@
 
   storm.py run  --kubeconfig K --kubectl KC --jar J --out DIR [--tasks 300] [--outage 120] [--budget FILE] ...
   storm.py plot RESULTS_DIR PNG        (needs matplotlib: bench/.venv)
+  storm.py circuits CASE_DIR           recompute summary.json's circuits from the case's saved files
 
 `run` creates the namespace `storm` (deleting one left by an earlier run), applies the RetryBudget of --budget
 there if given, starts the operator jar watching only that namespace, creates N DeadLetterTasks labelled
@@ -17,8 +18,10 @@ objectRef.name included, with microsecond stageTimestamps) and writes into --out
   sliding.csv        every 5 s: first attempts and retries created in the preceding 60 s
   timeline.csv       every --poll s: task phases, condition reasons of BackingOff tasks, load average
   budget-*.json      the RetryBudget (spec and status) at the start, every poll (jsonl) and at the end
+  events-retrybudget.json  the budget's Events (circuit transitions), kept before the namespace goes
   summary.json       totals: attempts, retries, peak retries per minute (binned and sliding), duplicates,
-                     dead-lettered tasks, durations, CPU per process, attempts per task
+                     dead-lettered tasks, durations, CPU per process, attempts per task; with a budget also
+                     budget_check (each retry's 60 s window against the allowance) and circuits (open spells)
   operator-1.log, gc-1.log, metrics-end.txt
 """
 import argparse
@@ -136,8 +139,15 @@ def run(a):
             json.dump(budget_rows, f, indent=1)
         summary["budgets"] = [b.get("spec") for b in budget_rows]
 
+    op_env = list(a.operator_env or [])
+    if a.budget:
+        # bench.Operator runs a shard (TASK_LABEL_SELECTOR = the run label), and a shard writes no RetryBudget
+        # status and no circuit Events (OperatorFactory.reportsBudgets). The namespace is the run's own, so
+        # the selector filters nothing here: unset it to see the budget's counts and circuits.
+        op_env.insert(0, "TASK_LABEL_SELECTOR=")
+    summary["operator_env"] = op_env
     op_args = SimpleNamespace(xmx=a.xmx, http_port=a.http_port, kubeconfig=a.kubeconfig, run_id=run_id, jar=a.jar,
-                              operator_env=a.operator_env or [])
+                              operator_env=op_env)
     op = bench.Operator(op_args, [NS], a.out)
     sampler = None
     stop = threading.Event()
@@ -197,6 +207,14 @@ def run(a):
         if a.budget:
             with open(os.path.join(a.out, "budget-end.json"), "w") as f:
                 json.dump(kube.list(BUDGET_PATH), f, indent=1)
+        # The Events go with the namespace: keep the budget's (circuit transitions) and count the rest.
+        events = kube.list(f"/apis/events.k8s.io/v1/namespaces/{NS}/events")
+        budget_events = sorted((e for e in events if (e.get("regarding") or {}).get("kind") == "RetryBudget"),
+                               key=lambda e: e.get("eventTime") or e["metadata"]["creationTimestamp"])
+        with open(os.path.join(a.out, "events-retrybudget.json"), "w") as f:
+            json.dump(budget_events, f, indent=1)
+        summary["events_by_kind_reason"] = dict(sorted(Counter(
+            f"{(e.get('regarding') or {}).get('kind')}/{e.get('reason')}" for e in events).items()))
         try:
             with open(os.path.join(a.out, "metrics-end.txt"), "w") as f:
                 f.write(op.metrics())
@@ -250,6 +268,10 @@ def run(a):
     # Exact sliding maximum: the window ending at each retry.
     peak_sliding = max((sum(1 for y in ret_t if x - 60 < y <= x) for x in ret_t), default=0)
     bench.write_csv(os.path.join(a.out, "timeline.csv"), timeline)
+    if a.budget:
+        summary["budget_check"] = [allowance_check(b, ret_t, first_t) for b in summary.get("budgets") or []]
+        summary["circuits"] = circuit_intervals(a.out, t0, summary["end_s"], seconds(
+            ((summary.get("budgets") or [{}])[0].get("circuitBreaker") or {}).get("openFor") or "30s"))
     succeeded_at = [x for x in (bench.parse_ts(next((c.get("lastTransitionTime") for c in
                                                      (t.get("status") or {}).get("conditions") or []
                                                      if c.get("type") == "Ready" and c.get("status") == "True"), None))
@@ -287,12 +309,124 @@ def run(a):
         f"{len(created)} attempt Jobs ({len(first_t)} first, {len(ret_t)} retries), peak retries/min "
         f"{summary['peak_retries_per_minute_binned']} (binned), {peak_sliding} (sliding 60 s); "
         f"duplicates {summary['duplicate_creates']}, 409s {summary['create_conflicts_409']}; source {source}")
+    for c in summary.get("budget_check") or []:
+        log(f"budget: peak {c['peak_retries_in_window']} retries in {c['window_s']:.0f} s, allowance there "
+            f"{c['allowed_at_peak']}; {c['retries_whose_window_exceeds_allowance']} windows over the allowance")
+    for key, c in (summary.get("circuits") or {}).items():
+        if key != "events":
+            log(f"circuit {key}: opened {c['times_opened']} times at t+{c['first_opened_s']}s, open {c['open_s']} s, "
+                f"half-open {c['half_open_s']} s, closed at t+{c['closed_at_s']}s")
     if not a.keep:
         try:
             kube.request("DELETE", f"/api/v1/namespaces/{NS}", ok=(200, 202))
         except RuntimeError as e:
             log(f"namespace delete: {e}")
     return 0 if summary["converged"] and not dead and not dups else 1
+
+
+def allowance_check(spec, ret_t, first_t):
+    """Every retry's window from the audit log, against the budget's allowance over the same window.
+
+    The window ending at each retry create x is (x - window, x]; the allowance there is
+    max(ceil(minRetriesPerMinute x window / 1m), floor(percent % of the first attempts created in it)), as
+    EffectiveBudget.allowedRetries computes it. (The engine counts from the Jobs' creationTimestamps, whole
+    seconds, over window + 1 s, so it is stricter than this view by up to a second of retries.)"""
+    import math
+    w = seconds(spec.get("window") or "1m")
+    floor = math.ceil((spec.get("minRetriesPerMinute") if spec.get("minRetriesPerMinute") is not None else 10)
+                      * w / 60)
+    pct = spec.get("percent") if spec.get("percent") is not None else 20
+    worst = {"count": 0, "allowed": 0, "t": None}
+    over = 0
+    excess = None
+    for x in ret_t:
+        count = sum(1 for y in ret_t if x - w < y <= x)
+        allowed = max(floor, pct * sum(1 for y in first_t if x - w < y <= x) // 100)
+        if count > allowed:
+            over += 1
+        if excess is None or count - allowed > excess:
+            excess = count - allowed
+        if count > worst["count"]:
+            worst = {"count": count, "allowed": allowed, "t": round(x, 3)}
+    return {"window_s": w, "peak_retries_in_window": worst["count"], "allowed_at_peak": worst["allowed"],
+            "peak_window_ends_s": worst["t"], "max_excess_over_allowance": excess,
+            "retries_whose_window_exceeds_allowance": over}
+
+
+def circuit_intervals(out, t0, end_s, open_for_s):
+    """Open and half-open spells of each circuit, in s since the tasks were created.
+
+    The transitions are taken from the circuits' own timestamps: an Open circuit's since and until (it turns
+    HalfOpen at until), a HalfOpen or Closed circuit's since, as the budget's status recorded them at every poll
+    (budget-timeline.jsonl, budget-end.json), and the until in each CircuitOpened Event's note (an Open spell
+    shorter than a poll). Not the Events' own times: the budget controller records them when it next reports,
+    which lagged the transitions by up to tens of seconds on this loaded machine ('events' keeps them)."""
+    import re
+    statuses = []
+    tl = os.path.join(out, "budget-timeline.jsonl")
+    if os.path.exists(tl):
+        with open(tl) as f:
+            statuses += [b for line in f for b in json.loads(line)["status"] if b]
+    end = os.path.join(out, "budget-end.json")
+    if os.path.exists(end):
+        with open(end) as f:
+            statuses += [b.get("status") for b in json.load(f) if b.get("status")]
+    evp = os.path.join(out, "events-retrybudget.json")
+    events = []
+    if os.path.exists(evp):
+        with open(evp) as f:
+            events = json.load(f)
+    if not statuses and not events:
+        return None
+    rel = lambda ts: round(bench.parse_ts(ts) - t0, 3)  # noqa: E731
+    trans = set()  # (key, t, state)
+    for st in statuses:
+        for c in st.get("circuits") or []:
+            if c.get("since"):
+                trans.add((c["key"], rel(c["since"]), c["state"]))
+            if c["state"] == "Open" and c.get("until"):
+                trans.add((c["key"], rel(c["until"]), "HalfOpen"))
+    ev_rows = []
+    for e in events:
+        t = rel(e.get("eventTime") or e["metadata"]["creationTimestamp"])
+        note = e.get("note") or ""
+        ev_rows.append({"t": t, "reason": e.get("reason"), "note": note})
+        m = re.match(r"circuit (\S+) opened until (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)", note)
+        if e.get("reason") == "CircuitOpened" and m:
+            until = rel(m.group(2))
+            trans.add((m.group(1), round(until - open_for_s, 3), "Open"))
+            trans.add((m.group(1), until, "HalfOpen"))
+    result = {"events": ev_rows}
+    for key in sorted({k for k, _, _ in trans}):
+        seq = []
+        for _, t, state in sorted(x for x in trans if x[0] == key):
+            if not seq or seq[-1]["state"] != state:
+                seq.append({"t": t, "state": state})
+        spells = []
+        for a_, b_ in zip(seq, seq[1:] + [None]):
+            if a_["state"] != "Closed":
+                spells.append({"state": a_["state"], "from_s": a_["t"], "to_s": b_ and b_["t"],
+                               "length_s": b_ and round(b_["t"] - a_["t"], 3)})
+        done = [x for x in spells if x["length_s"] is not None]
+        result[key] = {
+            "transitions": seq, "spells": spells,
+            "open_s": round(sum(x["length_s"] for x in done if x["state"] == "Open"), 3),
+            "half_open_s": round(sum(x["length_s"] for x in done if x["state"] == "HalfOpen"), 3),
+            "times_opened": sum(1 for x in seq if x["state"] == "Open"),
+            "first_opened_s": next((x["t"] for x in seq if x["state"] == "Open"), None),
+            "closed_at_s": seq[-1]["t"] if seq and seq[-1]["state"] == "Closed" else None}
+    return result
+
+
+def recompute_circuits(case_dir):
+    path = os.path.join(case_dir, "summary.json")
+    with open(path) as f:
+        s = json.load(f)
+    s["circuits"] = circuit_intervals(case_dir, s["t0"], s["end_s"], seconds(
+        ((s.get("budgets") or [{}])[0].get("circuitBreaker") or {}).get("openFor") or "30s"))
+    with open(path, "w") as f:
+        json.dump(s, f, indent=1, default=str)
+    print(json.dumps({k: v for k, v in s["circuits"].items() if k != "events"}, indent=1))
 
 
 def seconds(d):
@@ -328,14 +462,22 @@ def plot(a):
         cases.append((s, sl, pm))
     if not cases:
         sys.exit(f"no */summary.json under {a.results}")
+    cases.sort(key=lambda c: (bool(c[0].get("budget_file")), c[0].get("case") or ""))  # without a budget first
+    n_budget = sum(1 for c in cases if c[0].get("budget_file"))
     def first_t(s):
         return s["_first_t"]
 
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(10, 4.2))
     width = 1 / len(cases)
     for i, (s, sl, pm) in enumerate(cases):
-        label = s.get("case") or ("with budget" if s.get("budget_file") else "without budget")
+        label = ("without budget" if not s.get("budget_file") else
+                 "with budget" + (f" ({s.get('case')})" if n_budget > 1 else ""))
         color = f"C{i}"
+        spells = [sp for k, c in (s.get("circuits") or {}).items() if k != "events"
+                  for sp in c["spells"] if sp["state"] == "Open"]
+        for k, sp in enumerate(spells):  # when the circuit held every retry
+            ax.axvspan(sp["from_s"] / 60, (sp["to_s"] if sp["to_s"] is not None else s["end_s"]) / 60,
+                       color=color, alpha=0.18, lw=0, hatch="//", label=f"{label}: circuit open" if k == 0 else None)
         ax.plot([int(r["t"]) / 60 for r in sl], [int(r["retries_last_60s"]) for r in sl], "-", color=color,
                 label=f"{label}: retries in the last 60 s")
         ax.bar([int(r["minute"]) + i * width for r in pm], [int(r["retries"]) for r in pm], width=width,
@@ -356,7 +498,7 @@ def plot(a):
     ax.set_title(f"{s0['tasks']} tasks, dependency down for the first {s0['outage_s']} s "
                  f"(backoff {s0['task_policy']['initialDelay']}..{s0['task_policy']['maxDelay']})", fontsize=9)
     ax.grid(alpha=.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     fig.savefig(a.png, dpi=90)
     log(f"wrote {a.png} from {len(cases)} case(s)")
@@ -386,12 +528,14 @@ def main():
     r.add_argument("--xmx", default="256m")
     r.add_argument("--operator-env", action="append", help="KEY=VALUE for the operator process")
     r.add_argument("--keep", action="store_true", help="leave the namespace and its tasks")
+    ci = sub.add_parser("circuits", help="recompute summary.json's circuits of a case from its saved files")
+    ci.add_argument("case_dir")
     pl = sub.add_parser("plot")
     pl.add_argument("results")
     pl.add_argument("png")
     a = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.exit(run(a) if a.cmd == "run" else plot(a))
+    sys.exit(run(a) if a.cmd == "run" else plot(a) if a.cmd == "plot" else recompute_circuits(a.case_dir))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@
 # storm-<date>, CASE default no-budget, or budget-<file name>), and docs/storm-retries.png is redrawn from
 # every case in bench/results/NAME/ (so run it once without and once with --budget, same --results).
 #
-# Options: --tasks N  --outage S  --budget FILE  --case NAME  --results NAME  --timeout S  --jar JAR (default:
+# Options: --tasks N  --outage S  --budget FILE (e.g. bench/storm-budget.yaml; the operator then runs unsharded, so
+#   that it writes the budget's status and Events)  --case NAME  --results NAME  --timeout S  --jar JAR (default:
 #   build this tree into bench/.build-storm)  --keep (leave the namespace and tasks)  --keep-cluster (leave a
 #   cluster this run started)  --initial-delay 5s --max-delay 30s --jitter 0.5 --max-attempts 50
 #   --operator-env KEY=VALUE  --kcm-qps N (start the cluster with kube-controller-manager --kube-api-qps N, burst
