@@ -22,6 +22,10 @@ if [[ "${DEADLETTER_EXISTING_CLUSTER:-}" != 1 ]]; then
   eval "$(hack/cluster.sh env)"
 fi
 
+# The scripts below run the operator from target/ when a jar is there: build it from this tree first, so none
+# of them tests a stale jar of an earlier build.
+mvn -B -q -ntp package -Dmaven.test.skip=true
+
 hack/lint-workflows.sh   # actionlint on .github/workflows (built into the cache by hack/cluster.sh build)
 hack/cluster/smoke-test.sh
 # kstatus and Argo CD's health Lua on tasks in every phase (before any test starts an operator that
