@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Fairness between namespaces (issue 17, goal 4); called by bench/fairness.sh. Stdlib only, reuses bench.py.
 
-One operator process (the jar of --jar) watches three namespaces of one run:
+One operator process (the jar of --jar) watches four namespaces of one run; after a warm-up (2 x --quiet-n tasks
+failing once in <run>-warmup, not measured):
 
   phase "alone":  the quiet namespace <run>-qa, with nothing else running: --quiet-n tasks that fail once
                   (exit codes 1,0; initialDelay 1s, no jitter) and, --first-after seconds later, --quiet-n
@@ -110,14 +111,19 @@ def flood_rate(audit_path, ns, t0):
 def run(args):
     b = Fairness(args)
     b.summary["fairness"] = []
-    qa, qb, fl = b.ns("qa"), b.ns("qb"), b.ns("flood")
-    for ns in (qa, qb, fl):
+    wu, qa, qb, fl = b.ns("warmup"), b.ns("qa"), b.ns("qb"), b.ns("flood")
+    for ns in (wu, qa, qb, fl):
         bench.ensure_namespace(b.kube, ns, args.run_id)
     op = bench.Operator(args, b.namespaces, b.out)
     b.watch_ns(qa)
     b.watch_ns(qb)
     try:
         op.start()
+        # Warm-up (not measured): the alone phase should not time the JIT's first reconciles.
+        bench.log(f"warm-up: {2 * args.quiet_n} tasks in {wu}")
+        bench.create_all(b.kube, API.format(wu), [bench.task_manifest(wu, f"w{i}", args.run_id, "1s", args.duration,
+                                                                      "1,0") for i in range(2 * args.quiet_n)])
+        bench.wait_tasks(b.kube, wu, 2 * args.quiet_n, args.timeout, alive=op.alive)
         time.sleep(2)
         b.quiet(op, qa, "alone")
         op.stop()
@@ -149,11 +155,17 @@ def run(args):
     finally:
         b.finish(op)
         if not args.keep:
-            for ns in (qa, qb, fl):
+            for ns in (wu, qa, qb, fl):
                 try:
                     b.kube.request("DELETE", f"/api/v1/namespaces/{ns}")
                 except RuntimeError as e:
                     bench.log(f"delete {ns}: {e}")
+            # The next run should not share the cluster with this one's garbage collection.
+            t0 = time.time()
+            while time.time() - t0 < 600 and any(
+                    n["metadata"]["name"] in (wu, qa, qb, fl) for n in b.kube.list("/api/v1/namespaces")):
+                time.sleep(5)
+            bench.log(f"namespaces deleted in {time.time() - t0:.0f}s")
     a, f = b.summary["fairness"][0], b.summary["fairness"][-1]
     print(json.dumps({"alone": a, "flood": f, "flood_info": b.summary.get("flood")}, indent=1, default=str))
     return 0
