@@ -63,6 +63,8 @@ class Fairness(bench.Bench):
     def quiet(self, op, ns, label):
         a = self.args
         bench.log(f"{label}: {a.quiet_n} tasks failing once, then {a.quiet_n} first attempts, in {ns}")
+        load0 = open("/proc/loadavg").read().split()[:3]
+        cpu0 = bench.machine_cpu_seconds(), op.cpu_seconds(), time.time()
         retry = [bench.task_manifest(ns, f"r{i}", a.run_id, "1s", a.duration, "1,0") for i in range(a.quiet_n)]
         first = [bench.task_manifest(ns, f"f{i}", a.run_id, "1s", a.duration, "0") for i in range(a.quiet_n)]
         created = create_timed(self.kube, ns, retry)
@@ -90,6 +92,9 @@ class Fairness(bench.Bench):
                "first_s": stats([f["first_s"] for f in firsts if f["task"].startswith("f")]),
                "first_of_retry_tasks_s": stats([f["first_s"] for f in firsts if f["task"].startswith("r")]),
                "early_api": sum(r["early_api"] for r in rows),
+               "loadavg_start": load0, "loadavg_end": open("/proc/loadavg").read().split()[:3],
+               "machine_cores_busy": (bench.machine_cpu_seconds()[0] - cpu0[0][0]) / (time.time() - cpu0[2]),
+               "operator_cores_busy": (op.cpu_seconds() - cpu0[1]) / (time.time() - cpu0[2]),
                "succeeded": sum(1 for t in final if (t.get("status") or {}).get("phase") == "Succeeded")}
         self.summary["fairness"].append(res)
         self.save()
