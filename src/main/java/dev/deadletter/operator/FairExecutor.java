@@ -40,6 +40,7 @@ final class FairExecutor extends AbstractExecutorService {
   private int running;
   private boolean shutdown;
   private boolean stopping;
+  private boolean warnedNoKey;
 
   /** Fair by the namespace JOSDK puts in the MDC. */
   static FairExecutor byNamespace(int threads) {
@@ -75,6 +76,11 @@ final class FairExecutor extends AbstractExecutorService {
       if (workers.isEmpty()) {
         startWorkers();
       }
+      if (key == null && !warnedNoKey) {
+        // A JOSDK upgrade that stops putting the namespace in the MDC would make this a FIFO again.
+        warnedNoKey = true;
+        log.warn("a reconcile was queued without {} in the MDC: it shares one lane", MDC_NAMESPACE);
+      }
       queue.add(key == null ? NO_NAMESPACE : key, command);
       work.signal();
     } finally {
@@ -98,7 +104,8 @@ final class FairExecutor extends AbstractExecutorService {
         try {
           r.run();
         } catch (RuntimeException | Error e) {
-          // Like a pool thread: log and go on (JOSDK's own runnables catch what a reconcile throws).
+          // Like a pool thread: log and go on (JOSDK's own runnables catch what a reconcile
+          // throws).
           log.error("reconcile task failed", e);
         }
       }
@@ -116,7 +123,8 @@ final class FairExecutor extends AbstractExecutorService {
   /**
    * The next reconcile, or null once shut down and drained. An interrupt left over from a reconcile
    * (the rate limiter's sleep keeps it) is cleared, as a thread pool does, so it neither ends the
-   * thread nor reaches the next reconcile; after shutdownNow the queue is empty and the thread ends.
+   * thread nor reaches the next reconcile; after shutdownNow the queue is empty and the thread
+   * ends.
    */
   private Runnable take() {
     lock.lock();

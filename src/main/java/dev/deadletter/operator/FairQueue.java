@@ -17,6 +17,7 @@ import java.util.Objects;
 final class FairQueue<K, T> {
 
   private final Map<K, ArrayDeque<T>> lanes = new HashMap<>();
+
   /** The keys of the non-empty lanes, in the order they are served. */
   private final ArrayDeque<K> turns = new ArrayDeque<>();
 

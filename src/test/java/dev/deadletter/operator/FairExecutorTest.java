@@ -80,10 +80,12 @@ class FairExecutorTest {
     CountDownLatch done = new CountDownLatch(1);
     submit("a", () -> Thread.currentThread().interrupt());
     Thread.sleep(100); // the thread is idle again, waiting for work
-    submit("a", () -> {
-      nextSawInterrupt.set(Thread.currentThread().isInterrupted());
-      done.countDown();
-    });
+    submit(
+        "a",
+        () -> {
+          nextSawInterrupt.set(Thread.currentThread().isInterrupted());
+          done.countDown();
+        });
     assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(nextSawInterrupt.get()).isFalse();
   }
@@ -91,10 +93,12 @@ class FairExecutorTest {
   @Test
   void shutdownNowReturnsWhatHadNotStarted() throws InterruptedException {
     CountDownLatch started = new CountDownLatch(1);
-    submit("a", () -> {
-      started.countDown();
-      await(new CountDownLatch(1)); // until interrupted
-    });
+    submit(
+        "a",
+        () -> {
+          started.countDown();
+          await(new CountDownLatch(1)); // until interrupted
+        });
     submit("a", () -> {});
     submit("b", () -> {});
     assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();

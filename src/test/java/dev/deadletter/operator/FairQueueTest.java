@@ -102,7 +102,8 @@ class FairQueueTest {
               served++;
               int lane = (int) item[0];
               pending.merge(lane, -1, Integer::sum);
-              assertThat(item[1]).as("FIFO in lane %d", lane)
+              assertThat(item[1])
+                  .as("FIFO in lane %d", lane)
                   .isEqualTo(lastServed.getOrDefault(lane, 0L) + 1);
               lastServed.put(lane, item[1]);
               assertThat(polls - item[2])
