@@ -75,6 +75,9 @@ public final class OperatorFactory {
               o.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
                   .withConcurrentReconciliationThreads(config.reconcileThreads())
+                  // The same number of threads, but one FIFO lane per namespace served round-robin:
+                  // a namespace with thousands of due tasks cannot starve the others.
+                  .withExecutorService(FairExecutor.byNamespace(config.reconcileThreads()))
                   .withReconciliationTerminationTimeout(config.shutdownTimeout())
                   // Per-resource meters would make a label out of every task name: keep them off.
                   .withMetrics(
