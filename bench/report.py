@@ -423,50 +423,65 @@ def storm_section():
     for f in sorted(glob.glob(os.path.join(d, "*", "summary.json"))):
         c = json.load(open(f))
         c["_dir"] = os.path.basename(os.path.dirname(f))
+        env_path = os.path.join(os.path.dirname(f), "environment.txt")
+        env = dict(line.split(": ", 1) for line in open(env_path).read().splitlines() if ": " in line) \
+            if os.path.exists(env_path) else {}
+        c["_operator"] = (env.get("operator") or "?").split(",")[0].split()[0]
         cases.append(c)
-    cases.sort(key=lambda c: bool(c.get("budget_file")))  # without first
+    cases.sort(key=lambda c: (bool(c.get("budget_file")), c["_dir"]))  # without first
     c0 = cases[0]
     pol = c0["task_policy"]
+    n_budget = sum(1 for c in cases if c.get("budget_file"))
+    spec0 = next(((c.get("budgets") or [{}])[0] or {} for c in cases if c.get("budget_file")), {})
+    how = ("once without and once with a RetryBudget" if n_budget == 1 else
+           f"once without a RetryBudget and {'twice' if n_budget == 2 else f'{n_budget} times'} with the same one "
+           "(operators built from different commits)")
     lines = ["## Retry storms", "",
              f"`bench/storm.sh`: {c0['tasks']} tasks labelled `dependency: db` whose pods fail for the first "
              f"{c0['outage_s']} s (KWOK's `sim.deadletter.dev/fail-until`), retry policy maxAttempts "
              f"{pol['maxAttempts']}, backoff {pol['initialDelay']} doubling to {pol['maxDelay']}, jitter {pol['jitter']}; "
-             "once without and once with a RetryBudget, on the same private cluster with the same settings "
-             "(kube-controller-manager at its client default of 20 QPS). Attempt Jobs are counted from the API "
+             f"{how}, on the same private cluster with the same settings "
+             "(kube-controller-manager at its client default of 20 QPS)"
+             + (f"; the budget: {spec0.get('percent')} % of first attempts, at least "
+                f"{spec0.get('minRetriesPerMinute')} retries a minute, and a circuit breaker" if spec0 else "")
+             + ". Attempt Jobs are counted from the API "
              f"server's audit log. Raw data, budget and discussion: [`{rel_d}/`](../{rel_d}/notes.md).", "",
              "![retries per minute, with and without a RetryBudget](storm-retries.png)", "",
-             "| case | retries per minute (each minute) | peak retries in any 60 s (allowance) | attempt Jobs (retries) "
-             "| all succeeded after the outage ended | dead-lettered | duplicate creates |",
-             "|---|---|---|---|---|---|---|"]
+             "| case | retries per minute (each minute) | peak retries in any 60 s (allowance) "
+             "| attempt Jobs (retries) | all succeeded after the outage ended | dead-lettered | duplicate creates "
+             "| circuit: open, half-open (closed at) | hold Events on tasks: BudgetExhausted + CircuitOpen |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for c in cases:
         pm = rows(os.path.join(d, c["_dir"], "per_minute.csv"))
         chk = (c.get("budget_check") or [None])[0]
         allow = f" ({chk['allowed_at_peak']})" if chk else ""
-        spec = (c.get("budgets") or [{}])[0] or {}
-        label = ("without budget" if not c.get("budget_file") else
-                 f"with budget (`{c['_dir']}`: {spec.get('percent')} % of first attempts, at least "
-                 f"{spec.get('minRetriesPerMinute')} a minute, circuit breaker)")
+        label = ("without budget" if not c.get("budget_file") else f"with budget, `{c['_dir']}`")
         after = c.get("all_succeeded_after_outage_end_s")
+        circ = [ci for key, ci in (c.get("circuits") or {}).items() if key != "events"]
+        circ_cell = "; ".join(
+            f"{s1(ci['open_s'], 0)} s, {s1(ci['half_open_s'], 0)} s (opened {ci['times_opened']} times from "
+            f"{s1(ci['first_opened_s'], 0)} s, closed at {s1(ci['closed_at_s'], 0)} s)" for ci in circ) or "–"
+        ev = c.get("events_by_kind_reason") or {}
+        be, co = ev.get("DeadLetterTask/BudgetExhausted", 0), ev.get("DeadLetterTask/CircuitOpen", 0)
+        ev_cell = f"{be + co} ({be} + {co})" if c.get("budget_file") else "–"
         lines.append(
-            f"| {label} | {', '.join(r['retries'] for r in pm)} | {c['peak_retries_per_minute_sliding']}{allow} | "
+            f"| {label} (operator {c['_operator']}) | {', '.join(r['retries'] for r in pm)} | "
+            f"{c['peak_retries_per_minute_sliding']}{allow} | "
             f"{c['jobs_created']} ({c['retries']}) | {s1(after, 0) + ' s' if after is not None else 'not all'} "
             f"({s1(c.get('last_success_s'), 0)} s after the tasks were created) | {c['dead_lettered']} | "
-            f"{c['duplicate_creates']} |")
+            f"{c['duplicate_creates']} | {circ_cell} | {ev_cell} |")
     for c in cases:
         for chk in c.get("budget_check") or []:
-            if chk["retries_whose_window_exceeds_allowance"]:
-                lines += ["", f"The budget let more retries through than it allows in "
-                          f"{chk['retries_whose_window_exceeds_allowance']} of the {c['retries']} windows of "
-                          f"{chk['window_s']:.0f} s that end at a retry (at most {chk['max_excess_over_allowance']} "
-                          "over): the notes say why."]
-        for key, ci in (c.get("circuits") or {}).items():
-            if key == "events":
-                continue
-            lines += ["", f"With the budget, circuit `{key}` opened {ci['times_opened']} times from "
-                      f"{s1(ci['first_opened_s'], 0)} s after the tasks were created and closed at "
-                      f"{s1(ci['closed_at_s'], 0)} s: open {s1(ci['open_s'], 0)} s and half-open "
-                      f"{s1(ci['half_open_s'], 0)} s (probes out), holding every retry for "
-                      f"{s1((ci['closed_at_s'] or 0) - (ci['first_opened_s'] or 0), 0)} s in all."]
+            over = chk["retries_whose_window_exceeds_allowance"]
+            lines += ["", f"`{c['_dir']}`: " + (
+                f"{over} of the {c['retries']} windows of {chk['window_s']:.0f} s that end at a retry held more "
+                f"retries than the allowance (at most {chk['max_excess_over_allowance']} over): the notes say why."
+                if over else
+                f"no window of {chk['window_s']:.0f} s ending at any of the {c['retries']} retries held more than "
+                f"the allowance (most: {chk['peak_retries_in_window']} against {chk['allowed_at_peak']}).")]
+    lines += ["", "Times are seconds since the tasks were created; a retry's time is when the API server completed "
+              "its Job's create (audit log). While the circuit is open or half-open (probes out) every other retry is "
+              "held."] if any(c.get("circuits") for c in cases) else []
     return lines + [""]
 
 

@@ -459,6 +459,12 @@ def plot(a):
             pm = list(csv.DictReader(f))
         with open(os.path.join(os.path.dirname(d), "creates.csv")) as f:
             s["_first_t"] = [float(r["t"]) for r in csv.DictReader(f) if r["code"] == "201" and r["attempt"] == "1"]
+        env = os.path.join(os.path.dirname(d), "environment.txt")
+        s["_operator"] = ""
+        if os.path.exists(env):
+            with open(env) as f:
+                s["_operator"] = next((line.split(": ", 1)[1].split(",")[0].split()[0] for line in f
+                                       if line.startswith("operator: ")), "")
         cases.append((s, sl, pm))
     if not cases:
         sys.exit(f"no */summary.json under {a.results}")
@@ -471,7 +477,7 @@ def plot(a):
     width = 1 / len(cases)
     for i, (s, sl, pm) in enumerate(cases):
         label = ("without budget" if not s.get("budget_file") else
-                 "with budget" + (f" ({s.get('case')})" if n_budget > 1 else ""))
+                 "with budget" + (f", operator {s['_operator'] or s.get('case')}" if n_budget > 1 else ""))
         color = f"C{i}"
         spells = [sp for k, c in (s.get("circuits") or {}).items() if k != "events"
                   for sp in c["spells"] if sp["state"] == "Open"]
@@ -500,7 +506,7 @@ def plot(a):
     ax.grid(alpha=.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
-    fig.savefig(a.png, dpi=90)
+    fig.savefig(a.png, dpi=90, bbox_inches="tight")  # the legend beside the axes included
     log(f"wrote {a.png} from {len(cases)} case(s)")
 
 
