@@ -60,6 +60,9 @@ class OperatorFactoryTest {
             .last()
             .isEqualTo(OperatorFactory.MAX_RETRY_INTERVAL.toMillis());
       }
+      assertThat(operator.getConfigurationService().getExecutorService())
+          .as("reconciles queue per namespace, served in turn")
+          .isInstanceOf(FairExecutor.class);
     }
   }
 
