@@ -48,8 +48,9 @@ public class RetryBudgetReconciler implements Reconciler<RetryBudget> {
   @Override
   public UpdateControl<RetryBudget> reconcile(RetryBudget budget, Context<RetryBudget> context) {
     if (!ledger.ready()) {
-      // The task controller has not bound its cache yet: a count now would be of nothing.
-      return UpdateControl.<RetryBudget>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+      // The task controller has not bound its cache yet (it has had no task to reconcile): a
+      // count now would be of nothing. No API call is made; look again in a while.
+      return UpdateControl.<RetryBudget>noUpdate().rescheduleAfter(REFRESH);
     }
     Instant now = clock.instant();
     BudgetReport report = ledger.report(budget, now);
