@@ -38,6 +38,7 @@ final class FairExecutor extends AbstractExecutorService {
   private final int threads;
   private final List<Thread> workers = new ArrayList<>();
   private int running;
+  private int idle;
   private boolean shutdown;
   private boolean stopping;
   private boolean warnedNoKey;
@@ -83,6 +84,16 @@ final class FairExecutor extends AbstractExecutorService {
       }
       queue.add(key == null ? NO_NAMESPACE : key, command);
       work.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Threads waiting for work. */
+  int idle() {
+    lock.lock();
+    try {
+      return idle;
     } finally {
       lock.unlock();
     }
@@ -139,10 +150,13 @@ final class FairExecutor extends AbstractExecutorService {
         if (shutdown) {
           return null;
         }
+        idle++;
         try {
           work.await();
         } catch (InterruptedException e) {
           // loop: shutdownNow has emptied the queue and set shutdown; else a stray interrupt
+        } finally {
+          idle--;
         }
       }
     } finally {

@@ -2,6 +2,7 @@ package dev.deadletter.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -79,7 +80,10 @@ class FairExecutorTest {
     AtomicReference<Boolean> nextSawInterrupt = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     submit("a", () -> Thread.currentThread().interrupt());
-    Thread.sleep(100); // the thread is idle again, waiting for work
+    // the thread is idle again, waiting for work, with the interrupt the reconcile left
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> executor.idle() == 1);
     submit(
         "a",
         () -> {
