@@ -338,7 +338,8 @@ public final class RetryDecider {
       status.setRefusedStart(null);
       status.setMessage(
           "attempt %d succeeded (Job %s)".formatted(last.getAttempt(), last.getJob()));
-      if (transition) {
+      if (transition && last.getAttempt() > 1) {
+        // Only a recovery is news: a first attempt that succeeds is told by the status alone.
         events.add(
             TaskEvent.normal(TaskEvent.SUCCEEDED, status.getMessage()).aboutJob(last.getJob()));
       }
@@ -383,10 +384,34 @@ public final class RetryDecider {
                   latest, budgetSpent(), describe(last), latest + 1, status.getNextAttemptAt()));
       if (previous.getPhase() != TaskPhase.BackingOff
           || !status.getNextAttemptAt().equals(previous.getNextAttemptAt())) {
+        announceBackoff(latest + 1, last);
+      }
+      return new WaitUntil(due);
+    }
+
+    /**
+     * One Event per failed attempt: when this pass records the failure too, its AttemptFailed Event
+     * says when the retry starts; a BackingOff Event of its own only for a schedule that changed
+     * later (an edit, a Retry-After hint).
+     */
+    private void announceBackoff(int next, AttemptRecord last) {
+      String when = "attempt %d starts at %s".formatted(next, status.getNextAttemptAt());
+      if (!toldWithFailure(last, when)) {
         events.add(
             TaskEvent.normal(TaskEvent.BACKING_OFF, status.getMessage()).aboutJob(last.getJob()));
       }
-      return new WaitUntil(due);
+    }
+
+    /** Adds {@code next} to this pass's AttemptFailed Event about {@code last}, if there is one. */
+    private boolean toldWithFailure(AttemptRecord last, String next) {
+      for (int i = 0; i < events.size(); i++) {
+        TaskEvent e = events.get(i);
+        if (e.reason().equals(TaskEvent.ATTEMPT_FAILED) && e.isAboutJob(last.getJob())) {
+          events.set(i, e.withMessage(e.message() + "; " + next));
+          return true;
+        }
+      }
+      return false;
     }
 
     /**
@@ -472,6 +497,9 @@ public final class RetryDecider {
       // The same message as the running phase, so the pass that sees the Job running writes
       // nothing.
       status.setMessage(runningMessage(number, jobName));
+      if (last != null) {
+        toldWithFailure(last, "attempt %d starts now as Job %s".formatted(number, jobName));
+      }
       return new StartAttempt(
           number, last == null ? null : last.getExitCode(), last == null ? null : last.getReason());
     }

@@ -82,6 +82,16 @@ public record TaskEvent(boolean warning, String reason, String message, ObjectRe
     return new TaskEvent(warning, reason, message, jobReference(jobName));
   }
 
+  /** Whether the event's related object is attempt Job {@code jobName}. */
+  public boolean isAboutJob(String jobName) {
+    return related != null && "Job".equals(related.getKind()) && related.getName().equals(jobName);
+  }
+
+  /** The same event with another message. */
+  public TaskEvent withMessage(String newMessage) {
+    return new TaskEvent(warning, reason, newMessage, related);
+  }
+
   /** The same event, about {@code related} too. */
   public TaskEvent about(ObjectReference related) {
     return new TaskEvent(warning, reason, message, related);

@@ -212,8 +212,10 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       } else {
         createdAt = clock.instant();
         budgets.created(attemptJobName(task, start), createdAt);
-        decision = decision.withEvents(withStartEvent(decision, start, task, mutations));
         if (!mutations.isEmpty()) {
+          // A start is told by the status and the attempt's outcome Event; a start the policy
+          // changed (mutated) is worth an Event of its own.
+          decision = decision.withEvents(withStartEvent(decision, start, task, mutations));
           metrics.attemptMutated();
         }
       }
@@ -344,13 +346,10 @@ public class DeadLetterTaskReconciler implements Reconciler<DeadLetterTask> {
       Decision decision, StartAttempt start, DeadLetterTask task, AttemptMutations mutations) {
     List<TaskEvent> events = new ArrayList<>(decision.events());
     String jobName = DeadLetterTask.attemptJobName(task.getMetadata().getName(), start.number());
-    String message = "attempt %d started as Job %s".formatted(start.number(), jobName);
-    events.add(
-        new TaskEvent(
-                false,
-                TaskEvent.ATTEMPT_STARTED,
-                mutations.isEmpty() ? message : message + " with " + mutations.summary())
-            .aboutJob(jobName));
+    String message =
+        "attempt %d started as Job %s with %s"
+            .formatted(start.number(), jobName, mutations.summary());
+    events.add(new TaskEvent(false, TaskEvent.ATTEMPT_STARTED, message).aboutJob(jobName));
     return events;
   }
 

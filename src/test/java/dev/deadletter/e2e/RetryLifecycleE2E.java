@@ -80,7 +80,16 @@ class RetryLifecycleE2E {
         .containsEntry(AttemptJobFactory.ENV_PREVIOUS_EXIT_CODE, "3")
         .containsEntry(AttemptJobFactory.ENV_PREVIOUS_REASON, "Error")
         .containsEntry(AttemptJobFactory.ENV_TASK_UID, done.getMetadata().getUid());
-    awaitEvents("twice", "AttemptStarted", "AttemptFailed", "BackingOff", "Succeeded");
+    awaitEvents("twice", "AttemptFailed", "Succeeded");
+    assertThat(eventsOf("twice"))
+        .as("one Event per attempt: each failure says when the retry starts, then the recovery")
+        .extracting(Event::getReason)
+        .containsExactlyInAnyOrder("AttemptFailed", "AttemptFailed", "Succeeded");
+    assertThat(eventsOf("twice"))
+        .filteredOn(e -> "AttemptFailed".equals(e.getReason()))
+        .extracting(Event::getNote)
+        .anySatisfy(note -> assertThat(note).containsPattern("; attempt 2 starts (at|now)"))
+        .anySatisfy(note -> assertThat(note).containsPattern("; attempt 3 starts (at|now)"));
   }
 
   @Test
@@ -229,11 +238,13 @@ class RetryLifecycleE2E {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
-            () ->
-                client.events().v1().events().inNamespace(ns).list().getItems().stream()
-                    .filter(e -> taskName.equals(e.getRegarding().getName()))
-                    .map(Event::getReason)
-                    .toList(),
+            () -> eventsOf(taskName).stream().map(Event::getReason).toList(),
             l -> l.containsAll(List.of(expected)));
+  }
+
+  private static List<Event> eventsOf(String taskName) {
+    return client.events().v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> taskName.equals(e.getRegarding().getName()))
+        .toList();
   }
 }

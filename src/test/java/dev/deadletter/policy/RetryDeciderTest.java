@@ -114,8 +114,14 @@ class RetryDeciderTest {
     assertThat(s.getActiveJob()).isNull();
     assertThat(s.getLastFailureReason()).isEqualTo("Error");
     assertThat(d.events())
-        .extracting(TaskEvent::reason)
-        .containsExactly(TaskEvent.ATTEMPT_FAILED, TaskEvent.BACKING_OFF);
+        .as("one Event per failed attempt, saying when the retry starts")
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.reason()).isEqualTo(TaskEvent.ATTEMPT_FAILED);
+              assertThat(e.message()).endsWith("; attempt 2 starts at 2030-01-01T00:00:40Z");
+              assertThat(e.isAboutJob(jobName(1))).isTrue();
+            });
     AttemptRecord record = s.getHistory().get(0);
     assertThat(s.getHistory()).hasSize(1);
     assertThat(record.getAttempt()).isEqualTo(1);
@@ -173,6 +179,58 @@ class RetryDeciderTest {
     Decision d = run.decide();
 
     assertThat(d.action()).isEqualTo(new WaitUntil(run.now().plusSeconds(20)));
+  }
+
+  @Test
+  void aFirstAttemptThatSucceedsIsToldByTheStatusAlone() {
+    TaskRun run = TaskRun.of(threeAttempts());
+    run.decide();
+    run.after(ATTEMPT_RUNTIME).succeed(1);
+
+    Decision d = run.decide();
+
+    assertThat(d.status().getPhase()).isEqualTo(TaskPhase.Succeeded);
+    assertThat(condition(d.status(), TaskConditions.READY).getMessage())
+        .isEqualTo("attempt 1 succeeded (Job %s)".formatted(jobName(1)));
+    assertThat(d.events()).as("no Event: nothing went wrong").isEmpty();
+  }
+
+  @Test
+  void aFailureSeenAfterItsRetryWasDueSaysTheRetryStartsNow() {
+    TaskRun run = TaskRun.of(threeAttempts());
+    run.decide();
+    run.after(ATTEMPT_RUNTIME).fail(1, exitCode(1));
+
+    Decision d = run.after(Duration.ofSeconds(15)).decide();
+
+    assertThat(d.action()).isInstanceOf(StartAttempt.class);
+    assertThat(d.events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.reason()).isEqualTo(TaskEvent.ATTEMPT_FAILED);
+              assertThat(e.message()).endsWith("; attempt 2 starts now as Job " + jobName(2));
+            });
+  }
+
+  @Test
+  void aScheduleChangedAfterTheFailureGetsABackingOffEventOfItsOwn() {
+    TaskRun run = TaskRun.of(threeAttempts());
+    run.decide();
+    run.after(ATTEMPT_RUNTIME).fail(1, exitCode(1));
+    run.after(Duration.ofSeconds(1)).decide();
+
+    run.edit(spec -> spec.getRetryPolicy().getBackoff().setInitialDelay("20s"));
+    Decision d = run.after(Duration.ofSeconds(1)).decide();
+
+    assertThat(d.status().getNextAttemptAt()).isEqualTo("2030-01-01T00:00:50Z");
+    assertThat(d.events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.reason()).isEqualTo(TaskEvent.BACKING_OFF);
+              assertThat(e.message()).contains("attempt 2 starts at 2030-01-01T00:00:50Z");
+            });
   }
 
   @Test
