@@ -39,7 +39,8 @@ public record OperatorConfig(
     RetryPolicy captureDefaultPolicy,
     List<GateKind> gateKinds,
     String identity,
-    CrashPoints crashPoints) {
+    CrashPoints crashPoints,
+    boolean checkCacheMutations) {
 
   /** How log lines are written. */
   public enum LogFormat {
@@ -152,6 +153,11 @@ public record OperatorConfig(
             CrashPoints.ENV,
             "test-only crash points, e.g. after-create:0.2",
             v -> CrashPoints.fromEnv(Map.of(CrashPoints.ENV, v)));
+    boolean checkCacheMutations =
+        r.get(
+            CacheMutationCheck.ENV,
+            "test-only: true stops the process when a reconciler changes a cached object",
+            Boolean::parseBoolean);
     if (Boolean.TRUE.equals(leader)
         && leaseNamespace != null
         && !DNS_LABEL.matcher(leaseNamespace).matches()) {
@@ -182,7 +188,8 @@ public record OperatorConfig(
         capturePolicy,
         gateKinds,
         identity,
-        crashPoints);
+        crashPoints,
+        checkCacheMutations);
   }
 
   /** Collects parse errors instead of stopping at the first. */

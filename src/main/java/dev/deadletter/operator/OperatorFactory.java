@@ -79,6 +79,11 @@ public final class OperatorFactory {
                   // a namespace with thousands of due tasks cannot starve the others.
                   .withExecutorService(FairExecutor.byNamespace(config.reconcileThreads()))
                   .withReconciliationTerminationTimeout(config.shutdownTimeout())
+                  // No deep copy of each resource before its reconcile: nothing here mutates one.
+                  .withResourceCloner(
+                      config.checkCacheMutations()
+                          ? CacheMutationCheck.checking(client.getKubernetesSerialization())
+                          : CacheMutationCheck.NO_COPY)
                   // Per-resource meters would make a label out of every task name: keep them off.
                   .withMetrics(
                       MicrometerMetrics.newMicrometerMetricsBuilder(registry)

@@ -1,5 +1,6 @@
 package dev.deadletter.testing;
 
+import dev.deadletter.operator.CacheMutationCheck;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -51,6 +52,8 @@ public final class OperatorProcess implements AutoCloseable {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("HTTP_PORT", String.valueOf(port));
     builder.environment().put("HOSTNAME", name);
+    // Every E2E also checks that no reconciler changes an object of the operator's caches.
+    builder.environment().put(CacheMutationCheck.ENV, "true");
     builder.environment().putAll(env);
     return new OperatorProcess(builder.start(), log, port);
   }
