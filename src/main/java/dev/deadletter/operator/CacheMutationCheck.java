@@ -95,7 +95,9 @@ public final class CacheMutationCheck implements Cloner {
     return object;
   }
 
-  /** Compares what was handed out with its JSON of then, and forgets what was watched long enough. */
+  /**
+   * Compares what was handed out with its JSON of then, and forgets what was watched long enough.
+   */
   void verify() {
     Instant now = clock.get().instant();
     synchronized (handedOut) {
