@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
 
+  static {
+    // First, before anything touches CompletableFuture, whose async pool is chosen once.
+    JvmSettings.applyCommonPoolParallelism();
+  }
+
   /**
    * How long an exit after a lost Lease may take before the process halts: the shutdown hook then
    * only closes the HTTP server and the client, but nothing else may hold the exit up either.
