@@ -3,6 +3,7 @@ package dev.deadletter.testing;
 import static org.awaitility.Awaitility.await;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.operator.CacheMutationCheck;
 import dev.deadletter.operator.Main;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,6 +47,8 @@ public final class LocalNamespace
   private LocalNamespace(String prefix, boolean runOperator) {
     this.prefix = prefix;
     this.runOperator = runOperator;
+    // The in-process operator, too, stops the JVM if a reconciler changes a cached object.
+    settings.put(CacheMutationCheck.ENV, "true");
   }
 
   /** Only the namespace: for tests that run the operator themselves (e.g. as a process). */
