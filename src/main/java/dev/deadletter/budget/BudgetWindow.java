@@ -21,10 +21,21 @@ public record BudgetWindow(
    */
   static final Duration START_PRECISION = Duration.ofSeconds(1);
 
+  /**
+   * How far the operator's clock ({@code now}) may be from the API server's (the recorded starts)
+   * in either direction without a window of the server's clock ever holding more retries than it
+   * allows: a retry is counted this much longer, and a first attempt adds allowance this much
+   * shorter. The cost is a token freed this much later; a larger skew can over-admit.
+   */
+  static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
+
   public static BudgetWindow count(
       EffectiveBudget budget, List<AttemptFact> attempts, Instant now) {
     Instant from = now.minus(budget.window());
-    Instant retriesFrom = from.minus(START_PRECISION);
+    // An operator clock ahead of the server's would let a retry leave the window early...
+    Instant retriesFrom = from.minus(START_PRECISION).minus(CLOCK_SKEW);
+    // ...and one behind would keep counting a first attempt the server's window has left.
+    Instant firstsFrom = from.plus(CLOCK_SKEW);
     int first = 0;
     int running = 0;
     List<Instant> retryStarts =
@@ -37,7 +48,7 @@ public record BudgetWindow(
             .toList();
     for (AttemptFact a : attempts) {
       // A first attempt whose start is unknown (running across a restart) adds no allowance.
-      if (!a.retry() && a.start() != null && a.startedIn(from, now)) {
+      if (!a.retry() && a.start() != null && a.startedIn(firstsFrom, now)) {
         first++;
       }
       if (a.retry() && !a.finished()) {
@@ -55,6 +66,7 @@ public record BudgetWindow(
                   .get(over)
                   .plus(budget.window())
                   .plus(START_PRECISION)
+                  .plus(CLOCK_SKEW)
                   .plus(Duration.ofMillis(1)));
     }
     return new BudgetWindow(first, retryStarts.size(), allowed, running, next);

@@ -132,6 +132,7 @@ public final class RetryDecider {
     private String stalledReason;
     private String waitingReason;
     private String templateHash; // computed only when a dead letter needs it
+    private boolean heldByBudget;
 
     Pass(DeadLetterTask task, EffectivePolicy policy, Observation observation, Instant now) {
       this.task = task;
@@ -167,6 +168,12 @@ public final class RetryDecider {
 
     Decision decide() {
       Action action = next();
+      if (!heldByBudget) {
+        // Whatever else this pass chose (a start, a suspend, a dead letter, or after a spec edit a
+        // longer backoff or a gate), the budget no longer holds the retry: from now on the wait is
+        // the task's own, and maxRetryDuration counts it.
+        endBudgetWait();
+      }
       status.setObservedGeneration(task.getMetadata().getGeneration());
       status.setConditions(
           TaskConditions.of(
@@ -365,7 +372,6 @@ public final class RetryDecider {
     }
 
     private Action suspended(int next, Instant due) {
-      endBudgetWait();
       status.setPhase(TaskPhase.Suspended);
       status.setActiveJob(null);
       status.setNextAttemptAt(Timestamps.formatMillis(due));
@@ -484,7 +490,6 @@ public final class RetryDecider {
       if (hold != null && hold.attempt() == number && last != null) {
         return heldByBudget(last, hold);
       }
-      endBudgetWait();
       CreateRefusal refusal = observation.refusal();
       if (refusal != null && refusal.attempt() == number) {
         return refused(refusal);
@@ -509,6 +514,7 @@ public final class RetryDecider {
      * the wait is recorded so that maxRetryDuration leaves it out. One Event per budget waited for.
      */
     private Action heldByBudget(AttemptRecord last, BudgetHold hold) {
+      heldByBudget = true;
       if (round().getBudgetWaitSince() == null) {
         round().setBudgetWaitSince(Timestamps.formatMillis(now));
       }
@@ -529,7 +535,7 @@ public final class RetryDecider {
       return new WaitUntil(hold.recheckAt());
     }
 
-    /** A budget's hold ends when the retry starts or is refused, or the task is suspended. */
+    /** A budget's hold ends with the first pass that does anything but wait for the budget. */
     private void endBudgetWait() {
       RoundStatus round = round();
       if (round == null || round.getBudgetWaitSince() == null) {

@@ -15,7 +15,9 @@ import dev.deadletter.api.v1alpha1.DeadLetterTask;
 import dev.deadletter.api.v1alpha1.RetryBudget;
 import dev.deadletter.api.v1alpha1.RetryBudgetStatus;
 import dev.deadletter.policy.BudgetHold;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The ledger: one token per retry, never two passes on one, across threads and restarts. */
 class RetryBudgetLedgerTest {
@@ -238,5 +243,85 @@ class RetryBudgetLedgerTest {
         }
       }
     }
+  }
+
+  // --- the operator's clock against the API server's ---
+
+  /**
+   * A retry of task a spends the only token of a minute; b asks every 100 ms after. Recorded starts
+   * are the API server's creationTimestamps (whole seconds); {@code now} and the grants are the
+   * operator's clock, {@code operatorAhead} seconds ahead of the server's (negative: behind). The
+   * server's window before b's create must not hold a's retry too; b may wait a few seconds longer
+   * than the minute, no more.
+   *
+   * @param aRunsFor how long a's retry runs: until it ends, the ledger counts it from its grant
+   *     (the operator's clock), then from its record (the server's)
+   */
+  @ParameterizedTest(name = "operator {0}s ahead, a's retry runs {1}s")
+  @CsvSource({"-5, 10", "5, 10", "-5, 90", "5, 90", "0, 10"})
+  void aSkewedOperatorClockNeverLetsTwoRetriesIntoOneMinuteOfTheServer(
+      long operatorAhead, long aRunsFor) {
+    Duration skew = Duration.ofSeconds(operatorAhead);
+    Instant server = T0.plusSeconds(100).plusMillis(400); // a's retry is created
+    Map<String, DeadLetterTask> tasks = failedOnce(2, server);
+    RetryBudgetLedger ledger = ledger(tasks);
+    List<RetryBudget> budgets = List.of(budget("1m", 0, 1)); // one retry a minute
+    DeadLetterTask a = tasks.get("t0");
+    DeadLetterTask b = tasks.get("t1");
+    assertThat(ledger.admit(a, 2, job(a, 2), budgets, server.plus(skew))).isEmpty();
+    ledger.created(job(a, 2), server.plus(skew));
+    running(a, 2);
+
+    Instant bCreated = null;
+    for (Instant t = server.plusSeconds(1); bCreated == null; t = t.plusMillis(100)) {
+      if (t.equals(server.plusSeconds(aRunsFor))) {
+        ended(a, 2, server.truncatedTo(ChronoUnit.SECONDS), t, true, "db-down");
+      }
+      if (ledger.admit(b, 2, job(b, 2), budgets, t.plus(skew)).isEmpty()) {
+        bCreated = t;
+      }
+      assertThat(t).as("b is held far too long").isBefore(server.plusSeconds(120));
+    }
+
+    assertThat(bCreated)
+        .as("the server's minute before b's create holds a's retry too")
+        .isAfterOrEqualTo(server.plusSeconds(60));
+    assertThat(bCreated)
+        .as("held longer only by the second of precision and the skew allowed for")
+        .isBefore(server.plusSeconds(60 + 1 + 2 * 5 + 1));
+  }
+
+  /**
+   * A percent budget: the one first attempt of the last minute allows one retry. Its start is the
+   * server's; once it is a minute old on the server's clock, the operator's must not count it.
+   */
+  @ParameterizedTest(name = "operator {0}s ahead")
+  @ValueSource(longs = {-5, 0, 5})
+  void aSkewedOperatorClockCountsNoFirstAttemptTheServersWindowHasLeft(long operatorAhead) {
+    Duration skew = Duration.ofSeconds(operatorAhead);
+    Instant first = T0.plusSeconds(600); // the server's creationTimestamp of f's first attempt
+    List<RetryBudget> budgets = List.of(budget("1m", 100, 0));
+
+    for (long after = 61; after <= 70; after++) {
+      Map<String, DeadLetterTask> tasks = firstAttemptAt(first);
+      DeadLetterTask r = tasks.get("r");
+      assertThat(ledger(tasks).admit(r, 2, job(r, 2), budgets, first.plusSeconds(after).plus(skew)))
+          .as("%ds after the first attempt on the server's clock: its allowance is gone", after)
+          .isPresent();
+    }
+    Map<String, DeadLetterTask> tasks = firstAttemptAt(first);
+    DeadLetterTask r = tasks.get("r");
+    assertThat(ledger(tasks).admit(r, 2, job(r, 2), budgets, first.plusSeconds(30).plus(skew)))
+        .as("half a minute after it, its retry is allowed")
+        .isEmpty();
+  }
+
+  /** Task f's first attempt started at {@code first}; r's failed long before and may retry. */
+  private static Map<String, DeadLetterTask> firstAttemptAt(Instant first) {
+    DeadLetterTask f = task("f");
+    ended(f, 1, first, first.plusSeconds(5), true, "db-down");
+    DeadLetterTask r = task("r");
+    ended(r, 1, first.minusSeconds(600), first.minusSeconds(590), true, "db-down");
+    return new ConcurrentHashMap<>(Map.of("f", f, "r", r));
   }
 }

@@ -4,6 +4,7 @@ import static dev.deadletter.policy.Tasks.exitCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deadletter.api.v1alpha1.TaskPhase;
+import dev.deadletter.policy.Decision.Idle;
 import dev.deadletter.policy.Decision.StartAttempt;
 import dev.deadletter.policy.Decision.WaitUntil;
 import java.time.Duration;
@@ -156,5 +157,103 @@ class BudgetHoldsTest {
     assertThat(suspended.status().getPhase()).isEqualTo(TaskPhase.Suspended);
     assertThat(suspended.status().getRound().getBudgetWaitSince()).isNull();
     assertThat(suspended.status().getRound().getBudgetWait()).isEqualTo("30s");
+  }
+
+  // --- spec edits while a budget holds the retry ---
+
+  @Test
+  void maxAttemptsLoweredDuringAHoldToTheAttemptsMadeDeadLettersTheTask() {
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0));
+    failFirstAttempt(run);
+    run.holdRetries(BudgetHoldsTest::exhausted);
+    assertThat(run.decide().status().getPhase()).isEqualTo(TaskPhase.BackingOff);
+
+    run.edit(spec -> spec.getRetryPolicy().setMaxAttempts(1));
+    Decision edited = run.after(Duration.ofSeconds(5)).decide();
+
+    assertThat(edited.action()).isEqualTo(new Idle());
+    assertThat(edited.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
+    assertThat(edited.status().getDeadLetter().getReason().name()).isEqualTo("RetriesExhausted");
+    assertThat(edited.status().getNextAttemptAt()).isNull();
+    assertThat(edited.status().getRound().getBudgetWaitSince())
+        .as("no longer waiting for the budget")
+        .isNull();
+    assertThat(edited.status().getRound().getBudgetWait()).isEqualTo("5s");
+    assertThat(edited.events()).extracting(TaskEvent::reason).containsExactly("DeadLettered");
+
+    // The budget lets retries through again (deleted, raised): the dead letter stays.
+    run.holdRetries(null);
+    Decision later = run.after(Duration.ofMinutes(10)).decide();
+    assertThat(later.action()).isEqualTo(new Idle());
+    assertThat(later.status().getPhase()).isEqualTo(TaskPhase.DeadLettered);
+    assertThat(run.creates()).as("the held retry never started").containsOnlyKeys(1);
+  }
+
+  @Test
+  void aBackoffRaisedDuringAHoldWaitsTheNewBackoffAndEndsTheBudgetWait() {
+    TaskRun run =
+        TaskRun.of(Tasks.task().maxAttempts(5).backoff("10s", 1, "10m", 0).maxRetryDuration("3m"));
+    failFirstAttempt(run); // attempt 1 failed at 00:00:30
+    run.holdRetries(BudgetHoldsTest::exhausted);
+    run.decide(); // held since 00:00:40
+
+    run.edit(spec -> spec.getRetryPolicy().getBackoff().setInitialDelay("1m"));
+    Decision edited = run.after(Duration.ofSeconds(10)).decide();
+
+    assertThat(edited.action())
+        .as("the failure at 00:00:30 plus the new 1m")
+        .isEqualTo(new WaitUntil(Tasks.T0.plusSeconds(90)));
+    assertThat(edited.status().getPhase()).isEqualTo(TaskPhase.BackingOff);
+    assertThat(edited.status().getNextAttemptAt()).isEqualTo("2030-01-01T00:01:30Z");
+    assertThat(edited.status().getMessage()).endsWith("attempt 2 starts at 2030-01-01T00:01:30Z");
+    assertThat(Tasks.condition(edited.status(), TaskConditions.RECONCILING).getReason())
+        .isNotEqualTo(BudgetHold.BUDGET_EXHAUSTED);
+    assertThat(edited.status().getRound().getBudgetWaitSince())
+        .as("backing off is the task's own wait, not the budget's")
+        .isNull();
+    assertThat(edited.status().getRound().getBudgetWait()).isEqualTo("10s");
+
+    run.holdRetries(null);
+    assertThat(run.at(Tasks.T0.plusSeconds(90)).decide().action())
+        .isEqualTo(new StartAttempt(2, 1, "Error"));
+    assertThat(run.status().getRound().getBudgetWait()).isEqualTo("10s");
+
+    // maxRetryDuration 3m leaves out the 10s the budget held the retry, not the backoff after.
+    run.after(Duration.ofSeconds(45)).fail(2, exitCode(1)); // at 00:02:15
+    Decision over = run.decide();
+    assertThat(over.status().getPhase())
+        .as("attempt 3 would start at 00:03:15, after 00:03:00 + 10s")
+        .isEqualTo(TaskPhase.DeadLettered);
+    assertThat(over.status().getDeadLetter().getReason().name()).isEqualTo("RetryDurationExceeded");
+  }
+
+  @Test
+  void aTaskSuspendedDuringAHoldWaitsForTheBudgetAgainWhenResumed() {
+    TaskRun run = TaskRun.of(Tasks.task().maxAttempts(3).backoff("10s", 2, "10m", 0));
+    failFirstAttempt(run);
+    run.holdRetries(BudgetHoldsTest::exhausted);
+    run.decide(); // held since 00:00:40
+
+    run.edit(spec -> spec.setSuspend(true));
+    Decision suspended = run.after(Duration.ofSeconds(10)).decide();
+    assertThat(suspended.action()).isEqualTo(new Idle());
+    assertThat(suspended.status().getPhase()).isEqualTo(TaskPhase.Suspended);
+
+    run.edit(spec -> spec.setSuspend(false));
+    Decision resumed = run.after(Duration.ofMinutes(5)).decide(); // at 00:05:50
+    assertThat(resumed.action())
+        .as("the budget still holds: the retry is not started behind its back")
+        .isEqualTo(new WaitUntil(run.now().plusSeconds(20)));
+    assertThat(resumed.status().getPhase()).isEqualTo(TaskPhase.BackingOff);
+    assertThat(resumed.status().getMessage()).contains("attempt 2 waits for RetryBudget db");
+    assertThat(resumed.status().getRound().getBudgetWaitSince()).isEqualTo("2030-01-01T00:05:50Z");
+    assertThat(resumed.events()).extracting(TaskEvent::reason).containsExactly("BudgetExhausted");
+
+    run.holdRetries(null);
+    assertThat(run.after(Duration.ofSeconds(20)).decide().action())
+        .isEqualTo(new StartAttempt(2, 1, "Error"));
+    assertThat(run.status().getRound().getBudgetWait())
+        .as("10s before the suspend and 20s after it; not the 5m suspended")
+        .isEqualTo("30s");
   }
 }
