@@ -70,9 +70,9 @@ class RetryStormE2E {
   static final Duration OPEN_FOR = Duration.ofSeconds(30);
 
   /**
-   * The engine counts a retry from its Job's creationTimestamp (whole seconds, and it extends its
-   * window by one for that); a window slid over the audit's receive times is shortened by this much
-   * for what is left: the gap between the operator's clock and the API server's.
+   * The engine counts a retry from its Job's creationTimestamp (whole seconds) and keeps it 6 s
+   * longer than the window (1 s for the rounding, 5 s for clock skew); this test holds it to less: a
+   * window slid over the audit's receive times, shortened only by this much.
    */
   static final Duration CLOCK_SLACK = Duration.ofSeconds(2);
 
