@@ -454,13 +454,13 @@ def wait_tasks(kube, ns, n, timeout, want=("Succeeded",), interval=1.0, alive=No
     return tasks, None
 
 
-def wait_jobs_complete(kube, ns, n, timeout):
+def wait_jobs_complete(kube, ns, n, timeout, interval=1.0):
     t0 = time.time()
     while time.time() - t0 < timeout:
         jobs = kube.list(f"/apis/batch/v1/namespaces/{ns}/jobs")
         if sum(1 for j in jobs if condition(j, "Complete") or condition(j, "Failed")) >= n:
             return jobs
-        time.sleep(1)
+        time.sleep(interval)
     return kube.list(f"/apis/batch/v1/namespaces/{ns}/jobs")
 
 
@@ -704,6 +704,44 @@ class Bench:
         self.save()
         log(f"throughput {label}: {res['jobs_per_s'] and round(res['jobs_per_s'], 1)} Jobs/s, converged in "
             f"{res['converged_s'] and round(res['converged_s'], 1)} s, {res['cpu_s']:.1f} CPU s")
+        return res
+
+    def job_throughput(self, op, k, label):
+        """Kubernetes' Job controller alone (issue 17, goal 5): K Indexed Jobs created at once, each retrying once
+        as the operator's tasks do (its first pod fails, the second succeeds), with the operator stopped. The pods
+        it finishes per second bound the operator's attempts per second on the same cluster, since each attempt
+        is a Job the Job controller has to run."""
+        ns = f"bench-{self.args.run_id}-{label}"
+        ensure_namespace(self.kube, ns, self.args.run_id)
+        log(f"job throughput: {k} Jobs at once, the Job controller alone")
+        op.stop()
+        jobs = [baseline_job(ns, f"j{i}", self.args.duration) for i in range(k)]
+        sampler = CpuSampler(self.args.cluster_dir, op).start()
+        t0, t1 = create_all(self.kube, f"/apis/batch/v1/namespaces/{ns}/jobs", jobs, 8)
+        final = wait_jobs_complete(self.kube, ns, k, max(1800, k), interval=min(5.0, max(1.0, k / 500)))
+        t_done = time.time()
+        sampler.stop()
+        write_csv(f"{self.out}/{label}-cpu.csv", sampler.rows)
+        done = sorted(parse_ts(condition(j, "Complete")["lastTransitionTime"]) for j in final
+                      if condition(j, "Complete"))
+        pods = sum((j.get("status") or {}).get("failed", 0) + (j.get("status") or {}).get("succeeded", 0)
+                   for j in final)
+        # One row per finished Job, at its (second-precision) completion: steady_cpu.py reads it like the attempt
+        # Jobs of a throughput batch, so its figures are per Job of 2 pods here.
+        write_csv(f"{self.out}/{label}-jobs.csv",
+                  [{"job": j["metadata"]["name"], "created": parse_ts(condition(j, "Complete")["lastTransitionTime"])}
+                   for j in final if condition(j, "Complete")])
+        lo, hi = int(0.25 * (len(done) - 1)), int(0.90 * (len(done) - 1))
+        steady = (hi - lo) / (done[hi] - done[lo]) if len(done) > 1 and done[hi] > done[lo] else None
+        res = {"label": label, "k": k, "complete": len(done), "pods": pods, "create_jobs_s": t1 - t0,
+               "finished_s": t_done - t0, "last_complete_s": done[-1] - t0 if done else None,
+               "jobs_per_s_steady": steady, "pods_per_s_steady": steady * pods / len(done) if steady else None,
+               "cpu_window": sampler.window()}
+        self.summary.setdefault("job_throughput", []).append(res)
+        self.save()
+        log(f"job throughput {label}: {len(done)}/{k} complete, {pods} pods, steady "
+            f"{steady and round(steady, 2)} Jobs/s ({res['pods_per_s_steady'] and round(res['pods_per_s_steady'], 2)}"
+            f" pods/s)")
         return res
 
     def footprint(self, op, tasks_total):
@@ -964,6 +1002,8 @@ def full(args):
                 break
             time.sleep(5)
             b.footprint(op, total)
+        for i, k in enumerate(args.job_throughput_k):
+            b.job_throughput(op, k, f"jobs{i + 1}-{k}")
         b.startup(op, args.startup_repeats)
         b.startup_all_namespaces(op, args.startup_repeats)
         op.start(jfr=args.jfr)
@@ -996,6 +1036,8 @@ def main():
     p.add_argument("--xmx", default="256m")
     p.add_argument("--duration", default="500ms", help="simulated run time of each pod")
     p.add_argument("--operator-env", action="append", help="KEY=VALUE for the operator process")
+    p.add_argument("--job-throughput-k", type=lambda v: [int(x) for x in v.split(",") if x], default=[],
+                   help="after the throughput batches: batches of K plain Jobs, the Job controller alone (goal 5)")
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--smoke-tasks", type=int, default=10)
     p.add_argument("--keep", action="store_true")

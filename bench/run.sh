@@ -12,6 +12,8 @@
 #
 # Options (or env): --latency-n 1,100,300 (BENCH_LATENCY_N)  --delays 0s,1s (BENCH_DELAYS)
 #   --repeats 2 (BENCH_REPEATS; runs with N > --repeat-max-n 100 run once)  --throughput-k 500,500 (BENCH_THROUGHPUT_K: batches, cumulative for footprint)
+#   --job-throughput-k 1000: after the throughput batches, K plain Jobs retrying once, the Job controller alone
+#                                (issue 17 goal 5: the rate the operator's attempts are bounded by)
 #   --restart-n 100 (BENCH_RESTART_N, 0 = skip)  --jfr  --keep-cluster  --existing (use $KUBECONFIG, not a
 #   private cluster)  --operator-env KEY=VALUE (repeatable, e.g. KUBE_CLIENT_QPS=100)
 #   --variant-env KEY=VALUE --variant-k 500: one more throughput batch with that operator setting (cause tests)
@@ -60,7 +62,7 @@ while (($#)); do
     --baseline-rev) baseline_rev=$2; shift ;;
     --followup) followup=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
-    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts)
+    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts|--job-throughput-k)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
