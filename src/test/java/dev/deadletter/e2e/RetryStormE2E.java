@@ -71,8 +71,8 @@ class RetryStormE2E {
 
   /**
    * The engine counts a retry from its Job's creationTimestamp (whole seconds) and keeps it 6 s
-   * longer than the window (1 s for the rounding, 5 s for clock skew); this test holds it to less: a
-   * window slid over the audit's receive times, shortened only by this much.
+   * longer than the window (1 s for the rounding, 5 s for clock skew); this test holds it to less:
+   * a window slid over the audit's receive times, shortened only by this much.
    */
   static final Duration CLOCK_SLACK = Duration.ofSeconds(2);
 
