@@ -13,6 +13,8 @@ import dev.deadletter.budget.RetryBudgetLedger;
 import dev.deadletter.policy.Timestamps;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +27,8 @@ import java.util.stream.Stream;
 /**
  * Time per {@link RetryBudgetLedger#admit} and per {@link RetryBudgetLedger#report} with N selected
  * tasks of 10-entry histories, a quarter of them running, while one task a step gets a new status
- * (a new resourceVersion, as the informer would deliver it). Seeded; not a test (no *Test name):
+ * (a new resourceVersion, as the informer would deliver it). Wall time and the thread's CPU time
+ * (steadier on shared cores; GC threads not included). Seeded; not a test (no *Test name):
  *
  * <pre>
  * java -cp target/classes:target/test-classes:$(cat target/test-classpath.txt) \
@@ -37,6 +40,7 @@ public final class LedgerBenchmark {
   private static final String NS = "bench";
   private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
   private static final long SEED = 42;
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   private final Random random = new Random(SEED);
   private final Map<String, DeadLetterTask> tasks = new HashMap<>();
@@ -49,8 +53,16 @@ public final class LedgerBenchmark {
             ? new int[] {1000, 5000, 20000}
             : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
     System.out.printf(
-        "%7s %7s %10s %10s %10s %8s %10s%n",
-        "tasks", "admits", "admit-mean", "admit-p50", "admit-p90", "reports", "report-mean");
+        "%7s %7s %10s %10s %10s %10s %8s %10s %10s%n",
+        "tasks",
+        "admits",
+        "admit-mean",
+        "admit-p50",
+        "admit-p90",
+        "admit-cpu",
+        "reports",
+        "report-mean",
+        "report-cpu");
     for (int n : sizes) {
       new LedgerBenchmark().run(n);
     }
@@ -72,6 +84,7 @@ public final class LedgerBenchmark {
       now = step(ledger, budgets, now);
     }
     List<Long> admits = new ArrayList<>();
+    long admitCpu = 0;
     long until = System.nanoTime() + 5_000_000_000L;
     while (admits.size() < 5 || System.nanoTime() < until && admits.size() < 2000) {
       now = now.plusMillis(10);
@@ -79,32 +92,39 @@ public final class LedgerBenchmark {
       DeadLetterTask t = tasks.get(names.get(random.nextInt(n)));
       int attempt = t.getStatus().getAttempts() + 1;
       String job = DeadLetterTask.attemptJobName(t.getMetadata().getName(), attempt);
+      long cpu = CPU.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       boolean admitted = ledger.admit(t, attempt, job, budgets, now).isEmpty();
       admits.add(System.nanoTime() - start);
+      admitCpu += CPU.getCurrentThreadCpuTime() - cpu;
       if (admitted) {
         ledger.release(job); // keeps the state steady from step to step
       }
     }
     List<Long> reports = new ArrayList<>();
+    long reportCpu = 0;
     until = System.nanoTime() + 3_000_000_000L;
     while (reports.size() < 3 || System.nanoTime() < until && reports.size() < 500) {
       now = now.plusMillis(10);
       churn(now);
+      long cpu = CPU.getCurrentThreadCpuTime();
       long start = System.nanoTime();
       ledger.report(budgets.get(0), now);
       reports.add(System.nanoTime() - start);
+      reportCpu += CPU.getCurrentThreadCpuTime() - cpu;
     }
     admits.sort(null);
     System.out.printf(
-        "%7d %7d %8.3fms %8.3fms %8.3fms %8d %8.3fms%n",
+        "%7d %7d %8.3fms %8.3fms %8.3fms %8.3fms %8d %8.3fms %8.3fms%n",
         n,
         admits.size(),
         mean(admits),
         admits.get(admits.size() / 2) / 1e6,
         admits.get(admits.size() * 9 / 10) / 1e6,
+        admitCpu / 1e6 / admits.size(),
         reports.size(),
-        mean(reports));
+        mean(reports),
+        reportCpu / 1e6 / reports.size());
   }
 
   private Instant step(RetryBudgetLedger ledger, List<RetryBudget> budgets, Instant now) {
