@@ -16,13 +16,24 @@ final class LabelSelectors {
     if (selector == null) {
       return true;
     }
+    // Loops, not streams: the ledger asks this for every task of a namespace on every count.
     Map<String, String> wanted = selector.getMatchLabels();
-    if (wanted != null
-        && !wanted.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
-      return false;
+    if (wanted != null) {
+      for (Map.Entry<String, String> e : wanted.entrySet()) {
+        if (!e.getValue().equals(have.get(e.getKey()))) {
+          return false;
+        }
+      }
     }
     List<LabelSelectorRequirement> requirements = selector.getMatchExpressions();
-    return requirements == null || requirements.stream().allMatch(r -> holds(r, have));
+    if (requirements != null) {
+      for (LabelSelectorRequirement r : requirements) {
+        if (!holds(r, have)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static boolean holds(LabelSelectorRequirement r, Map<String, String> labels) {

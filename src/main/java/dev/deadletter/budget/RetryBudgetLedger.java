@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
  * <p>Everything else is read from the world on every call: the selected tasks' histories (from the
  * operator's task cache) and, for the circuits, their last states as the budget's status recorded
  * them. After a restart nothing is forgotten (the histories and the circuits are in status) and
- * nothing is spent twice (a running attempt whose start is unknown counts as started now).
+ * nothing is spent twice (a running attempt whose start is unknown counts as started now). Only the
+ * parsing is remembered ({@link TaskFactsMemo}): per task version, so never staler than the cache.
  */
 public final class RetryBudgetLedger {
 
@@ -45,6 +47,7 @@ public final class RetryBudgetLedger {
   private final Map<String, Map<String, CircuitStatus>> circuits = new HashMap<>();
   private final Map<String, List<CircuitStatus>> transitions = new HashMap<>();
   private final Map<String, Held> held = new HashMap<>();
+  private final TaskFactsMemo facts = new TaskFactsMemo();
 
   private record Held(String budget, Instant recheckAt) {}
 
@@ -79,7 +82,7 @@ public final class RetryBudgetLedger {
         continue;
       }
       EffectiveBudget b = parsed.get();
-      List<AttemptFact> attempts = attempts(b, task.getMetadata().getNamespace(), now);
+      List<AttemptFact> attempts = attempts(b, task.getMetadata().getNamespace(), now, t -> {});
       Optional<BudgetHold> hold =
           holdFor(budget, b, attempts, new Asking(labels, lastFailedRule, attempt), now);
       if (hold.isPresent()) {
@@ -113,9 +116,8 @@ public final class RetryBudgetLedger {
   public synchronized BudgetReport report(RetryBudget budget, Instant now) {
     EffectiveBudget b = EffectiveBudget.of(budget);
     String namespace = budget.getMetadata().getNamespace();
-    List<DeadLetterTask> selected =
-        tasks.apply(namespace).filter(t -> b.selects(labels(t))).toList();
-    List<AttemptFact> attempts = attempts(b, namespace, now);
+    Set<String> selectedKeys = new HashSet<>();
+    List<AttemptFact> attempts = attempts(b, namespace, now, t -> selectedKeys.add(key(t)));
     BudgetWindow window = BudgetWindow.count(b, attempts, now);
     List<CircuitStatus> judged = new ArrayList<>();
     b.circuitBreaker()
@@ -132,8 +134,6 @@ public final class RetryBudgetLedger {
                 }
               }
             });
-    Set<String> selectedKeys = new HashSet<>();
-    selected.forEach(t -> selectedKeys.add(key(t)));
     held.entrySet()
         .removeIf(
             e ->
@@ -142,7 +142,7 @@ public final class RetryBudgetLedger {
     int heldTasks = (int) held.values().stream().filter(h -> h.budget().equals(b.key())).count();
     List<CircuitStatus> changed = transitions.remove(uid(budget));
     return new BudgetReport(
-        selected.size(), window, heldTasks, judged, changed == null ? List.of() : changed);
+        selectedKeys.size(), window, heldTasks, judged, changed == null ? List.of() : changed);
   }
 
   /** The tasks (name and namespace) whose retries the budget {@code namespace/name} holds back. */
@@ -155,6 +155,11 @@ public final class RetryBudgetLedger {
               return Map.entry(nsName[1], nsName[0]);
             })
         .toList();
+  }
+
+  /** How many tasks' facts are remembered: no more than the namespaces read lately hold. */
+  synchronized int tasksRemembered() {
+    return facts.size();
   }
 
   /** Whether the task cache is bound: before, a report would count nothing. */
@@ -265,40 +270,86 @@ public final class RetryBudgetLedger {
   /**
    * The attempts of the tasks the budget selects, from their statuses, with the grants their
    * statuses do not show yet. Grants whose attempt is recorded, or whose task is gone, go.
+   *
+   * <p>One read of the namespace's tasks; each task's facts come from {@link #facts}, parsed once
+   * per version of the task. A Job's name is its task's name and the attempt's number, so no Job is
+   * in two tasks' facts, and each task's facts are already one per Job.
+   *
+   * @param selected called with each task the budget selects
    */
-  private List<AttemptFact> attempts(EffectiveBudget b, String namespace, Instant now) {
-    Map<String, AttemptFact> byJob = new LinkedHashMap<>();
-    Set<String> taskKeys = new HashSet<>();
+  private List<AttemptFact> attempts(
+      EffectiveBudget b, String namespace, Instant now, Consumer<DeadLetterTask> selected) {
+    String prefix = namespace + "/";
+    Map<String, List<Grant>> grantsByTask = new HashMap<>();
+    grants.values().stream()
+        .filter(g -> g.task().startsWith(prefix))
+        .forEach(g -> grantsByTask.computeIfAbsent(g.task(), k -> new ArrayList<>()).add(g));
+    List<AttemptFact> attempts = new ArrayList<>();
+    Set<String> granteesPresent = new HashSet<>();
+    Map<String, List<AttemptFact>> granteeFacts = new HashMap<>();
+    TaskFactsMemo.Pass pass = facts.pass(namespace, now);
     tasks
         .apply(namespace)
         .forEach(
             t -> {
-              taskKeys.add(key(t));
-              if (b.selects(labels(t))) {
-                AttemptFact.of(t).forEach(a -> byJob.put(a.job(), a));
+              String key = grantsByTask.isEmpty() ? null : key(t);
+              boolean grantee = key != null && grantsByTask.containsKey(key);
+              if (grantee) {
+                granteesPresent.add(key);
+              }
+              if (!b.selects(labels(t))) {
+                pass.saw(t);
+                return;
+              }
+              selected.accept(t);
+              List<AttemptFact> own = pass.facts(t);
+              if (grantee) {
+                granteeFacts.put(key, own); // completed with its grants below
+              } else {
+                attempts.addAll(own);
               }
             });
-    String prefix = namespace + "/";
+    pass.end();
     grants
         .values()
         .removeIf(
             g ->
                 g.task().startsWith(prefix)
-                    && (!taskKeys.contains(g.task())
-                        || (byJob.containsKey(g.job()) && byJob.get(g.job()).finished())
+                    && (!granteesPresent.contains(g.task())
+                        || job(granteeFacts.get(g.task()), g.job())
+                            .map(AttemptFact::finished)
+                            .orElse(false)
                         || g.at().isBefore(now.minus(GRANT_LIMIT))));
-    for (Grant g : grants.values()) {
-      if (!g.task().startsWith(prefix) || !b.selects(g.labels())) {
-        continue;
+    for (Map.Entry<String, List<Grant>> e : grantsByTask.entrySet()) {
+      List<AttemptFact> own = new ArrayList<>(granteeFacts.getOrDefault(e.getKey(), List.of()));
+      for (Grant g : e.getValue()) {
+        if (!grants.containsKey(g.job()) || !b.selects(g.labels())) {
+          continue;
+        }
+        int seen = indexOfJob(own, g.job());
+        if (seen < 0) {
+          own.add(g.asFact());
+        } else if (own.get(seen).start() == null) {
+          own.set(seen, own.get(seen).startedAt(g.at()));
+        }
       }
-      AttemptFact seen = byJob.get(g.job());
-      if (seen == null) {
-        byJob.put(g.job(), g.asFact());
-      } else if (seen.start() == null) {
-        byJob.put(g.job(), seen.startedAt(g.at()));
+      attempts.addAll(own);
+    }
+    return attempts;
+  }
+
+  private static Optional<AttemptFact> job(List<AttemptFact> facts, String job) {
+    int i = facts == null ? -1 : indexOfJob(facts, job);
+    return i < 0 ? Optional.empty() : Optional.of(facts.get(i));
+  }
+
+  private static int indexOfJob(List<AttemptFact> facts, String job) {
+    for (int i = 0; i < facts.size(); i++) {
+      if (job.equals(facts.get(i).job())) {
+        return i;
       }
     }
-    return new ArrayList<>(byJob.values());
+    return -1;
   }
 
   private static Optional<EffectiveBudget> parse(RetryBudget budget) {

@@ -26,12 +26,17 @@ final class BudgetTasks {
 
   private BudgetTasks() {}
 
-  /** A task of namespace {@link #NS} labelled dependency=db, with an empty history. */
+  /**
+   * A task of namespace {@link #NS} labelled dependency=db, with an empty history, as the API
+   * server would have it: a uid, a resourceVersion that every write below bumps.
+   */
   static DeadLetterTask task(String name) {
     DeadLetterTask t = new DeadLetterTask();
     ObjectMeta meta = new ObjectMeta();
     meta.setName(name);
     meta.setNamespace(NS);
+    meta.setUid("uid-" + name);
+    meta.setResourceVersion("1");
     meta.setLabels(new HashMap<>(Map.of("dependency", "db")));
     t.setMetadata(meta);
     DeadLetterTaskStatus status = new DeadLetterTaskStatus();
@@ -63,6 +68,7 @@ final class BudgetTasks {
     t.getStatus().setAttempts(Math.max(n, t.getStatus().getAttempts()));
     t.getStatus().setActiveJob(null);
     t.getStatus().setPhase(failed ? TaskPhase.BackingOff : TaskPhase.Succeeded);
+    written(t);
   }
 
   /** Attempt {@code n} runs (as status shows it: no record, no start time). */
@@ -70,6 +76,15 @@ final class BudgetTasks {
     t.getStatus().setAttempts(n);
     t.getStatus().setActiveJob(job(t, n));
     t.getStatus().setPhase(TaskPhase.Running);
+    written(t);
+  }
+
+  /** The task was written: a new resourceVersion, as the API server gives every write. */
+  static void written(DeadLetterTask t) {
+    ObjectMeta meta = t.getMetadata();
+    if (meta.getResourceVersion() != null) {
+      meta.setResourceVersion(Long.toString(Long.parseLong(meta.getResourceVersion()) + 1));
+    }
   }
 
   static String job(DeadLetterTask t, int n) {

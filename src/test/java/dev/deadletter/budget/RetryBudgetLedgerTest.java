@@ -152,6 +152,7 @@ class RetryBudgetLedgerTest {
     Map<String, DeadLetterTask> tasks = failedOnce(3, now);
     DeadLetterTask other = tasks.get("t2");
     other.getMetadata().setLabels(Map.of("dependency", "registry"));
+    BudgetTasks.written(other);
     RetryBudgetLedger ledger = ledger(tasks);
     List<RetryBudget> budgets = List.of(budget("1m", 0, 0)); // no retry at all
 
