@@ -1002,6 +1002,8 @@ def full(args):
                 break
             time.sleep(5)
             b.footprint(op, total)
+            if args.startup_each_batch:
+                b.startup(op, args.startup_repeats)
         for i, k in enumerate(args.job_throughput_k):
             b.job_throughput(op, k, f"jobs{i + 1}-{k}")
         b.startup(op, args.startup_repeats)
@@ -1038,6 +1040,8 @@ def main():
     p.add_argument("--operator-env", action="append", help="KEY=VALUE for the operator process")
     p.add_argument("--job-throughput-k", type=lambda v: [int(x) for x in v.split(",") if x], default=[],
                    help="after the throughput batches: batches of K plain Jobs, the Job controller alone (goal 5)")
+    p.add_argument("--startup-each-batch", action="store_true",
+                   help="restart the operator after each throughput batch too: ready time against task count")
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--smoke-tasks", type=int, default=10)
     p.add_argument("--keep", action="store_true")

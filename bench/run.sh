@@ -12,6 +12,7 @@
 #
 # Options (or env): --latency-n 1,100,300 (BENCH_LATENCY_N)  --delays 0s,1s (BENCH_DELAYS)
 #   --repeats 2 (BENCH_REPEATS; runs with N > --repeat-max-n 100 run once)  --throughput-k 500,500 (BENCH_THROUGHPUT_K: batches, cumulative for footprint)
+#   --startup-each-batch: also restart the operator after each throughput batch (ready time against task count)
 #   --job-throughput-k 1000: after the throughput batches, K plain Jobs retrying once, the Job controller alone
 #                                (issue 17 goal 5: the rate the operator's attempts are bounded by)
 #   --restart-n 100 (BENCH_RESTART_N, 0 = skip)  --jfr  --keep-cluster  --existing (use $KUBECONFIG, not a
@@ -62,6 +63,7 @@ while (($#)); do
     --baseline-rev) baseline_rev=$2; shift ;;
     --followup) followup=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
+    --startup-each-batch) py_args+=(--startup-each-batch) ;;
     --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts|--job-throughput-k)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
