@@ -66,7 +66,13 @@ public final class AttemptReader {
           FailureDetails.jobDeleted());
     }
     return new ObservedAttempt(
-        attempt, name, ObservedAttempt.State.RUNNING, started, null, null, blockedBy(pods));
+        attempt,
+        name,
+        ObservedAttempt.State.RUNNING,
+        started,
+        null,
+        null,
+        whyBlocked(pods).orElse(null));
   }
 
   /**
@@ -204,8 +210,11 @@ public final class AttemptReader {
     return cs.getLastState() == null ? null : cs.getLastState().getTerminated();
   }
 
-  /** Why the pods of a running Job make no progress, if they say so. */
-  private static String blockedBy(List<Pod> pods) {
+  /**
+   * Why the pods of a running Job make no progress, if they say so: a container waiting for
+   * something other than a normal start, or a pod that cannot be scheduled.
+   */
+  public static Optional<String> whyBlocked(List<Pod> pods) {
     return pods.stream()
         .flatMap(p -> containerStatuses(p).stream())
         .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null)
@@ -214,8 +223,7 @@ public final class AttemptReader {
         .map(w -> w.getMessage() == null ? w.getReason() : w.getReason() + ": " + w.getMessage())
         .map(w -> "its pod is waiting: " + w)
         .findFirst()
-        .or(() -> unschedulable(pods))
-        .orElse(null);
+        .or(() -> unschedulable(pods));
   }
 
   private static Optional<String> unschedulable(List<Pod> pods) {

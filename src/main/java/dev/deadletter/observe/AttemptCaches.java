@@ -20,9 +20,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The informer caches of attempt Jobs and pods. Label-filtered: Jobs and pods that are not attempts
- * of some task are never cached. Trimmed ({@link TrimmingItemStore}): only what a pass reads is
- * kept. Indexed by task: a pass reads one task's objects, independent of the namespace's size.
+ * The informer caches of attempt Jobs and their failed pods. Label-filtered: Jobs and pods that are
+ * not attempts of some task are never cached. Trimmed ({@link TrimmingItemStore}): only what a pass
+ * reads is kept. Indexed by task: a pass reads one task's objects, independent of the namespace's
+ * size.
  *
  * <p>A store must be filled by one informer ({@link TrimmingItemStore#fitsOneInformer}), so an
  * operator given a list of namespaces gets a Job source and a pod source per namespace.
@@ -41,12 +42,14 @@ public final class AttemptCaches {
   static final String PODS = "attempt-pods";
 
   /**
-   * A pass reads a pod for why an attempt failed or why it does not start; a Job's Complete
-   * condition alone says it succeeded. Succeeded pods are most of a busy namespace's pods, so they
-   * are not listed or cached at all.
+   * Only failed pods are watched and cached: a pass reads a pod for how an attempt failed, and a
+   * Job's Complete condition alone says it succeeded. A pod's way to Running and its end were about
+   * half of the watch events of an attempt, each one parsed and most of them waking a pass that had
+   * nothing to do. Why a pod does not start is looked up instead when its Job shows no ready pod
+   * for a while ({@link StalledAttempts}).
    */
-  static final FieldSelector NOT_SUCCEEDED =
-      new FieldSelector(new FieldSelector.Field("status.phase", "Succeeded", true));
+  static final FieldSelector FAILED =
+      new FieldSelector(new FieldSelector.Field("status.phase", "Failed"));
 
   static final String BY_TASK = "by-task";
 
@@ -104,7 +107,7 @@ public final class AttemptCaches {
       EventSourceContext<DeadLetterTask> context, Optional<String> namespace) {
     var config =
         InformerEventSourceConfiguration.from(Pod.class, DeadLetterTask.class)
-            .withFieldSelector(NOT_SUCCEEDED);
+            .withFieldSelector(FAILED);
     return source(context, config, PODS, namespace, TrimmingItemStore.forPods());
   }
 

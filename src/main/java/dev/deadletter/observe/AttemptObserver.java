@@ -26,14 +26,14 @@ import java.util.Optional;
 
 /**
  * The observe step of a pass: one {@link Observation} of a task from the caches of its attempt Jobs
- * and pods, corrected by reads from the API server where the caches lag, with what blocks a running
- * attempt that has no pod. One per controller: it holds the caches, and what the lookups of
- * pod-creation failures found.
+ * and their failed pods, corrected by reads from the API server where the caches lag, with what
+ * blocks a running attempt that makes no progress ({@link StalledAttempts}). One per controller: it
+ * holds the caches, and what the lookups of stalled attempts found.
  */
 public final class AttemptObserver {
 
   private final Clock clock;
-  private final PodCreationFailures podCreationFailures = new PodCreationFailures();
+  private final StalledAttempts stalledAttempts = new StalledAttempts();
   // Set once by prepareEventSources, which JOSDK calls before any reconcile.
   private AttemptCaches caches;
 
@@ -81,7 +81,7 @@ public final class AttemptObserver {
         });
     int latest = task.getStatus() == null ? 0 : task.getStatus().getAttempts();
     Optional<Duration> lookAgain =
-        podCreationFailures.check(
+        stalledAttempts.check(
             client,
             task.getMetadata().getNamespace() + "/" + task.getMetadata().getName(),
             latest,

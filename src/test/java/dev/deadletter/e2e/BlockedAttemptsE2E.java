@@ -62,7 +62,7 @@ class BlockedAttemptsE2E {
       double inAMinute = reconciles(operator) - before;
       System.out.printf(
           "blocked attempts: %.0f reconciles in 60 s for 2 blocked tasks%n", inAMinute);
-      // One look every 60 s for the Job without pods; nothing changes for the waiting pod.
+      // One look every 60 s for each: the Job without pods, and the one whose pod is not ready.
       assertThat(inAMinute).as("reconciles in 60 s").isLessThanOrEqualTo(6);
 
       for (String name : List.of("no-sa", "no-image")) {

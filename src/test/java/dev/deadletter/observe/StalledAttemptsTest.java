@@ -20,12 +20,17 @@ import io.fabric8.kubernetes.api.model.EventList;
 import io.fabric8.kubernetes.api.model.EventListBuilder;
 import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.api.model.PodListBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.V1APIGroupDSL;
 import java.time.Duration;
@@ -40,7 +45,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 @SuppressWarnings("unchecked") // mocks of the client's generic DSL
-class PodCreationFailuresTest {
+class StalledAttemptsTest {
 
   private static final Instant CREATED = Instant.parse("2026-11-28T10:00:00Z");
   private static final Instant NOW = CREATED.plus(Duration.ofMinutes(5));
@@ -48,7 +53,7 @@ class PodCreationFailuresTest {
   private static final String QUOTA = "exceeded quota: compute, requested: cpu=2, limited: cpu=1";
   private static final String WEBHOOK = "admission webhook \"policy.example\" denied the request";
 
-  private final PodCreationFailures failures = new PodCreationFailures();
+  private final StalledAttempts stalled = new StalledAttempts();
 
   @Test
   void aJobWithoutAnyPodIsBlockedWithTheJobControllersReason() {
@@ -57,11 +62,11 @@ class PodCreationFailuresTest {
     Map<Integer, ObservedAttempt> observed = running();
 
     var lookAgain =
-        failures.check(lookups.client, TASK, 1, observed, List.of(job(null)), List.of(), NOW);
+        stalled.check(lookups.client, TASK, 1, observed, List.of(job(null)), List.of(), NOW);
 
     assertThat(observed.get(1).blockedBy())
         .isEqualTo("its pods cannot be created: serviceaccount \"missing\" not found");
-    assertThat(lookAgain).contains(PodCreationFailures.RECHECK);
+    assertThat(lookAgain).contains(StalledAttempts.RECHECK);
   }
 
   @Test
@@ -77,7 +82,7 @@ class PodCreationFailuresTest {
     for (int pass = 0; pass < 4; pass++) {
       seen.add(blockedBy(lookups.client, now));
       seen.add(blockedBy(lookups.client, now.plusSeconds(1)));
-      now = now.plus(PodCreationFailures.RECHECK);
+      now = now.plus(StalledAttempts.RECHECK);
     }
 
     assertThat(seen).containsOnly("its pods cannot be created: " + QUOTA);
@@ -89,13 +94,13 @@ class PodCreationFailuresTest {
     Lookups lookups = new Lookups();
     lookups.answer(QUOTA);
     blockedBy(lookups.client, NOW);
-    Instant later = NOW.plus(PodCreationFailures.RECHECK);
+    Instant later = NOW.plus(StalledAttempts.RECHECK);
     List<String> seenMeanwhile = new ArrayList<>();
     // Another task's lookup holds the one lookup slot while this task's pass runs.
     Lookups other = new Lookups();
     other.during(() -> seenMeanwhile.add(blockedBy(lookups.client, later)));
 
-    failures.check(other.client, "ns/other", 1, running(), List.of(job(null)), List.of(), later);
+    stalled.check(other.client, "ns/other", 1, running(), List.of(job(null)), List.of(), later);
 
     assertThat(seenMeanwhile).containsExactly("its pods cannot be created: " + QUOTA);
     assertThat(lookups.made).isEqualTo(1);
@@ -108,7 +113,7 @@ class PodCreationFailuresTest {
     lookups.answer(WEBHOOK);
 
     assertThat(blockedBy(lookups.client, NOW)).endsWith(QUOTA);
-    assertThat(blockedBy(lookups.client, NOW.plus(PodCreationFailures.RECHECK))).endsWith(WEBHOOK);
+    assertThat(blockedBy(lookups.client, NOW.plus(StalledAttempts.RECHECK))).endsWith(WEBHOOK);
   }
 
   @Test
@@ -117,10 +122,70 @@ class PodCreationFailuresTest {
   }
 
   @Test
-  void anActiveCountEndsTheBlockAndAFailedLookupDoesNotBringItBack() {
-    // The pod cache may not show the pod yet; the Job controller counted it.
-    assertThatProgressEndsTheBlock(
-        List.of(job(new JobStatusBuilder().withActive(1).withReady(0).build())), List.of());
+  void aReadyPodEndsTheBlockAndAFailedLookupDoesNotBringItBack() {
+    // Pods are not cached before they fail; the Job controller counted this one ready.
+    assertThatProgressEndsTheBlock(List.of(job(active(1, 1))), List.of());
+  }
+
+  @Test
+  void aJobWhosePodIsNotReadyIsLookedUpAfterTheGraceAndBlockedWithTheContainersReason() {
+    Lookups lookups = new Lookups();
+    lookups.answerPods(waitingPod("ImagePullBackOff", "Back-off pulling image \"busybox:1.36\""));
+    Job notReady = job(active(1, 0));
+
+    Map<Integer, ObservedAttempt> early = running();
+    var lookAgain =
+        stalled.check(
+            lookups.client, TASK, 1, early, List.of(notReady), List.of(), CREATED.plusSeconds(10));
+    assertThat(early.get(1).blockedBy()).as("a pod may take a while to start").isNull();
+    assertThat(lookAgain).contains(StalledAttempts.GRACE.minusSeconds(10));
+    assertThat(lookups.podLookups).isZero();
+
+    Map<Integer, ObservedAttempt> observed = running();
+    lookAgain = stalled.check(lookups.client, TASK, 1, observed, List.of(notReady), List.of(), NOW);
+    assertThat(observed.get(1).blockedBy())
+        .isEqualTo("its pod is waiting: ImagePullBackOff: Back-off pulling image \"busybox:1.36\"");
+    assertThat(lookAgain).contains(StalledAttempts.RECHECK);
+    assertThat(lookups.podLookups).isEqualTo(1);
+    assertThat(lookups.made).as("no Events read for a Job that has pods").isZero();
+  }
+
+  @Test
+  void aPodThatStartsNormallyIsNoCauseAndIsLookedAtAgainLater() {
+    Lookups lookups = new Lookups();
+    lookups.answerPods(waitingPod("ContainerCreating", null));
+    Map<Integer, ObservedAttempt> observed = running();
+
+    var lookAgain =
+        stalled.check(
+            lookups.client, TASK, 1, observed, List.of(job(active(1, 0))), List.of(), NOW);
+
+    assertThat(observed.get(1).blockedBy()).isNull();
+    assertThat(lookAgain).contains(StalledAttempts.RECHECK);
+    assertThat(lookups.podLookups).isEqualTo(1);
+  }
+
+  @Test
+  void aJobThatGetsPodsDropsTheCreateFailureAndLooksAtItsPods() {
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    lookups.answerPods(
+        waitingPod("CreateContainerConfigError", "configmap \"settings\" not found"));
+    assertThat(blockedBy(lookups.client, NOW)).endsWith(QUOTA);
+
+    Map<Integer, ObservedAttempt> observed = running();
+    stalled.check(
+        lookups.client,
+        TASK,
+        1,
+        observed,
+        List.of(job(active(1, 0))),
+        List.of(),
+        NOW.plusSeconds(1));
+
+    assertThat(observed.get(1).blockedBy())
+        .isEqualTo(
+            "its pod is waiting: CreateContainerConfigError: configmap \"settings\" not found");
   }
 
   private void assertThatProgressEndsTheBlock(List<Job> jobs, List<Pod> pods) {
@@ -131,12 +196,12 @@ class PodCreationFailuresTest {
 
     Map<Integer, ObservedAttempt> observed = running();
     var lookAgain =
-        failures.check(lookups.client, TASK, 1, observed, jobs, pods, NOW.plusSeconds(1));
+        stalled.check(lookups.client, TASK, 1, observed, jobs, pods, NOW.plusSeconds(1));
     assertThat(observed.get(1).blockedBy()).isNull();
     assertThat(lookAgain).isEmpty();
 
     // The pods are gone again (say, deleted) and the next lookup fails: not blocked on old news.
-    assertThat(blockedBy(lookups.client, NOW.plus(PodCreationFailures.RECHECK))).isNull();
+    assertThat(blockedBy(lookups.client, NOW.plus(StalledAttempts.RECHECK))).isNull();
   }
 
   @Test
@@ -146,25 +211,25 @@ class PodCreationFailuresTest {
       lookups.answer(QUOTA);
     }
     blockedBy(lookups.client, NOW);
-    assertThat(failures.remembered()).isEqualTo(1);
+    assertThat(stalled.remembered()).isEqualTo(1);
 
     Map<Integer, ObservedAttempt> ended = new HashMap<>(Map.of(1, failedAttempt()));
-    failures.check(lookups.client, TASK, 1, ended, List.of(job(null)), List.of(), NOW);
-    assertThat(failures.remembered()).as("the attempt failed").isZero();
+    stalled.check(lookups.client, TASK, 1, ended, List.of(job(null)), List.of(), NOW);
+    assertThat(stalled.remembered()).as("the attempt failed").isZero();
 
     blockedBy(lookups.client, NOW);
-    failures.check(lookups.client, TASK, 1, running(), List.of(), List.of(), NOW);
-    assertThat(failures.remembered()).as("its Job is gone").isZero();
+    stalled.check(lookups.client, TASK, 1, running(), List.of(), List.of(), NOW);
+    assertThat(stalled.remembered()).as("its Job is gone").isZero();
 
     blockedBy(lookups.client, NOW);
-    failures.check(lookups.client, TASK, 2, new HashMap<>(), List.of(job(null)), List.of(), NOW);
-    assertThat(failures.remembered()).as("a new attempt, not yet seen").isZero();
+    stalled.check(lookups.client, TASK, 2, new HashMap<>(), List.of(job(null)), List.of(), NOW);
+    assertThat(stalled.remembered()).as("a new attempt, not yet seen").isZero();
 
     // The task was deleted (no pass will come for it) while another task is still checked.
     blockedBy(lookups.client, NOW);
-    Instant muchLater = NOW.plus(PodCreationFailures.FORGET_AFTER).plusSeconds(1);
-    failures.check(lookups.client, "ns/other", 1, running(), List.of(), List.of(), muchLater);
-    assertThat(failures.remembered()).as("a task not checked for a long time").isZero();
+    Instant muchLater = NOW.plus(StalledAttempts.FORGET_AFTER).plusSeconds(1);
+    stalled.check(lookups.client, "ns/other", 1, running(), List.of(), List.of(), muchLater);
+    assertThat(stalled.remembered()).as("a task not checked for a long time").isZero();
   }
 
   @Test
@@ -181,9 +246,9 @@ class PodCreationFailuresTest {
     List<String> messages = new ArrayList<>();
     List<TaskEvent> warnings = new ArrayList<>();
     for (int pass = 0; pass < 5; pass++) {
-      Instant now = NOW.plus(PodCreationFailures.RECHECK.multipliedBy(pass));
+      Instant now = NOW.plus(StalledAttempts.RECHECK.multipliedBy(pass));
       Map<Integer, ObservedAttempt> observed = running();
-      failures.check(lookups.client, TASK, 1, observed, List.of(job(null)), List.of(), now);
+      stalled.check(lookups.client, TASK, 1, observed, List.of(job(null)), List.of(), now);
       Decision decision = RetryDecider.decide(task, observed, now);
       task.setStatus(decision.status());
       messages.add(decision.status().getMessage());
@@ -200,17 +265,15 @@ class PodCreationFailuresTest {
 
   @Test
   void aJobWhosePodsTheJobControllerCountedIsNotLookedUp() {
-    // Succeeded pods are not cached: the Job's own counts tell that its pod was created.
+    // Pods are not cached before they fail: the Job's own counts tell that its pod was created,
+    // and a ready one that it runs.
     for (Job job :
         List.of(
             job(
                 new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
                     .withSucceeded(1)
                     .build()),
-            job(
-                new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
-                    .withActive(1)
-                    .build()),
+            job(active(1, 1)),
             job(
                 new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
                     .withNewUncountedTerminatedPods()
@@ -220,7 +283,7 @@ class PodCreationFailuresTest {
       KubernetesClient client = mock(KubernetesClient.class);
       Map<Integer, ObservedAttempt> observed = running();
 
-      var lookAgain = failures.check(client, TASK, 1, observed, List.of(job), List.of(), NOW);
+      var lookAgain = stalled.check(client, TASK, 1, observed, List.of(job), List.of(), NOW);
 
       assertThat(lookAgain).as(job.getStatus().toString()).isEmpty();
       assertThat(observed.get(1).blockedBy()).isNull();
@@ -230,7 +293,7 @@ class PodCreationFailuresTest {
 
   private String blockedBy(KubernetesClient client, Instant now) {
     Map<Integer, ObservedAttempt> observed = running();
-    failures.check(client, TASK, 1, observed, List.of(job(null)), List.of(), now);
+    stalled.check(client, TASK, 1, observed, List.of(job(null)), List.of(), now);
     return observed.get(1).blockedBy();
   }
 
@@ -240,7 +303,24 @@ class PodCreationFailuresTest {
     final Deque<Supplier<EventList>> answers = new ArrayDeque<>();
     int made;
 
+    final Deque<PodList> podAnswers = new ArrayDeque<>();
+    int podLookups;
+
     Lookups() {
+      MixedOperation<Pod, PodList, PodResource> pods = mock(MixedOperation.class);
+      NonNamespaceOperation<Pod, PodList, PodResource> podsInNamespace =
+          mock(NonNamespaceOperation.class);
+      FilterWatchListDeletable<Pod, PodList, PodResource> ofJob =
+          mock(FilterWatchListDeletable.class);
+      when(client.pods()).thenReturn(pods);
+      when(pods.inNamespace("ns")).thenReturn(podsInNamespace);
+      when(podsInNamespace.withLabel(StalledAttempts.JOB_UID_LABEL, "job-uid")).thenReturn(ofJob);
+      when(ofJob.list(any(ListOptions.class)))
+          .thenAnswer(
+              invocation -> {
+                podLookups++;
+                return podAnswers.isEmpty() ? new PodList() : podAnswers.removeFirst();
+              });
       V1APIGroupDSL v1 = mock(V1APIGroupDSL.class);
       MixedOperation<Event, EventList, Resource<Event>> events = mock(MixedOperation.class);
       NonNamespaceOperation<Event, EventList, Resource<Event>> inNamespace =
@@ -267,6 +347,10 @@ class PodCreationFailuresTest {
                           .withLastTimestamp("2026-11-28T10:00:05Z")
                           .build())
                   .build());
+    }
+
+    void answerPods(Pod... pods) {
+      podAnswers.add(new PodListBuilder().addToItems(pods).build());
     }
 
     void answerNothing() {
@@ -304,11 +388,23 @@ class PodCreationFailuresTest {
     return Attempts.pod("task-1-abcde").namespace("ns").ownedBy("task-1", jobUid).build();
   }
 
+  private static Pod waitingPod(String reason, String message) {
+    return Attempts.pod("task-1-abcde")
+        .namespace("ns")
+        .ownedBy("task-1", "job-uid")
+        .waiting(reason, message)
+        .build();
+  }
+
+  private static JobStatus active(int active, int ready) {
+    return new JobStatusBuilder().withActive(active).withReady(ready).build();
+  }
+
   private static Map<Integer, ObservedAttempt> running() {
     return new HashMap<>(Map.of(1, ObservedAttempt.running(1, "task-1", CREATED)));
   }
 
-  private static Job job(io.fabric8.kubernetes.api.model.batch.v1.JobStatus status) {
+  private static Job job(JobStatus status) {
     return Attempts.job("task-1")
         .namespace("ns")
         .uid("job-uid")
