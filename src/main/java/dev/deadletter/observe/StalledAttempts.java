@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * lookup per Job would then stall every reconcile thread on those LISTs (the benchmark saw minutes
  * without a Job created). So: a lookup only after {@link #GRACE}, served from the API server's
  * watch cache (resourceVersion 0), at most one at a time in the process (a pass that finds one in
- * flight waits {@link #TURN_WAIT} at most, then skips its own and looks again later), and again
- * only every {@link #RECHECK}.
+ * flight waits {@link #TURN_WAIT} at most, then skips its own and looks again later) and one a
+ * second ({@link #lookups}), and again only every {@link #RECHECK}.
  *
  * <p>Once a cause is known it stays in the status until the Job gets a pod (a ready one, for the
  * second kind), ends, or a lookup finds another cause: a lookup that fails, finds nothing or is
@@ -68,6 +68,10 @@ final class StalledAttempts {
   /** How long the cause of a task that no pass checks any more is kept (see forgetUnseen). */
   static final Duration FORGET_AFTER = Duration.ofMinutes(30);
 
+  static final int LOOKUP_BURST = 5;
+
+  static final Duration LOOKUP_INTERVAL = Duration.ofSeconds(1);
+
   /** How long a pass waits for another's lookup to end before it skips its own. */
   static final Duration TURN_WAIT = Duration.ofMillis(200);
 
@@ -75,6 +79,14 @@ final class StalledAttempts {
 
   /** The label the Job controller puts on each pod of a Job (Kubernetes 1.27+). */
   static final String JOB_UID_LABEL = "batch.kubernetes.io/controller-uid";
+
+  /**
+   * Lookups in the process, at most: {@link #LOOKUP_BURST} at once, then one a second. A busy Job
+   * controller is slow to count a Job's pods and their readiness, so on a busy cluster thousands of
+   * Jobs look stalled that are not; the benchmark saw two lookups per attempt without this bound,
+   * and the API server paid more for them than the pod watch they replace.
+   */
+  private final TokenBucket lookups = new TokenBucket(LOOKUP_BURST, LOOKUP_INTERVAL);
 
   private final Semaphore oneAtATime = new Semaphore(1);
 
@@ -180,7 +192,7 @@ final class StalledAttempts {
     if (before != null && before.lookedAt().plus(RECHECK).isAfter(now)) {
       return new Seen(jobUid, stall, known, before.lookedAt(), now);
     }
-    if (!takeLookupTurn()) {
+    if (!lookups.tryTake(now) || !takeLookupTurn()) {
       Instant lookedAt = before == null ? Instant.EPOCH : before.lookedAt();
       return new Seen(jobUid, stall, known, lookedAt, now);
     }

@@ -166,6 +166,28 @@ class StalledAttemptsTest {
   }
 
   @Test
+  void manyJobsThatLookStalledAtOnceAreLookedUpAtMostOnceASecondAfterABurst() {
+    // A busy Job controller is slow to count ready pods: on a busy cluster many Jobs look stalled.
+    Lookups lookups = new Lookups();
+    List<Job> notReady = List.of(job(active(1, 0)));
+    for (int second = 0; second <= 10; second++) {
+      for (int task = 0; task < 50; task++) {
+        stalled.check(
+            lookups.client,
+            "ns/t" + task,
+            1,
+            running(),
+            notReady,
+            List.of(),
+            NOW.plusSeconds(second));
+      }
+    }
+
+    assertThat(StalledAttempts.LOOKUP_INTERVAL).isEqualTo(Duration.ofSeconds(1));
+    assertThat(lookups.podLookups).isEqualTo(StalledAttempts.LOOKUP_BURST + 10);
+  }
+
+  @Test
   void aJobThatGetsPodsDropsTheCreateFailureAndLooksAtItsPods() {
     Lookups lookups = new Lookups();
     lookups.answer(QUOTA);
