@@ -10,6 +10,7 @@ import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.TaskEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -189,13 +190,6 @@ public class CaptureReconciler implements Reconciler<Job> {
    * The Job controller's label narrows the list on the server; the owner reference decides.
    */
   private static List<Pod> pods(KubernetesClient client, Job job) {
-    return Ownership.podsOf(
-        job,
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel("batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
-            .list()
-            .getItems());
+    return Ownership.podsOf(client, job, new ListOptions());
   }
 }

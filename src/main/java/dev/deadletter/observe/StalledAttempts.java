@@ -5,6 +5,7 @@ import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.Timestamps;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -77,8 +78,8 @@ final class StalledAttempts {
 
   private static final int MAX_MESSAGE = 300;
 
-  /** The label the Job controller puts on each pod of a Job (Kubernetes 1.27+). */
-  static final String JOB_UID_LABEL = "batch.kubernetes.io/controller-uid";
+  private static final ListOptions FROM_WATCH_CACHE =
+      new ListOptionsBuilder().withResourceVersion("0").build();
 
   /**
    * Lookups in the process, at most: {@link #LOOKUP_BURST} at once, then one a second. A busy Job
@@ -201,7 +202,8 @@ final class StalledAttempts {
           switch (stall) {
             case NO_POD ->
                 newestFailedCreate(client, job).map(m -> "its pods cannot be created: " + m);
-            case NO_READY_POD -> AttemptReader.whyBlocked(podsOf(client, job));
+            case NO_READY_POD ->
+                AttemptReader.whyBlocked(Ownership.podsOf(client, job, FROM_WATCH_CACHE));
           };
       return new Seen(jobUid, stall, cause.orElse(known), now, now);
     } catch (KubernetesClientException e) {
@@ -281,7 +283,7 @@ final class StalledAttempts {
             new ListOptionsBuilder()
                 .withFieldSelector(
                     "involvedObject.uid=" + job.getMetadata().getUid() + ",reason=FailedCreate")
-                .withResourceVersion("0")
+                .withResourceVersion(FROM_WATCH_CACHE.getResourceVersion())
                 .build())
         .getItems()
         .stream()
@@ -289,18 +291,6 @@ final class StalledAttempts {
         .map(Event::getMessage)
         .filter(Objects::nonNull)
         .map(m -> m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) + "..." : m);
-  }
-
-  /** The Job's pods, by the label the Job controller gives them, from the watch cache. */
-  private static List<Pod> podsOf(KubernetesClient client, Job job) {
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel(JOB_UID_LABEL, job.getMetadata().getUid())
-            .list(new ListOptionsBuilder().withResourceVersion("0").build())
-            .getItems();
-    return Ownership.podsOf(job, pods);
   }
 
   private static String lastSeen(Event e) {

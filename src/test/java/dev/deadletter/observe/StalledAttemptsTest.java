@@ -7,6 +7,7 @@ import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import dev.deadletter.api.v1alpha1.DeadLetterTask;
+import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.Decision;
 import dev.deadletter.policy.FailureDetails;
 import dev.deadletter.policy.ObservedAttempt;
@@ -336,7 +337,7 @@ class StalledAttemptsTest {
           mock(FilterWatchListDeletable.class);
       when(client.pods()).thenReturn(pods);
       when(pods.inNamespace("ns")).thenReturn(podsInNamespace);
-      when(podsInNamespace.withLabel(StalledAttempts.JOB_UID_LABEL, "job-uid")).thenReturn(ofJob);
+      when(podsInNamespace.withLabel(Ownership.JOB_UID_LABEL, "job-uid")).thenReturn(ofJob);
       when(ofJob.list(any(ListOptions.class)))
           .thenAnswer(
               invocation -> {
