@@ -744,6 +744,50 @@ class Bench:
             f" pods/s)")
         return res
 
+    # -- goal 3 of issue 17: the scenarios above beside K tasks that stay active
+    def active_start(self, op, k, duration):
+        """K tasks whose one attempt runs for `duration` (longer than the run): the operator holds each task and its
+        running Job (their pods are not cached until they fail) while the other scenarios run beside them."""
+        ns = f"bench-{self.args.run_id}-active-{k}"
+        log(f"active: {k} tasks whose attempt runs for {duration}")
+        tasks = [task_manifest(ns, f"a{i}", self.args.run_id, "0s", duration, "0", max_attempts=1) for i in range(k)]
+        t0, t1 = create_all(self.kube, f"/apis/deadletter.dev/v1alpha1/namespaces/{ns}/deadlettertasks", tasks, 8)
+        _, t_running = wait_tasks(self.kube, ns, k, max(1800, k), want=("Running",), interval=5.0, alive=op.alive)
+        if t_running is None:
+            raise RuntimeError(f"the {k} active tasks of {ns} did not all reach Running")
+        self.summary["active"] = {"k": k, "duration": duration, "namespace": ns, "created_s": t1 - t0,
+                                  "running_s": t_running - t0, "load_before_scenarios": wait_quiet()}
+        self.save()
+        log(f"active: {k} tasks running {t_running - t0:.0f}s after the first create")
+
+    def active_check(self):
+        """After the scenarios (a kill -9 among them): each active task still has its one attempt, Running, and the
+        audit log holds exactly one create per task: nothing lost, nothing started twice."""
+        a = self.summary["active"]
+        ns = a["namespace"]
+        tasks = self.kube.list(f"/apis/deadletter.dev/v1alpha1/namespaces/{ns}/deadlettertasks")
+        jobs = self.kube.list(f"/apis/batch/v1/namespaces/{ns}/jobs?labelSelector={TASK_LABEL}")
+        phases, attempts = {}, {}
+        for t in tasks:
+            st = t.get("status") or {}
+            phases[st.get("phase")] = phases.get(st.get("phase"), 0) + 1
+            attempts[st.get("attempts")] = attempts.get(st.get("attempts"), 0) + 1
+        creates = 0
+        if self.args.audit_log and os.path.exists(self.args.audit_log):
+            with open(self.args.audit_log) as f:
+                for line in f:
+                    if '"create"' in line and '"jobs"' in line and ns in line:
+                        e = json.loads(line)
+                        ref = e.get("objectRef") or {}
+                        if e.get("verb") == "create" and ref.get("resource") == "jobs" \
+                                and ref.get("namespace") == ns and (e.get("responseStatus") or {}).get("code") == 201:
+                            creates += 1
+        a.update({"tasks": len(tasks), "jobs": len(jobs), "phases": phases,
+                  "attempts": {str(k): v for k, v in attempts.items()}, "job_creates_audit": creates or None})
+        self.save()
+        log(f"active after the scenarios: {len(tasks)} tasks {phases}, attempts {attempts}, {len(jobs)} Jobs, "
+            f"{creates} Job creates in the audit log")
+
     def footprint(self, op, tasks_total):
         fp = op.footprint()
         hist = subprocess.run(["jcmd", str(op.proc.pid), "GC.class_histogram"], capture_output=True, text=True,
@@ -972,6 +1016,8 @@ def full(args):
         b.ns(f"lat-{n}-{d}-r{r}")
     if args.restart_n:
         b.ns(f"lat-{args.restart_n}-{args.restart_delay}-restart")
+    if args.active_k:
+        b.ns(f"active-{args.active_k}")
     for i, k in enumerate(tp):
         b.ns(f"tp{i + 1}-{k}")
     if args.variant_env and args.variant_k:
@@ -984,6 +1030,8 @@ def full(args):
     b.summary["namespaces"] = b.namespaces
     try:
         op.start(jfr=args.jfr)
+        if args.active_k:
+            b.active_start(op, args.active_k, args.active_duration)
         b.footprint(op, 0)
         b.startup(op, args.startup_repeats, then_jfr=args.jfr)
         for n, d, r in plan_lat:
@@ -993,6 +1041,8 @@ def full(args):
         if args.restart_n:
             b.latency(op, args.restart_n, args.restart_delay, f"lat-{args.restart_n}-{args.restart_delay}-restart",
                       restart=True, baseline=False)
+        if args.active_k:
+            b.active_check()
         total = 0
         for i, k in enumerate(tp):
             res = b.throughput(op, k, f"tp{i + 1}-{k}")
@@ -1054,6 +1104,9 @@ def main():
     p.add_argument("--restart-pause", type=float, default=1.0)
     p.add_argument("--throughput-k", default="500,500")
     p.add_argument("--startup-repeats", type=int, default=3)
+    p.add_argument("--active-k", type=int, default=0,
+                   help="K tasks whose attempt stays running beside the latency and restart scenarios (issue 17 goal 3)")
+    p.add_argument("--active-duration", default="3h", help="how long the attempts of --active-k run")
     p.add_argument("--jfr", action="store_true")
     p.add_argument("--variant-env", action="append", help="KEY=VALUE: one more throughput batch with this setting")
     p.add_argument("--variant-k", type=int, default=0)

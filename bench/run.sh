@@ -15,6 +15,9 @@
 #   --startup-each-batch: also restart the operator after each throughput batch (ready time against task count)
 #   --job-throughput-k 1000: after the throughput batches, K plain Jobs retrying once, the Job controller alone
 #                                (issue 17 goal 5: the rate the operator's attempts are bounded by)
+#   --active-k 5000 [--active-duration 3h]: first K tasks whose one attempt keeps running, so the latency, restart
+#                                and startup scenarios run beside K active tasks; after the restart, a check that
+#                                each still has exactly one attempt (issue 17 goal 3; summary.json "active")
 #   --restart-n 100 (BENCH_RESTART_N, 0 = skip)  --jfr  --keep-cluster  --existing (use $KUBECONFIG, not a
 #   private cluster)  --operator-env KEY=VALUE (repeatable, e.g. KUBE_CLIENT_QPS=100)
 #   --variant-env KEY=VALUE --variant-k 500: one more throughput batch with that operator setting (cause tests)
@@ -64,7 +67,7 @@ while (($#)); do
     --followup) followup=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
     --startup-each-batch) py_args+=(--startup-each-batch) ;;
-    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts|--job-throughput-k)
+    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts|--job-throughput-k|--active-k|--active-duration)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
