@@ -4,6 +4,7 @@ import dev.deadletter.jobs.AttemptReader;
 import dev.deadletter.jobs.Ownership;
 import dev.deadletter.policy.ObservedAttempt;
 import dev.deadletter.policy.Timestamps;
+import dev.deadletter.policy.TokenBucket;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
@@ -71,7 +72,7 @@ final class StalledAttempts {
 
   static final int LOOKUP_BURST = 5;
 
-  static final Duration LOOKUP_INTERVAL = Duration.ofSeconds(1);
+  static final double LOOKUPS_PER_SECOND = 1;
 
   /** How long a pass waits for another's lookup to end before it skips its own. */
   static final Duration TURN_WAIT = Duration.ofMillis(200);
@@ -87,7 +88,7 @@ final class StalledAttempts {
    * Jobs look stalled that are not; the benchmark saw two lookups per attempt without this bound,
    * and the API server paid more for them than the pod watch they replace.
    */
-  private final TokenBucket lookups = new TokenBucket(LOOKUP_BURST, LOOKUP_INTERVAL);
+  private final TokenBucket lookups = new TokenBucket(LOOKUPS_PER_SECOND, LOOKUP_BURST);
 
   private final Semaphore oneAtATime = new Semaphore(1);
 

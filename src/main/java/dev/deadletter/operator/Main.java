@@ -2,6 +2,7 @@ package dev.deadletter.operator;
 
 import dev.deadletter.jobs.Leadership;
 import dev.deadletter.policy.GoDuration;
+import dev.deadletter.policy.TokenBucket;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -84,8 +85,7 @@ public final class Main {
                   b.addOrReplaceInterceptor(
                       RateLimitInterceptor.NAME,
                       new RateLimitInterceptor(
-                          new TokenBucket(
-                              config.clientQps(), config.clientBurst(), System::nanoTime)));
+                          new TokenBucket(config.clientQps(), config.clientBurst())));
                   if (leaseGuard != null) {
                     b.addOrReplaceInterceptor(LeaseGuard.NAME, leaseGuard);
                   }

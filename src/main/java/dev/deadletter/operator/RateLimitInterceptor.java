@@ -1,5 +1,6 @@
 package dev.deadletter.operator;
 
+import dev.deadletter.policy.TokenBucket;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
@@ -24,7 +25,7 @@ final class RateLimitInterceptor implements Interceptor {
     if (exempt(request.uri())) {
       return;
     }
-    long wait = bucket.reserve();
+    long wait = bucket.reserve(System.nanoTime());
     if (wait > 0) {
       try {
         TimeUnit.NANOSECONDS.sleep(wait);

@@ -184,7 +184,7 @@ class StalledAttemptsTest {
       }
     }
 
-    assertThat(StalledAttempts.LOOKUP_INTERVAL).isEqualTo(Duration.ofSeconds(1));
+    assertThat(StalledAttempts.LOOKUPS_PER_SECOND).isEqualTo(1);
     assertThat(lookups.podLookups).isEqualTo(StalledAttempts.LOOKUP_BURST + 10);
   }
 
