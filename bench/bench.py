@@ -215,7 +215,8 @@ class CpuSampler:
     A process's CPU in a window is the difference of two samples; the operator, started inside the window,
     counts from 0."""
 
-    def __init__(self, cluster_dir, op, period=2.0):
+    def __init__(self, cluster_dir, op, period=2.0, probes=None):
+        self.probes = probes or {}  # name -> Popen of a bench/WatchFloor.java process
         self.pids = {}
         for name in CLUSTER_PROCS if cluster_dir else ():
             try:
@@ -235,6 +236,8 @@ class CpuSampler:
         proc = self.op.proc
         row["operator"] = proc_cpu_seconds(proc.pid) if proc is not None and proc.poll() is None else None
         row["harness"] = t.user + t.system  # this process (its watch threads and polls), not its children
+        for name, p in self.probes.items():
+            row[name] = proc_cpu_seconds(p.pid) if p.poll() is None else None
         self.rows.append(row)
 
     def start(self):
@@ -258,7 +261,7 @@ class CpuSampler:
         """CPU seconds per process between the first and the last sample, and the machine's share."""
         a, b = self.rows[0], self.rows[-1]
         procs = {}
-        for name in list(self.pids) + ["operator", "harness"]:
+        for name in list(self.pids) + ["operator", "harness"] + list(self.probes):
             x0, x1 = a.get(name), b.get(name)
             if name == "operator" and x0 is None:
                 x0 = 0.0  # (re)started inside the window
@@ -657,10 +660,11 @@ class Bench:
         # "At once" as the operator sees it: the tasks are created while it is stopped (the harness alone
         # creates only ~10 tasks/s on this machine), then it starts and finds K tasks due.
         op.stop()
+        probes = self.start_probes(ns)
         tasks = [task_manifest(ns, f"t{i}", self.args.run_id, "0s", self.args.duration) for i in range(k)]
         tc0, tc1 = create_all(self.kube, f"/apis/deadletter.dev/v1alpha1/namespaces/{ns}/deadlettertasks", tasks, 8)
         api0 = apiserver_requests(self.kube)
-        sampler = CpuSampler(self.args.cluster_dir, op).start()
+        sampler = CpuSampler(self.args.cluster_dir, op, probes=probes).start()
         t0 = time.time()
         ready = op.start(jfr=self.args.jfr)
         cpu0 = op.cpu_seconds()
@@ -669,6 +673,7 @@ class Bench:
         # in the batch: poll large batches less often (at most 5 s: converged_s is that much coarser).
         final, t_done = wait_tasks(self.kube, ns, k, timeout, interval=min(5.0, max(1.0, k / 500)), alive=op.alive)
         sampler.stop()
+        probe_counts = self.stop_probes(probes)
         write_csv(f"{self.out}/{label}-cpu.csv", sampler.rows)
         time.sleep(2)  # let trailing status writes and events land before the second scrape
         exited = not op.alive()
@@ -699,12 +704,39 @@ class Bench:
                "cpu_s": cpu1 - cpu0, "cpu_note": "from /readyz 200 to convergence + 2 s", "operator_events": op_events, "events_in_ns": len(ev),
                "cpu_window": sampler.window(), "operator_exited": exited,
                "api_429": sum(r["count"] for r in diff if r["code"] == "429"),
-               "clock_source": "audit" if source is audit else "watch"}
+               "clock_source": "audit" if source is audit else "watch", "probes": probe_counts}
         self.summary["throughput"].append(res)
         self.save()
         log(f"throughput {label}: {res['jobs_per_s'] and round(res['jobs_per_s'], 1)} Jobs/s, converged in "
             f"{res['converged_s'] and round(res['converged_s'], 1)} s, {res['cpu_s']:.1f} CPU s")
         return res
+
+    def start_probes(self, ns):
+        """One bench/WatchFloor.java per --probes mode, watching what the operator watches in ns, before the batch's
+        tasks exist; their CPU is sampled beside the operator's (columns probe-MODE)."""
+        probes = {}
+        for mode in [m for m in (self.args.probes or "").split(",") if m]:
+            cmd = ["java", f"-Xmx{self.args.xmx}", "-cp", self.args.jar,
+                   os.path.join(os.path.dirname(os.path.abspath(__file__)), "WatchFloor.java"),
+                   mode, ns, f"{RUN_LABEL}={self.args.run_id}"]
+            p = subprocess.Popen(cmd, env=dict(os.environ, KUBECONFIG=self.args.kubeconfig), stdout=subprocess.PIPE,
+                                 stderr=open(f"{self.out}/probe-{mode}.log", "a"), text=True)
+            line = p.stdout.readline().strip()
+            if line != "ready":
+                raise RuntimeError(f"probe {mode} did not start ({line!r}); see {self.out}/probe-{mode}.log")
+            probes[f"probe-{mode}"] = p
+        if probes:
+            log(f"probes watching {ns}: {', '.join(probes)}")
+        return probes
+
+    def stop_probes(self, probes):
+        counts = {}
+        for name, p in probes.items():
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=30)
+            m = re.search(r"events (\d+) bytes (\d+)", out or "")
+            counts[name] = {"events": int(m.group(1)), "bytes": int(m.group(2))} if m else None
+        return counts
 
     def job_throughput(self, op, k, label):
         """Kubernetes' Job controller alone (issue 17, goal 5): K Indexed Jobs created at once, each retrying once
@@ -755,10 +787,19 @@ class Bench:
         _, t_running = wait_tasks(self.kube, ns, k, max(1800, k), want=("Running",), interval=5.0, alive=op.alive)
         if t_running is None:
             raise RuntimeError(f"the {k} active tasks of {ns} did not all reach Running")
+        while True:  # and their pods run: a Job whose pod cannot be scheduled is not what this measures
+            pods = self.kube.list(f"/api/v1/namespaces/{ns}/pods?labelSelector={TASK_LABEL}"
+                                  f"&fieldSelector=status.phase%3DRunning")
+            if len(pods) >= k:
+                break
+            if time.time() - t0 > max(1800, k):
+                raise RuntimeError(f"only {len(pods)} of the {k} active pods of {ns} run; enough kwok nodes?")
+            time.sleep(5)
+        t_running = time.time()
         self.summary["active"] = {"k": k, "duration": duration, "namespace": ns, "created_s": t1 - t0,
                                   "running_s": t_running - t0, "load_before_scenarios": wait_quiet()}
         self.save()
-        log(f"active: {k} tasks running {t_running - t0:.0f}s after the first create")
+        log(f"active: {k} tasks and their pods running {t_running - t0:.0f}s after the first create")
 
     def active_check(self):
         """After the scenarios (a kill -9 among them): each active task still has its one attempt, Running, and the
@@ -1104,6 +1145,8 @@ def main():
     p.add_argument("--restart-pause", type=float, default=1.0)
     p.add_argument("--throughput-k", default="500,500")
     p.add_argument("--startup-repeats", type=int, default=3)
+    p.add_argument("--probes", default="",
+                   help="raw,generic,typed,typed-nojobspec: bench/WatchFloor.java processes beside each throughput batch")
     p.add_argument("--active-k", type=int, default=0,
                    help="K tasks whose attempt stays running beside the latency and restart scenarios (issue 17 goal 3)")
     p.add_argument("--active-duration", default="3h", help="how long the attempts of --active-k run")

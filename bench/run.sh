@@ -17,7 +17,12 @@
 #                                (issue 17 goal 5: the rate the operator's attempts are bounded by)
 #   --active-k 5000 [--active-duration 3h]: first K tasks whose one attempt keeps running, so the latency, restart
 #                                and startup scenarios run beside K active tasks; after the restart, a check that
-#                                each still has exactly one attempt (issue 17 goal 3; summary.json "active")
+#                                each still has exactly one attempt (issue 17 goal 3; summary.json "active"). A
+#                                private cluster started by the run gets one kwok node per 500 of K + 1000 pods
+#                                (DEADLETTER_NODES); one already up keeps its nodes
+#   --probes raw,generic,typed,typed-nojobspec: beside each throughput batch, one bench/WatchFloor.java per mode
+#                                watching what the operator watches, its CPU sampled as the operator's: the cost of
+#                                receiving the watch events alone, with and without parsing (issue 17 goal 1)
 #   --restart-n 100 (BENCH_RESTART_N, 0 = skip)  --jfr  --keep-cluster  --existing (use $KUBECONFIG, not a
 #   private cluster)  --operator-env KEY=VALUE (repeatable, e.g. KUBE_CLIENT_QPS=100)
 #   --variant-env KEY=VALUE --variant-k 500: one more throughput batch with that operator setting (cause tests)
@@ -51,7 +56,7 @@ export DEADLETTER_API_PORT=${BENCH_API_PORT:-17443} DEADLETTER_ETCD_PORT=${BENCH
 export DEADLETTER_KCM_PORT=${BENCH_KCM_PORT:-21257} DEADLETTER_SCHEDULER_PORT=${BENCH_SCHEDULER_PORT:-21259}
 export DEADLETTER_KWOK_PORT=${BENCH_KWOK_PORT:-21247}
 
-mode=full existing="" keep_cluster=0 report_dir="" py_args=() baseline_rev="" followup=""
+mode=full existing="" keep_cluster=0 active_k=0 report_dir="" py_args=() baseline_rev="" followup=""
 results_name=${BENCH_RESULTS:-} compare=${BENCH_COMPARE:-} kcm_qps=${BENCH_KCM_QPS:-}
 while (($#)); do
   case $1 in
@@ -66,14 +71,17 @@ while (($#)); do
     --baseline-rev) baseline_rev=$2; shift ;;
     --followup) followup=$2; shift ;;
     --jfr) py_args+=(--jfr) ;;
+    --active-k) active_k=$2; py_args+=("$1" "$2"); shift ;;
     --startup-each-batch) py_args+=(--startup-each-batch) ;;
-    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts|--job-throughput-k|--active-k|--active-duration)
+    --latency-n|--delays|--repeats|--repeat-max-n|--throughput-k|--restart-n|--restart-delay|--operator-env|--duration|--smoke-tasks|--http-port|--xmx|--variant-env|--variant-k|--startup-repeats|--startup-k|--startup-attempts|--job-throughput-k|--active-duration|--probes)
       py_args+=("$1" "$2"); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
+# A kwok node holds 500 pods: K running attempts and the other scenarios' pods need more than the 2 default nodes.
+((active_k > 0)) && export DEADLETTER_NODES=${DEADLETTER_NODES:-$(((active_k + 1000 + 499) / 500))}
 # --smoke with KUBECONFIG set (CI) uses that cluster; full runs use the private one unless --existing.
 [[ -z "$existing" ]] && { [[ $mode == smoke && -n "${KUBECONFIG:-}" ]] && existing=1 || existing=0; }
 for v in LATENCY_N:latency-n DELAYS:delays REPEATS:repeats THROUGHPUT_K:throughput-k RESTART_N:restart-n; do

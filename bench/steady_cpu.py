@@ -43,9 +43,10 @@ def per_attempt(cpu, jobs, proc, lo, hi):
 def main():
     run = sys.argv[1]
     labels = sys.argv[2:] or sorted(os.path.basename(p)[:-8] for p in glob.glob(f"{run}/*-cpu.csv"))
-    procs = ["operator", "kube-controller-manager", "kube-apiserver", "etcd", "kwok", "kube-scheduler"]
     for label in labels:
         cpu, jobs = load(run, label)
+        procs = ["operator", "kube-controller-manager", "kube-apiserver", "etcd", "kwok", "kube-scheduler"] + sorted(
+            k for k in cpu[0] if k.startswith("probe-"))
         print(f"{label}: {len(jobs)} attempt Jobs")
         for name, lo, hi in (("whole batch", 0.0, 1.0), ("steady (p25-p90 of creates)", 0.25, 0.90)):
             cells, kcm = [], None
