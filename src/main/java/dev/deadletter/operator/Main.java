@@ -3,8 +3,11 @@ package dev.deadletter.operator;
 import dev.deadletter.jobs.Leadership;
 import dev.deadletter.policy.GoDuration;
 import dev.deadletter.policy.TokenBucket;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.TokenRefreshInterceptor;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -77,11 +80,17 @@ public final class Main {
                 Clock.systemUTC())
             : null;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Config kubeConfig = new ConfigBuilder().build(); // what KubernetesClientBuilder would build
+
     KubernetesClient client =
         new KubernetesClientBuilder()
+            .withConfig(kubeConfig)
             .withKubernetesSerialization(LeanSerialization.create())
             .withHttpClientBuilderConsumer(
                 b -> {
+                  if (!TokenRefresh.needed(kubeConfig)) {
+                    b.addOrReplaceInterceptor(TokenRefreshInterceptor.NAME, TokenRefresh.NONE);
+                  }
                   b.addOrReplaceInterceptor(
                       RateLimitInterceptor.NAME,
                       new RateLimitInterceptor(
