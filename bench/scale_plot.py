@@ -3,10 +3,13 @@
 `bench/run.sh --throughput-k A,B,... --startup-each-batch`: its summary.json has a footprint (heap after a full
 GC) and a start (process start to /readyz 200) after each batch, the tasks of earlier batches still present.
 
-    bench/.venv/bin/python bench/scale_plot.py bench/results/RUN docs/scale.png [--to 20000]
+    bench/.venv/bin/python bench/scale_plot.py bench/results/RUN docs/scale.png [--to 20000] [--active RUN,RUN]
 
 Sizes the run did not reach are extrapolated with a straight line fitted to the measured points, drawn dashed
-and labelled as such; the figures it prints say which are which."""
+and labelled as such; the figures it prints say which are which. --active adds the runs made with
+`bench/run.sh --active-k K` as a second measured series: K tasks whose one attempt is still running (1 Job and 1
+running pod each, which the operator does not cache), their heap after a full GC and ready time before the other
+scenarios added tasks."""
 import json
 import statistics
 import sys
@@ -49,10 +52,23 @@ def main():
     # measured points only.
     series = [("heap after a full GC (MiB)", heap, 512, True), ("ready after a restart (s)", ready, 15, True),
               ("operator CPU per attempt (ms), the batch that brought it there", cpu, 10, False)]
+    active_runs = [r for r in sys.argv[sys.argv.index("--active") + 1].split(",")] if "--active" in sys.argv else []
+    active = {0: [], 1: []}
+    for r in active_runs:
+        a = json.load(open(f"{r}/summary.json"))
+        k = a["active"]["k"]
+        active[0] += by_size((f["tasks"], f["heap_used_mib"]) for f in a["footprint"] if f["tasks"] == k)
+        active[1] += by_size((s["tasks"], s.get("ready_s")) for s in a["startup"] if not s.get("mode") and s["tasks"] == k)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for ax, (title, pts, goal, extrapolate) in zip(axes, series):
+    for i, (ax, (title, pts, goal, extrapolate)) in enumerate(zip(axes, series)):
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         ax.plot(xs, ys, "o-", label="measured")
+        if active.get(i):
+            act = sorted(active[i])
+            ax.plot([p[0] for p in act], [p[1] for p in act], "s-", color="green",
+                    label="measured, active tasks (1 Job, 1 running pod each)")
+            for x, y in act:
+                print(f"{title}: {x} active tasks: {y:.1f} (measured)")
         for x, y in pts:
             print(f"{title}: {x} tasks: {y:.1f} (measured)")
         if extrapolate and len(pts) >= 2:
@@ -65,7 +81,7 @@ def main():
                     print(f"{title}: {x} tasks: {a + b * x:.1f} (extrapolated)")
         ax.axhline(goal, color="red", linestyle=":", label=f"goal {goal}")
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("tasks (each with its 2 attempt Jobs and 2 pods)")
+        ax.set_xlabel("tasks (blue: each with its 2 attempt Jobs and 2 pods)")
         ax.set_xlim(0, to * 1.05)
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8)
