@@ -168,9 +168,14 @@ final class StalledAttempts {
   /**
    * How the Job shows that it makes no progress, if it does. The Job's own counts are read, not the
    * pod cache, which holds failed pods only. A Job controller that does not count ready pods
-   * (before Kubernetes 1.24) leaves {@code ready} unset: no lookups for pods then.
+   * (before Kubernetes 1.24) leaves {@code ready} unset: no lookups for pods then. A suspended Job
+   * makes no pods on purpose (a queue such as Kueue creates Jobs suspended and resumes them when it
+   * admits them): it is waiting, not stalled.
    */
   static Optional<Stall> stallOf(Job job, List<Pod> cachedPods) {
+    if (suspended(job)) {
+      return Optional.empty();
+    }
     if (!hasCountedPods(job) && Ownership.podsOf(job, cachedPods).isEmpty()) {
       return Optional.of(Stall.NO_POD);
     }
@@ -265,6 +270,16 @@ final class StalledAttempts {
         || positive(status.getTerminating())
         || (uncounted != null
             && (nonEmpty(uncounted.getSucceeded()) || nonEmpty(uncounted.getFailed())));
+  }
+
+  /**
+   * The Job controller's {@code Suspended} condition: the cache keeps a Job's status, not its spec.
+   */
+  static boolean suspended(Job job) {
+    return job.getStatus() != null
+        && job.getStatus().getConditions() != null
+        && job.getStatus().getConditions().stream()
+            .anyMatch(c -> "Suspended".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static boolean positive(Integer count) {

@@ -314,6 +314,38 @@ class StalledAttemptsTest {
     }
   }
 
+  @Test
+  void aSuspendedJobIsWaitingNotStalledUntilItIsResumed() {
+    // Kueue creates Jobs suspended and resumes them when it admits them; no pod is made meanwhile.
+    Lookups lookups = new Lookups();
+    lookups.answer(QUOTA);
+    Map<Integer, ObservedAttempt> observed = running();
+
+    var whileSuspended =
+        stalled.check(
+            lookups.client, TASK, 1, observed, List.of(job(suspended("True"))), List.of(), NOW);
+
+    assertThat(whileSuspended).isEmpty();
+    assertThat(observed.get(1).blockedBy()).isNull();
+    assertThat(lookups.made).isZero();
+
+    Map<Integer, ObservedAttempt> resumed = running();
+    stalled.check(
+        lookups.client, TASK, 1, resumed, List.of(job(suspended("False"))), List.of(), NOW);
+
+    assertThat(lookups.made).as("resumed without a pod: looked up again").isEqualTo(1);
+    assertThat(resumed.get(1).blockedBy()).endsWith(QUOTA);
+  }
+
+  private static JobStatus suspended(String status) {
+    return new JobStatusBuilder()
+        .addNewCondition()
+        .withType("Suspended")
+        .withStatus(status)
+        .endCondition()
+        .build();
+  }
+
   private String blockedBy(KubernetesClient client, Instant now) {
     Map<Integer, ObservedAttempt> observed = running();
     stalled.check(client, TASK, 1, observed, List.of(job(null)), List.of(), now);
