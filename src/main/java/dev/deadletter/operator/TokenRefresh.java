@@ -11,7 +11,8 @@ import io.fabric8.kubernetes.client.http.Interceptor;
  * client that authenticates with a certificate and has no token therefore re-reads and parses its
  * kubeconfig before every request: 7.6 % of the operator's CPU in a benchmark run from such a
  * kubeconfig. A reload could not change a certificate anyway: the HTTP client reads it once, when
- * it is built. So a client that starts with no token of any kind goes without the refresh.
+ * it is built. So a client that starts with no token of any kind goes without the refresh; a token
+ * added to its kubeconfig later is read at the next start.
  */
 final class TokenRefresh {
 
