@@ -48,11 +48,11 @@ public final class AttemptReader {
   private static ObservedAttempt readState(int attempt, Job job, List<Pod> pods) {
     String name = job.getMetadata().getName();
     Instant started = Timestamps.parse(job.getMetadata().getCreationTimestamp());
-    Optional<JobCondition> complete = finalCondition(job, "Complete");
+    Optional<JobCondition> complete = trueCondition(job, "Complete");
     if (complete.isPresent()) {
       return ObservedAttempt.succeeded(attempt, name, started, conditionTime(complete.get(), job));
     }
-    Optional<JobCondition> failed = finalCondition(job, "Failed");
+    Optional<JobCondition> failed = trueCondition(job, "Failed");
     if (failed.isPresent()) {
       return ObservedAttempt.failed(
           attempt, name, started, conditionTime(failed.get(), job), failure(failed.get(), pods));
@@ -80,10 +80,18 @@ public final class AttemptReader {
    * a Job being deleted has not.
    */
   public static boolean hasFailedCondition(Job job) {
-    return finalCondition(job, "Failed").isPresent();
+    return trueCondition(job, "Failed").isPresent();
   }
 
-  private static Optional<JobCondition> finalCondition(Job job, String type) {
+  /**
+   * Whether the Job is suspended, from the Job controller's Suspended condition (the cache keeps a
+   * Job's status, not its spec).
+   */
+  public static boolean isSuspended(Job job) {
+    return trueCondition(job, "Suspended").isPresent();
+  }
+
+  private static Optional<JobCondition> trueCondition(Job job, String type) {
     if (job.getStatus() == null || job.getStatus().getConditions() == null) {
       return Optional.empty();
     }

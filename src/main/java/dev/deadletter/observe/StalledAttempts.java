@@ -173,7 +173,7 @@ final class StalledAttempts {
    * admits them): it is waiting, not stalled.
    */
   static Optional<Stall> stallOf(Job job, List<Pod> cachedPods) {
-    if (suspended(job)) {
+    if (AttemptReader.isSuspended(job)) {
       return Optional.empty();
     }
     if (!hasCountedPods(job) && Ownership.podsOf(job, cachedPods).isEmpty()) {
@@ -270,16 +270,6 @@ final class StalledAttempts {
         || positive(status.getTerminating())
         || (uncounted != null
             && (nonEmpty(uncounted.getSucceeded()) || nonEmpty(uncounted.getFailed())));
-  }
-
-  /**
-   * The Job controller's {@code Suspended} condition: the cache keeps a Job's status, not its spec.
-   */
-  static boolean suspended(Job job) {
-    return job.getStatus() != null
-        && job.getStatus().getConditions() != null
-        && job.getStatus().getConditions().stream()
-            .anyMatch(c -> "Suspended".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static boolean positive(Integer count) {
